@@ -1,0 +1,72 @@
+/**
+ * `POST /api/v1/metrics`: JSON points or InfluxDB line protocol. 200 `{ accepted }` when every
+ * point was stored; 400 `{ accepted, rejected: [{ index | line, error, code }], rejectedTotal }`
+ * when any was refused (the good ones are kept either way).
+ */
+import type { IncomingMessage } from "node:http";
+import type { ApiKeys } from "../auth/api-keys.js";
+import { requestKey } from "../auth/api-keys.js";
+import { ApiError, ApiErrorCode } from "../errors.js";
+import type { IngestResult } from "../ingest/ingest.js";
+import { parseJsonPoints } from "../ingest/json-points.js";
+import { parseLineProtocol, parsePrecision } from "../ingest/line-protocol.js";
+import { parseJsonBody, readBody } from "../http/read-body.js";
+import { sendJson } from "../http/respond.js";
+import type { Router } from "../http/router.js";
+import type { ParseResult } from "../ingest/point.js";
+
+/** What the metrics routes need. */
+export interface MetricsRoutesDeps {
+  /** Stores parsed points (here, or on the cluster's rollup leader) and says what was accepted. */
+  ingest: (parsed: ParseResult, by: "index" | "line") => Promise<IngestResult>;
+  keys: ApiKeys;
+  maxBodyBytes: number;
+  /** Called with each request's result (counters for the system feed). */
+  onIngest: (result: IngestResult) => void;
+}
+
+/** Which parser a request's Content-Type asks for; `sniff` decides by the first character. */
+function bodyKind(req: IncomingMessage): "json" | "line" | "sniff" {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "application/json" || type.endsWith("+json")) return "json";
+  if (type === "text/plain") return "line";
+  // curl -d sends form encoding; tools often send octet-stream or nothing.
+  if (type === "" || type === "application/x-www-form-urlencoded" || type === "application/octet-stream")
+    return "sniff";
+  throw new ApiError(
+    415,
+    ApiErrorCode.UnsupportedMediaType,
+    `content-type ${type} not accepted: use application/json or text/plain (line protocol)`,
+  );
+}
+
+/** Registers the ingest route. */
+export function metricsRoutes(router: Router, deps: MetricsRoutesDeps): void {
+  router.add("POST", "/api/v1/metrics", async (req, res, { query }) => {
+    deps.keys.require(requestKey(req), "write");
+    let kind = bodyKind(req);
+    const precisionParam = query.get("precision");
+    const precision = precisionParam === null ? "ns" : parsePrecision(precisionParam);
+    if (precision === undefined)
+      throw new ApiError(400, ApiErrorCode.InvalidField, "precision: expected ns, us, ms or s");
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (kind === "sniff") {
+      const first = body.toString("utf8", 0, Math.min(body.length, 64)).trimStart()[0];
+      kind = first === "{" || first === "[" ? "json" : "line";
+    }
+    const result =
+      kind === "json"
+        ? await deps.ingest(parseJsonPoints(parseJsonBody(body)), "index")
+        : await deps.ingest(parseLineProtocol(body.toString("utf8"), precision), "line");
+    deps.onIngest(result);
+    if (result.rejectedTotal === 0) {
+      sendJson(
+        res,
+        200,
+        result.ignored > 0 ? { accepted: result.accepted, ignored: result.ignored } : { accepted: result.accepted },
+      );
+      return;
+    }
+    sendJson(res, 400, result);
+  });
+}

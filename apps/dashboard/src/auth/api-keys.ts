@@ -1,0 +1,96 @@
+/**
+ * API keys with scopes. With no key configured the API is open (the local-first default); with
+ * keys, ingest needs `write`, dashboard changes need `admin`, and reads need `read` unless
+ * `publicRead` is on (so the bundled UI keeps working for viewers). `admin` implies the others.
+ *
+ * Keys are given as `key:scope,scope` (`--api-key s3cret:write`, or `DASHWIRE_API_KEYS` with
+ * several separated by spaces or `;`). Keys are compared in constant time.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { ApiError, ApiErrorCode } from "../errors.js";
+
+/** What a key may do. */
+export type Scope = "read" | "write" | "admin";
+
+/** One configured key. */
+export interface ApiKey {
+  key: string;
+  scopes: Scope[];
+}
+
+const SCOPES: readonly Scope[] = ["read", "write", "admin"];
+
+/** Parses `key:scope,scope`; throws a readable Error for a bad spec (bad config stops the start). */
+export function parseApiKey(spec: string): ApiKey {
+  const colon = spec.lastIndexOf(":");
+  const key = colon < 0 ? spec : spec.slice(0, colon);
+  const list = colon < 0 ? "write" : spec.slice(colon + 1);
+  if (key.length < 8)
+    throw new Error(`API key ${JSON.stringify(key.slice(0, 3))}…: keys must be at least 8 characters`);
+  if (/\s/.test(key)) throw new Error("API key: keys must not contain spaces");
+  const scopes = list.split(",").map((s) => s.trim());
+  for (const s of scopes)
+    if (!SCOPES.includes(s as Scope))
+      throw new Error(`API key scope ${JSON.stringify(s)}: expected read, write or admin (key:scope,scope)`);
+  return { key, scopes: scopes as Scope[] };
+}
+
+/** Parses a list as found in `DASHWIRE_API_KEYS`: specs separated by spaces or `;`. */
+export function parseApiKeyList(text: string): ApiKey[] {
+  return text
+    .split(/[\s;]+/)
+    .filter((s) => s !== "")
+    .map(parseApiKey);
+}
+
+/** Reads the key from `Authorization: Bearer …` (or `Token …`, as InfluxDB clients send) or `X-API-Key`. */
+export function requestKey(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === "string") {
+    const m = /^(?:Bearer|Token)\s+(.+)$/i.exec(auth.trim());
+    if (m) return m[1];
+  }
+  const header = req.headers["x-api-key"];
+  return typeof header === "string" && header !== "" ? header : undefined;
+}
+
+/** The configured keys and the checks routes run. */
+export class ApiKeys {
+  private readonly keys: Array<{ key: Buffer; scopes: Set<Scope> }>;
+
+  constructor(
+    keys: readonly ApiKey[],
+    /** Reads (query, series, dashboards GET) allowed without a key. */
+    readonly publicRead = true,
+  ) {
+    this.keys = keys.map((k) => ({ key: Buffer.from(k.key), scopes: new Set(k.scopes) }));
+  }
+
+  /** True when at least one key is configured. */
+  get enabled(): boolean {
+    return this.keys.length > 0;
+  }
+
+  /** Scopes of a presented key; undefined when it is not a configured key. */
+  scopesOf(presented: string | undefined): ReadonlySet<Scope> | undefined {
+    if (presented === undefined) return undefined;
+    const p = Buffer.from(presented);
+    let found: Set<Scope> | undefined;
+    // Compare with every key (no early exit) so timing does not tell which prefix matched.
+    for (const k of this.keys) if (k.key.length === p.length && timingSafeEqual(k.key, p)) found = k.scopes;
+    return found;
+  }
+
+  /** Throws 401/403 unless `presented` may use `scope` (always passes when no key is configured). */
+  require(presented: string | undefined, scope: Scope): void {
+    if (!this.enabled) return;
+    if (scope === "read" && this.publicRead) return;
+    if (presented === undefined)
+      throw new ApiError(401, ApiErrorCode.Unauthorized, "API key required (Authorization: Bearer <key> or X-API-Key)");
+    const scopes = this.scopesOf(presented);
+    if (scopes === undefined) throw new ApiError(401, ApiErrorCode.Unauthorized, "unknown API key");
+    if (!scopes.has(scope) && !scopes.has("admin"))
+      throw new ApiError(403, ApiErrorCode.Forbidden, `this API key lacks the ${scope} scope`);
+  }
+}

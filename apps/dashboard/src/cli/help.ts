@@ -1,0 +1,58 @@
+import { ENV_VARS } from "../config/load-config.js";
+
+/** `dashwire --help`. */
+export const MAIN_HELP = `dashwire — real-time dashboards
+
+Usage:
+  dashwire start [options]                       start the server with the dashboard
+  dashwire send <metric> <value> [tag=value…]    push one point to a running server
+  dashwire <command> --help                      help for a command
+  dashwire --version
+
+Run "npm start" from the repository to set up, build the UI and start with the demo feed.`;
+
+/** `dashwire start --help`. */
+export const START_HELP = `Usage: dashwire start [options]
+
+Starts dashwire with the dashboard web UI, the metrics API and the live socket, and prints the URL.
+
+Options:
+  -p, --port <n>             TCP port (default 8080; 0 picks a free one)
+      --host <addr>          interface to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  -w, --workers <n>          worker processes sharing the port (default: number of cores; 1: one process)
+      --broker <url>         memory (default) | redis://host:6379 | nats://host:4222 (several machines)
+      --demo / --no-demo     run the demo feed of realistic metrics (default on)
+  -c, --config <file.json>   JSON config file (same names as the options, e.g. {"port": 9000})
+      --data-dir <dir>       where dashboards are saved (default .data)
+      --api-key <key:scopes> require API keys; scopes read,write,admin (repeatable)
+      --no-public-read       with API keys, require the read scope for reads too
+      --cors-origin <url>    allow a browser origin to call the API and socket (repeatable)
+      --max-series <n>       series limit (default 10000)
+      --tls-cert <file>      PEM certificate: serve HTTPS and WSS (needs --tls-key)
+      --tls-key <file>       PEM private key for --tls-cert
+      --log-level <level>    fatal | error | warn (default) | info | debug | silent
+  -h, --help                 this help
+
+Environment (flags win over environment, environment over the config file):
+${Object.entries(ENV_VARS)
+  .map(([k, v]) => `  ${k.padEnd(24)} ${v}`)
+  .join("\n")}
+
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: stops accepting, publishes the last closed second,
+saves, tells connected clients "going away" and exits 0 (with workers: the primary tells every
+worker, waits for them, then exits 0; a worker that dies is restarted).`;
+
+/** `dashwire send --help`. */
+export const SEND_HELP = `Usage: dashwire send <metric> <value> [tag=value…] [options]
+
+Pushes one point to a running dashwire (POST /api/v1/metrics).
+
+  dashwire send cpu.usage 42.5 host=web-1 region=eu
+
+Options:
+      --url <url>      server base URL (default $DASHWIRE_URL or http://127.0.0.1:$DASHWIRE_PORT or :8080)
+      --api-key <key>  API key with the write scope (default $DASHWIRE_API_KEY)
+      --ts <ms>        timestamp in ms since the epoch (default: now, set by the server)
+  -h, --help           this help
+
+Exit status: 0 stored, 1 refused or server unreachable, 2 bad usage.`;

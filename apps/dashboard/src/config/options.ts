@@ -1,0 +1,62 @@
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { ApiKey } from "../auth/api-keys.js";
+
+/** Options of the dashboard app (CLI flags, env vars and the config file all map onto these). */
+export interface DashboardOptions {
+  /** TCP port (0: any free port). */
+  port: number;
+  /** Interface to listen on; the default keeps the app local. */
+  host: string;
+  /** `memory` (workers of one machine share the primary's), or a `redis://` / `nats://` URL. */
+  broker: string;
+  /** Worker processes sharing the port (`dashwire start`; 1: a single process). */
+  workers: number;
+  /** Run the demo feed. */
+  demo: boolean;
+  /** Directory for dashboards.json. */
+  dataDir: string;
+  /** API keys; none means an open API. */
+  apiKeys: ApiKey[];
+  /** With keys configured, allow reads (query, series, dashboards GET) without a key. */
+  publicRead: boolean;
+  /** Browser origins allowed to call the API and open the socket from another origin ("*": any). */
+  corsOrigins: string[];
+  /** Most series kept; new series past it are refused. */
+  maxSeries: number;
+  /** How far ahead of the server clock a point may be, ms. */
+  futureSkewMs: number;
+  /** Largest ingest body (after decompression), bytes. */
+  maxBodyBytes: number;
+  /** Most dashboards. */
+  maxDashboards: number;
+  /** Directory of the built UI. */
+  uiDir: string;
+  /** Log level (pino). */
+  logLevel: string;
+  /** PEM certificate file: with `tlsKey`, serve HTTPS and WSS ("": plain HTTP). */
+  tlsCert: string;
+  /** PEM private key file for `tlsCert`. */
+  tlsKey: string;
+}
+
+/** Defaults of `DashboardOptions`. */
+export const dashboardDefaults: DashboardOptions = {
+  port: 8080,
+  host: "127.0.0.1",
+  broker: "memory",
+  workers: availableParallelism(),
+  demo: true,
+  dataDir: ".data",
+  apiKeys: [],
+  publicRead: true,
+  corsOrigins: [],
+  maxSeries: 10_000,
+  futureSkewMs: 5_000,
+  maxBodyBytes: 1024 * 1024,
+  maxDashboards: 1000,
+  uiDir: fileURLToPath(new URL("../../dist-ui", import.meta.url)),
+  logLevel: "warn",
+  tlsCert: "",
+  tlsKey: "",
+};

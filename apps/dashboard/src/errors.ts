@@ -1,0 +1,51 @@
+import { APP_ERROR_CODE_MIN, ErrorCode } from "@dashwire/protocol";
+
+/**
+ * Codes the dashboard API uses in `{ error: { code, message } }`. Protocol codes where one fits
+ * (so a client sees the same number for "limit reached" over HTTP and over the socket), and
+ * application codes (≥ 10000, see `APP_ERROR_CODE_MIN`) for what only an HTTP API has.
+ */
+export const ApiErrorCode = {
+  /** A field is missing or wrong; the message names it. */
+  InvalidField: ErrorCode.InvalidField,
+  /** The body is larger than the configured limit (HTTP 413). */
+  PayloadTooLarge: ErrorCode.PayloadTooLarge,
+  /** No or unknown API key (HTTP 401). */
+  Unauthorized: ErrorCode.Unauthorized,
+  /** The key lacks the scope this route needs, or the object is protected (HTTP 403). */
+  Forbidden: ErrorCode.Forbidden,
+  /** A store is full: series count, dashboard count (HTTP 400 per point, 409 for dashboards). */
+  LimitReached: ErrorCode.LimitReached,
+  /** The node that must handle this (the rollup leader) cannot be reached now; retry (HTTP 503). */
+  Unavailable: ErrorCode.BrokerUnavailable,
+  /** Unexpected failure; details are in the server log. */
+  Internal: ErrorCode.Internal,
+  /** No such route or object (HTTP 404). */
+  NotFound: APP_ERROR_CODE_MIN + 404,
+  /** Method not allowed on this route (HTTP 405). */
+  MethodNotAllowed: APP_ERROR_CODE_MIN + 405,
+  /** An object with this id already exists (HTTP 409). */
+  Conflict: APP_ERROR_CODE_MIN + 409,
+  /** Content-Type not accepted by this route (HTTP 415). */
+  UnsupportedMediaType: APP_ERROR_CODE_MIN + 415,
+  /** A point's timestamp is too far in the future or older than the longest ring. */
+  TimestampOutOfRange: APP_ERROR_CODE_MIN + 1,
+} as const;
+export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+
+/** An error that becomes an HTTP status plus `{ error: { code, message } }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  /** The JSON body sent to the client. */
+  toBody(): { error: { code: number; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}

@@ -1,0 +1,70 @@
+import type { IncomingMessage } from "node:http";
+import type { Readable, Transform } from "node:stream";
+import { createGunzip, createInflate } from "node:zlib";
+import { ApiError, ApiErrorCode } from "../errors.js";
+
+/**
+ * Reads a request body up to `limit` bytes (after decompression of `gzip`/`deflate`, which
+ * Telegraf may send). Past the limit a 413 `ApiError` is thrown and the rest of the body is
+ * discarded unread (not buffered), so the client still gets the 413 instead of a reset.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new ApiError(413, ApiErrorCode.PayloadTooLarge, `body larger than ${limit} bytes`);
+  const declared = Number(req.headers["content-length"]);
+  const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
+  let decoder: Transform | undefined;
+  if (encoding === "gzip" || encoding === "x-gzip") decoder = createGunzip();
+  else if (encoding === "deflate") decoder = createInflate();
+  else if (encoding !== "identity") {
+    req.resume();
+    return Promise.reject(
+      new ApiError(415, ApiErrorCode.UnsupportedMediaType, `content-encoding ${encoding} not supported`),
+    );
+  }
+  const source: Readable = decoder === undefined ? req : req.pipe(decoder);
+  if (decoder === undefined && Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: ApiError | undefined) => {
+      if (done) return;
+      done = true;
+      source.off("data", onData);
+      if (err === undefined) {
+        resolve(Buffer.concat(chunks, size));
+        return;
+      }
+      if (decoder !== undefined) {
+        req.unpipe(decoder);
+        decoder.destroy();
+      }
+      req.resume(); // discard the rest
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    source.on("data", onData);
+    source.once("end", () => finish(undefined));
+    source.once("error", (err: Error) =>
+      finish(new ApiError(400, ApiErrorCode.InvalidField, `body: could not be read (${err.message})`)),
+    );
+    req.once("aborted", () => finish(new ApiError(400, ApiErrorCode.InvalidField, "body: request aborted")));
+  });
+}
+
+/** Parses a JSON body; a syntax error is a 400 that says so. */
+export function parseJsonBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new ApiError(400, ApiErrorCode.InvalidField, `body: invalid JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Tags } from "../series/series-id.js";
+
+/** One measurement as parsed from a request, before it reaches the series store. */
+export interface Point {
+  /** Metric name (series charset). */
+  name: string;
+  /** Tags, or undefined for none. */
+  tags: Tags | undefined;
+  /** The value; always finite. */
+  value: number;
+  /** Milliseconds since the epoch; undefined means "now" (filled in at ingest). */
+  ts: number | undefined;
+  /** Where the point came from: index in a JSON batch (0-based) or line number (1-based). */
+  origin: number;
+}
+
+/** A refused point: which one, why, and a stable code. */
+export interface Rejection {
+  /** Index in a JSON batch (0-based); set for JSON input. */
+  index?: number;
+  /** Line number (1-based); set for line protocol input. */
+  line?: number;
+  /** Why, naming the field when one is at fault. */
+  error: string;
+  /** Stable code (see `ApiErrorCode`). */
+  code: number;
+}
+
+/** What a parser returns: the good points and the reasons the others were refused. */
+export interface ParseResult {
+  points: Point[];
+  rejected: Rejection[];
+  /** Values skipped by policy, not errors (line protocol string fields). */
+  ignored: number;
+}

@@ -1,0 +1,83 @@
+/**
+ * Window queries over a series' rings: picks the finest ring that covers the window at the
+ * asked step, clamps the window to what is held and to `maxPoints`, and returns non-empty
+ * buckets as `[t, count, sum, min, max, last]`, ascending.
+ *
+ * Only closed buckets are returned (a bucket ends at or before the newest closed second), so a
+ * client that back-fills and then appends live `metrics:` publications newer than its last
+ * point sees no duplicate and no partial bucket.
+ */
+import type { BucketTuple, Ring } from "./ring.js";
+
+/** What the caller asks for; all in ms. */
+export interface QueryRequest {
+  from: number;
+  to: number;
+  /** Wanted bucket width; rounded up to a ring resolution. Undefined: the finest that fits. */
+  step: number | undefined;
+}
+
+/** The ring chosen and the window actually served. */
+export interface QueryPlan {
+  /** Index of the ring used. */
+  ring: number;
+  /** Bucket width (the ring's resolution). */
+  step: number;
+  /** First bucket start served (aligned to step). */
+  from: number;
+  /** End of the window served (exclusive, aligned to step). */
+  to: number;
+}
+
+/** Largest number of buckets one query returns by default. */
+export const MAX_QUERY_POINTS = 5_000;
+
+/**
+ * Chooses the ring and window. `rings` are finest first; `closedUntilMs` is the end of the
+ * newest closed second.
+ */
+export function planQuery(
+  rings: readonly Pick<Ring, "resolutionMs" | "capacity">[],
+  req: QueryRequest,
+  nowMs: number,
+  closedUntilMs: number,
+  maxPoints = MAX_QUERY_POINTS,
+): QueryPlan {
+  const windowStart = (i: number) => {
+    const r = rings[i] as Pick<Ring, "resolutionMs" | "capacity">;
+    return (Math.floor(nowMs / r.resolutionMs) - r.capacity + 1) * r.resolutionMs;
+  };
+  const last = rings.length - 1;
+  // Step rounds up to a ring resolution; beyond the coarsest it is the coarsest.
+  let first = 0;
+  if (req.step !== undefined) {
+    const step = req.step;
+    first = rings.findIndex((r) => r.resolutionMs >= step);
+    if (first === -1) first = last;
+  }
+  let chosen = last;
+  for (let i = first; i <= last; i++) {
+    const res = (rings[i] as Pick<Ring, "resolutionMs">).resolutionMs;
+    const to = Math.floor(Math.min(req.to, closedUntilMs) / res) * res;
+    const from = Math.max(req.from, windowStart(i));
+    // One bucket of slack, so a window of exactly the ring's span (15 min at 1 s) stays at 1 s.
+    if (req.from >= windowStart(i) - res && (to - from) / res <= maxPoints) {
+      chosen = i;
+      break;
+    }
+  }
+  const res = (rings[chosen] as Pick<Ring, "resolutionMs">).resolutionMs;
+  // A bucket is served only when it has ended by `closedUntilMs` and by `to`.
+  const to = Math.floor(Math.min(req.to, closedUntilMs) / res) * res;
+  let from = Math.ceil(Math.max(req.from, windowStart(chosen)) / res) * res;
+  if ((to - from) / res > maxPoints) from = to - maxPoints * res;
+  if (from > to) from = to;
+  return { ring: chosen, step: res, from, to };
+}
+
+/** Runs a plan against a series' rings. */
+export function runQuery(rings: readonly Ring[], plan: QueryPlan): BucketTuple[] {
+  const ring = rings[plan.ring];
+  if (ring === undefined) return [];
+  return ring.range(plan.from, plan.to, Math.ceil((plan.to - plan.from) / plan.step) + 1);
+}

@@ -1,0 +1,14 @@
+import type { z } from "zod";
+
+/**
+ * One readable line from a zod error: the first issue, prefixed with the path of the field at
+ * fault (`panels.0.kind: invalid option ...`), so API errors name the field.
+ */
+export function zodMessage(error: z.ZodError, prefix = ""): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return "invalid value";
+  const path = [prefix, ...issue.path.map(String)].filter((p) => p !== "").join(".");
+  const message = issue.message.replace(/^Invalid input: /, "");
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : "";
+  return (path === "" ? message : `${path}: ${message}`) + more;
+}

@@ -1,0 +1,231 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Client, connect, type SubscribeResult } from "@dashwire/client/node";
+import { CloseCode } from "@dashwire/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "./helpers.js";
+
+const runner = fileURLToPath(new URL("./fixtures/run-cli.ts", import.meta.url));
+
+/** One HTTP request on a fresh connection, so the cluster's round robin spreads them over workers. */
+function request(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; node: string; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c.toString()));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          node: String(res.headers["x-dashwire-node"] ?? ""),
+          body: text === "" ? undefined : JSON.parse(text),
+        }),
+      );
+    });
+    req.on("error", reject);
+    // A connection handed to a worker as it is killed may never be answered.
+    req.setTimeout(8000, () => req.destroy(new Error("request timed out")));
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out");
+    await sleep(50);
+  }
+}
+
+/** Worker pids of the primary: its child processes running the CLI (not tsx's esbuild). */
+function workerPids(primary: number): number[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(primary)], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.includes("run-cli"))
+      .map((l) => Number.parseInt(l.trim(), 10))
+      .filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+type QueryBody = { points: number[][] };
+
+let dir: string;
+let child: ChildProcess;
+let base = "";
+let out = "";
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "dashwire-workers-"));
+  child = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", runner, "start", "--workers", "3", "--port", "0", "--no-demo"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DASHWIRE_LOG_LEVEL: "silent", DASHWIRE_DATA_DIR: dir },
+    },
+  );
+  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+  base = await until(() => /\(3 workers\) listening on (http:\/\/\S+)/.exec(out)?.[1], 30_000);
+});
+
+afterAll(async () => {
+  if (child.exitCode === null) {
+    const pids = workerPids(child.pid as number);
+    child.kill("SIGKILL");
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("dashwire start --workers 3 (cluster broker through the primary)", () => {
+  it("spreads requests over the workers; each series is rolled up once and every worker answers the same", async () => {
+    const nodes = new Set<string>();
+    const t0 = Date.now();
+    for (let i = 1; i <= 30; i++) {
+      const res = await request("POST", `${base}/api/v1/metrics`, { name: "cw.a", value: i, ts: t0 });
+      expect(res.status).toBe(200);
+      nodes.add(res.node);
+    }
+    expect(nodes.size).toBe(3);
+    const q = `${base}/api/v1/query?series=cw.a&from=${t0 - 5000}&to=${t0 + 60_000}`;
+    // Once the second has closed on the leader and been replicated, all workers agree.
+    const expected = [Math.floor(t0 / 1000) * 1000, 30, 465, 1, 30, 30];
+    const answers = await until(async () => {
+      const all = await Promise.all(Array.from({ length: 9 }, () => request("GET", q)));
+      const done = all.every((a) => JSON.stringify((a.body as QueryBody).points) === JSON.stringify([expected]));
+      return done ? all : undefined;
+    });
+    expect(new Set(answers.map((a) => a.node)).size).toBe(3);
+  });
+
+  it("dashboards written through any worker are seen by every worker; the leader writes the file", async () => {
+    const put = await request("PUT", `${base}/api/v1/dashboards/cw`, { title: "Cluster", panels: [] });
+    expect(put.status).toBe(201);
+    const gets = await Promise.all(Array.from({ length: 6 }, () => request("GET", `${base}/api/v1/dashboards/cw`)));
+    expect(gets.map((g) => g.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(gets.map((g) => g.node)).size).toBe(3);
+    const file = JSON.parse(await readFile(join(dir, "dashboards.json"), "utf8")) as { dashboards: { id: string }[] };
+    expect(file.dashboards.map((d) => d.id)).toContain("cw");
+    expect((await request("DELETE", `${base}/api/v1/dashboards/cw`)).status).toBe(204);
+    const after = await Promise.all(Array.from({ length: 6 }, () => request("GET", `${base}/api/v1/dashboards/cw`)));
+    expect(after.map((g) => g.status)).toEqual([404, 404, 404, 404, 404, 404]);
+  });
+
+  it("kill the leader worker while points flow: clients reconnect, resume with no lost publication, rollups continue", async () => {
+    const primary = child.pid as number;
+    const before = workerPids(primary);
+    expect(before).toHaveLength(3);
+    const { leader } = (await request("GET", `${base}/api/v1/cluster`)).body as { leader: string };
+    const leaderPid = Number(leader.split("-")[1]);
+    expect(before).toContain(leaderPid);
+
+    const clients: Client[] = [];
+    const offsets: number[][] = [];
+    const resumes: SubscribeResult[] = [];
+    let disconnects = 0;
+    for (let i = 0; i < 6; i++) {
+      const client = connect(`${base.replace("http", "ws")}/dashwire`, {
+        reconnect: { minDelayMs: 50, maxDelayMs: 200 },
+      });
+      clients.push(client);
+      let was = "connecting";
+      client.on("state", (state) => {
+        if (was === "connected" && state !== "connected") disconnects++;
+        was = state;
+      });
+      const got: number[] = [];
+      offsets.push(got);
+      const sub = client.subscribe("metrics:cw.live", (_d, pub) => got.push(pub.offset));
+      let first = true;
+      sub.on("subscribed", (r) => {
+        if (!first) resumes.push(r);
+        first = false;
+      });
+      await sub.ready;
+    }
+
+    // A producer: one point every 40 ms, each on a fresh connection (so on any worker).
+    let producing = true;
+    let accepted = 0;
+    const failed: number[] = [];
+    const producer = (async () => {
+      let v = 0;
+      while (producing) {
+        const res = await request("POST", `${base}/api/v1/metrics`, { name: "cw.live", value: ++v }).catch(
+          () => undefined,
+        );
+        if (res?.status === 200) accepted++;
+        else failed.push(res?.status ?? 0);
+        await sleep(40);
+      }
+    })();
+    await sleep(2500);
+    const mid = Date.now();
+    const beforeKill = (await request("GET", `${base}/api/v1/query?series=cw.live&from=${mid - 10_000}&to=${mid}`))
+      .body as QueryBody;
+    expect(beforeKill.points.length).toBeGreaterThan(0);
+    process.kill(leaderPid, "SIGKILL");
+    await sleep(3000);
+    producing = false;
+    await producer;
+    await sleep(1500); // the last second closes
+
+    // The primary named a new leader at once and restarted the dead worker.
+    const after = (await request("GET", `${base}/api/v1/cluster`)).body as { leader: string };
+    expect(after.leader).not.toBe(leader);
+    await until(() => (workerPids(primary).length === 3 ? true : undefined));
+    // The new leader continued from its replica: the seconds closed before the kill are still there.
+    const later = (await request("GET", `${base}/api/v1/query?series=cw.live&from=${mid - 10_000}&to=${mid}`))
+      .body as QueryBody;
+    expect(later.points).toEqual(beforeKill.points);
+    expect(accepted).toBeGreaterThan(50);
+
+    // Every client: contiguous offsets (no loss, no duplicate) up to the same last one.
+    expect(disconnects).toBeGreaterThan(0);
+    expect(resumes.length).toBe(disconnects);
+    expect(resumes.every((r) => r.recovered)).toBe(true);
+    const last = Math.max(...offsets.flat());
+    for (const got of offsets) {
+      expect(got.length).toBeGreaterThan(10);
+      expect(got).toEqual(Array.from({ length: got.length }, (_, i) => (got[0] as number) + i));
+      expect(got.at(-1)).toBe(last);
+    }
+    for (const c of clients) c.close();
+  });
+
+  it("stops on SIGTERM: every worker closes its clients with 1001 and the primary exits 0", async () => {
+    const client = connect(`${base.replace("http", "ws")}/dashwire`, { reconnect: false });
+    await new Promise<void>((resolve) => client.on("connected", () => resolve()));
+    const closed = new Promise<number>((resolve) =>
+      client.on("state", (state, reason) => {
+        if (state !== "connected") resolve(reason.code);
+      }),
+    );
+    const pids = workerPids(child.pid as number);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    expect(await closed).toBe(CloseCode.GoingAway);
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/SIGTERM, shutting down/);
+    expect(out).toMatch(/stopped/);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    client.close();
+  });
+});

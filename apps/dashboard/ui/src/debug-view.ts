@@ -1,0 +1,19 @@
+/** What `window.__dashwire.view()` shows of the dashboard on screen: for the devtools console and browser tests. */
+export interface DebugView {
+  dashboard: string;
+  /** Animation frames drawn so far. */
+  frames: number;
+  panels: {
+    id: string;
+    kind: string;
+    /** One per series: its live state, publications received, and the bucket times held. */
+    feeds: { series: string; state: string; received: number; t: number[] }[];
+  }[];
+}
+
+declare global {
+  interface Window {
+    /** Read-only snapshot of the live view (null when no dashboard is on screen). */
+    __dashwire?: { view(): DebugView | null };
+  }
+}

@@ -1,0 +1,233 @@
+import {
+  ApiError,
+  type Dashboard,
+  deleteDashboard,
+  getDashboard,
+  listSeries,
+  type PanelDef,
+  saveDashboard,
+} from "../api.js";
+import { h, replaceChildren } from "../dom.js";
+import { type AppContext, BUILTIN_DASHBOARDS, type Unmount } from "./app-context.js";
+import { errorState, placeholder } from "./page-state.js";
+import { panelEditor } from "./panel-editor.js";
+import { fillSeriesDatalist } from "./series-picker.js";
+
+/** Turns a title into a dashboard id: lowercase words joined by dashes. */
+export function slugify(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .normalize("NFKD")
+      .replace(/\p{M}/gu, "") // accents split off by NFKD: "é" → "e"
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 48) || "dashboard"
+  );
+}
+
+/** A panel id not used in `panels`. */
+function newPanelId(panels: PanelDef[]): string {
+  const used = new Set(panels.map((p) => p.id));
+  let i = panels.length + 1;
+  while (used.has(`p${i}`)) i++;
+  return `p${i}`;
+}
+
+/** The definition as sent to the API: empty optional fields left out. */
+export function cleanDashboard(d: Dashboard): Dashboard {
+  return {
+    id: d.id.trim(),
+    title: d.title.trim() || d.id.trim(),
+    panels: d.panels.map((p) => {
+      const out: PanelDef = {
+        id: p.id,
+        kind: p.kind,
+        title: p.title.trim(),
+        series: p.kind === "online" ? [] : [...p.series],
+      };
+      if (p.windowSec !== undefined) out.windowSec = p.windowSec;
+      if (p.maxRate !== undefined) out.maxRate = p.maxRate;
+      if (p.min !== undefined) out.min = p.min;
+      if (p.max !== undefined) out.max = p.max;
+      if (p.unit) out.unit = p.unit;
+      if (p.thresholds && p.thresholds.length > 0 && p.kind !== "online")
+        out.thresholds = p.thresholds.map((t) => ({ ...t }));
+      return out;
+    }),
+  };
+}
+
+/** The editor: title, id (new dashboards), panels added, removed, reordered and configured. */
+export function mountEditor(root: HTMLElement, app: AppContext, id: string | null): Unmount {
+  let gone = false;
+  const isNew = id === null;
+  app.shell.setOnline(null);
+  app.shell.setCrumbs(
+    isNew
+      ? [["Dashboards", "#/"], ["New dashboard"]]
+      : [["Dashboards", "#/"], [id, `#/d/${encodeURIComponent(id)}`], ["Edit"]],
+  );
+  document.title = `${isNew ? "New dashboard" : `Edit ${id}`} · dashwire`;
+  replaceChildren(root, placeholder("Loading…"));
+
+  listSeries().then(
+    (series) => {
+      if (!gone) fillSeriesDatalist(series);
+    },
+    () => {},
+  );
+
+  const edit = (draft: Dashboard) => {
+    let idTouched = !isNew;
+    const list = h("div", { class: "panel-editors" });
+    const error = h("p", { class: "form-error", role: "alert", "data-testid": "editor-error", hidden: true });
+    const idInput = h("input", {
+      class: "input",
+      type: "text",
+      value: draft.id,
+      disabled: !isNew,
+      pattern: "[A-Za-z0-9_.\\-]+",
+      "data-testid": "editor-id",
+      "aria-label": "Dashboard id",
+      oninput: (e) => {
+        idTouched = true;
+        draft.id = (e.target as HTMLInputElement).value.trim();
+      },
+    });
+    const titleInput = h("input", {
+      class: "input input--lg",
+      type: "text",
+      value: draft.title,
+      placeholder: "Dashboard title",
+      "data-testid": "editor-title",
+      "aria-label": "Dashboard title",
+      oninput: (e) => {
+        draft.title = (e.target as HTMLInputElement).value;
+        if (!idTouched) {
+          draft.id = slugify(draft.title);
+          idInput.value = draft.id;
+        }
+      },
+    });
+
+    const renderPanels = () => {
+      const ps = draft.panels;
+      replaceChildren(
+        list,
+        ps.length === 0 ? h("p", { class: "muted empty-editor" }, "No panels yet. Add one below.") : null,
+        ps.map((p, i) =>
+          panelEditor(p, i, {
+            up: i > 0 ? () => move(i, -1) : undefined,
+            down: i < ps.length - 1 ? () => move(i, 1) : undefined,
+            remove: () => {
+              ps.splice(i, 1);
+              renderPanels();
+            },
+            changed: renderPanels,
+          }),
+        ),
+      );
+    };
+    const move = (i: number, by: number) => {
+      const [p] = draft.panels.splice(i, 1);
+      if (p) draft.panels.splice(i + by, 0, p);
+      renderPanels();
+    };
+    const addPanel = () => {
+      draft.panels.push({ id: newPanelId(draft.panels), kind: "timeseries", title: "", series: [], thresholds: [] });
+      renderPanels();
+      list.lastElementChild?.querySelector<HTMLInputElement>("[data-testid=panel-title]")?.focus();
+    };
+
+    const saveBtn = h("button", { type: "submit", class: "btn btn--primary", "data-testid": "save-dashboard" }, "Save");
+    const save = async (e: Event) => {
+      e.preventDefault();
+      const body = cleanDashboard(draft);
+      if (!body.id) return showError("Give the dashboard a title or an id.");
+      saveBtn.disabled = true;
+      try {
+        const saved = await saveDashboard(body, isNew);
+        if (!gone) location.hash = `#/d/${encodeURIComponent(saved.id)}`;
+      } catch (err) {
+        showError(err instanceof ApiError ? `${err.message}${err.code ? ` (code ${err.code})` : ""}` : String(err));
+      } finally {
+        saveBtn.disabled = false;
+      }
+    };
+    const showError = (msg: string) => {
+      error.textContent = msg;
+      error.hidden = false;
+    };
+    const remove = async () => {
+      if (!confirm(`Delete dashboard "${draft.title || draft.id}"?`)) return;
+      try {
+        await deleteDashboard(draft.id);
+        location.hash = "#/";
+      } catch (err) {
+        showError(String((err as Error).message));
+      }
+    };
+
+    renderPanels();
+    replaceChildren(
+      root,
+      h(
+        "form",
+        { class: "editor", onsubmit: (e) => void save(e) },
+        h(
+          "div",
+          { class: "page-head" },
+          h("h1", null, isNew ? "New dashboard" : "Edit dashboard"),
+          h(
+            "div",
+            { class: "row" },
+            !isNew && !BUILTIN_DASHBOARDS.has(draft.id)
+              ? h("button", { type: "button", class: "btn btn--danger-ghost", onclick: () => void remove() }, "Delete")
+              : null,
+            h("a", { class: "btn btn--ghost", href: isNew ? "#/" : `#/d/${encodeURIComponent(draft.id)}` }, "Cancel"),
+            saveBtn,
+          ),
+        ),
+        error,
+        h(
+          "div",
+          { class: "editor__meta" },
+          h("label", { class: "field field--grow" }, h("span", { class: "field__label" }, "Title"), titleInput),
+          h("label", { class: "field" }, h("span", { class: "field__label" }, "Id"), idInput),
+        ),
+        list,
+        h(
+          "button",
+          { type: "button", class: "btn add-panel", "data-testid": "add-panel", onclick: addPanel },
+          "+ Add panel",
+        ),
+      ),
+    );
+    if (isNew) titleInput.focus();
+  };
+
+  if (isNew) edit({ id: "", title: "", panels: [] });
+  else
+    getDashboard(id).then(
+      (d) => {
+        if (!gone)
+          edit({
+            id: d.id,
+            title: d.title ?? "",
+            panels: (d.panels ?? []).map((p) => ({
+              ...p,
+              series: [...(p.series ?? [])],
+              thresholds: [...(p.thresholds ?? [])].map((t) => ({ ...t })),
+            })),
+          });
+      },
+      (err) => {
+        if (!gone) replaceChildren(root, errorState(err, "Dashboard"));
+      },
+    );
+
+  return () => {
+    gone = true;
+  };
+}

@@ -1,0 +1,210 @@
+import uPlot from "uplot";
+import type { PanelDef } from "../api.js";
+import { h } from "../dom.js";
+import { cssColor, formatValue, seriesLabel, seriesName, timeTicks } from "../format.js";
+import { cssVar, seriesColor, THEME_EVENT, withAlpha } from "../theme.js";
+import { meanOf } from "../live/series-window.js";
+import { BasePanel } from "./base-panel.js";
+import type { PanelContext } from "./panel-context.js";
+
+/** Resolves `var(--x)` to its value: canvas cannot read CSS variables. */
+function canvasColor(c: string): string {
+  const m = /^var\((--[\w-]+)\)$/.exec(c);
+  return m ? cssVar(m[1]!) : c;
+}
+
+/** A uPlot line chart of the bucket means of one or more series, with a live legend. */
+export class TimeseriesPanel extends BasePanel {
+  private plot: uPlot | null = null;
+  private readonly chartEl: HTMLElement;
+  private readonly legendEl: HTMLElement;
+  private readonly legendValues: HTMLElement[] = [];
+  private readonly observer: ResizeObserver;
+  private versions = "";
+  private hoverIdx: number | null = null;
+  private data: uPlot.AlignedData = [[]];
+
+  constructor(def: PanelDef, ctx: PanelContext) {
+    super(def, ctx, "stream");
+    this.chartEl = h("div", { class: "ts-chart", "data-testid": "chart" });
+    const names = new Set(def.series.map(seriesName));
+    const shared = names.size === 1 ? [...names][0] : undefined;
+    this.legendEl = h(
+      "ul",
+      { class: "legend" },
+      def.series.map((id, i) => {
+        const v = h("span", { class: "legend__value" }, "–");
+        this.legendValues.push(v);
+        return h(
+          "li",
+          { class: "legend__item", title: id },
+          h("i", { class: "legend__swatch", style: `--c: var(--s${(i % 8) + 1})` }),
+          h("span", { class: "legend__label" }, seriesLabel(id, shared)),
+          v,
+        );
+      }),
+    );
+    this.body.append(this.chartEl, this.legendEl);
+    if (def.series.length === 0) this.chartEl.append(h("p", { class: "empty" }, "No series chosen"));
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(this.chartEl);
+    window.addEventListener(THEME_EVENT, this.onTheme);
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.observer.disconnect();
+    window.removeEventListener(THEME_EVENT, this.onTheme);
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  protected render(): void {
+    if (this.feeds.length === 0) return;
+    // Skip the rebuild when no window changed (e.g. a redraw asked for by a status change).
+    const versions = this.feeds.map((f) => f.window.version).join(",");
+    if (versions !== this.versions || !this.plot) {
+      this.versions = versions;
+      this.data = this.buildData();
+      if (!this.plot) this.create();
+      else this.plot.setData(this.data);
+    }
+    this.updateLegend();
+  }
+
+  private buildData(): uPlot.AlignedData {
+    const tables = this.feeds.map((f) => [f.window.t.map((t) => t / 1000), f.window.means()] as uPlot.AlignedData);
+    if (tables.length === 1) return tables[0]!;
+    return uPlot.join(tables);
+  }
+
+  private create(): void {
+    const width = this.chartEl.clientWidth;
+    const height = this.chartEl.clientHeight;
+    if (width === 0 || height === 0) return;
+    const axis = cssVar("--muted") || "#888";
+    const grid = cssVar("--grid") || "rgba(128,128,128,.15)";
+    const font = `11px ${cssVar("--font") || "system-ui, sans-serif"}`;
+    const windowSec = this.def.windowSec ?? 300;
+    const unit = this.def.unit ?? "";
+    const thresholds = this.def.thresholds ?? [];
+    const opts: uPlot.Options = {
+      width,
+      height,
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      scales: {
+        x: {
+          time: true,
+          // The window slides with the clock, so a quiet series visibly ages out.
+          range: (_u, _min, max) => {
+            const now = Math.max(Date.now() / 1000, max ?? 0);
+            return [now - windowSec, now];
+          },
+        },
+        y: this.def.min !== undefined || this.def.max !== undefined ? { range: this.yRange() } : {},
+      },
+      axes: [
+        {
+          stroke: axis,
+          font,
+          grid: { stroke: grid, width: 1 },
+          ticks: { show: false },
+          size: 30,
+          space: 70,
+          values: (_u, splits, _axis, _space, incr) => timeTicks(splits, incr),
+        },
+        {
+          stroke: axis,
+          font,
+          grid: { stroke: grid, width: 1 },
+          ticks: { show: false },
+          size: 56,
+          values: (_u, vals) => vals.map((v) => formatValue(v, unit)),
+        },
+      ],
+      series: [
+        {},
+        ...this.def.series.map((id, i) => {
+          const c = seriesColor(i);
+          return {
+            label: id,
+            stroke: c,
+            width: 1.75,
+            fill: this.def.series.length === 1 ? withAlpha(c, 0.14) : undefined,
+            points: { show: false },
+          };
+        }),
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            this.hoverIdx = u.cursor.idx ?? null;
+            this.updateLegend();
+          },
+        ],
+        draw: [
+          (u) =>
+            this.drawThresholds(
+              u,
+              thresholds.map((t) => ({ value: t.value, color: canvasColor(cssColor(t.color)) })),
+            ),
+        ],
+      },
+    };
+    this.plot = new uPlot(opts, this.data, this.chartEl);
+  }
+
+  private yRange(): uPlot.Range.Function {
+    const { min, max } = this.def;
+    return (_u, dmin, dmax) => [min ?? Math.min(dmin ?? 0, 0), max ?? Math.max(dmax ?? 1, min ?? 0)];
+  }
+
+  private drawThresholds(u: uPlot, lines: { value: number; color: string }[]): void {
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+    ctx.lineWidth = devicePixelRatio;
+    for (const l of lines) {
+      const y = u.valToPos(l.value, "y", true);
+      if (y < top || y > top + height) continue;
+      ctx.strokeStyle = l.color;
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + width, y);
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  private updateLegend(): void {
+    const unit = this.def.unit ?? "";
+    const idx = this.hoverIdx;
+    for (let i = 0; i < this.legendValues.length; i++) {
+      let v: number | null | undefined;
+      if (idx !== null) v = this.data[i + 1]?.[idx];
+      else {
+        const b = this.feeds[i]!.window.latest();
+        v = b ? meanOf(b) : null;
+      }
+      const text = formatValue(v, unit);
+      const el = this.legendValues[i]!;
+      if (el.textContent !== text) el.textContent = text;
+    }
+  }
+
+  private resize(): void {
+    const width = this.chartEl.clientWidth;
+    const height = this.chartEl.clientHeight;
+    if (width === 0 || height === 0) return;
+    if (!this.plot) this.ctx.scheduler.request(this);
+    else this.plot.setSize({ width, height });
+  }
+
+  private readonly onTheme = (): void => {
+    this.plot?.destroy();
+    this.plot = null;
+    this.ctx.scheduler.request(this);
+  };
+}

@@ -1,0 +1,49 @@
+/** The pages of the app, addressed by the location hash. */
+export type Route =
+  | { page: "list" }
+  | { page: "view"; id: string }
+  | { page: "edit"; id: string }
+  | { page: "new" }
+  | { page: "missing"; hash: string };
+
+/** Reads a route from a hash: `#/`, `#/d/<id>`, `#/d/<id>/edit`, `#/new`. */
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, "").replace(/\/+$/, "") || "/";
+  if (path === "/" || path === "") return { page: "list" };
+  if (path === "/new") return { page: "new" };
+  const m = /^\/d\/([^/]+)(\/edit)?$/.exec(path);
+  if (m) {
+    let id: string;
+    try {
+      id = decodeURIComponent(m[1]!);
+    } catch {
+      return { page: "missing", hash };
+    }
+    return m[2] ? { page: "edit", id } : { page: "view", id };
+  }
+  return { page: "missing", hash };
+}
+
+/** The hash of a route. */
+export function routeHash(r: Route): string {
+  switch (r.page) {
+    case "list":
+      return "#/";
+    case "new":
+      return "#/new";
+    case "view":
+      return `#/d/${encodeURIComponent(r.id)}`;
+    case "edit":
+      return `#/d/${encodeURIComponent(r.id)}/edit`;
+    default:
+      return r.hash;
+  }
+}
+
+/** Calls `onRoute` now and on every hash change. */
+export function startRouter(onRoute: (r: Route) => void): () => void {
+  const handler = () => onRoute(parseRoute(location.hash));
+  window.addEventListener("hashchange", handler);
+  handler();
+  return () => window.removeEventListener("hashchange", handler);
+}

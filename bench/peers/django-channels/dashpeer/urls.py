@@ -1,0 +1,3 @@
+"""No HTTP views: the peer only serves the WebSocket route."""
+
+urlpatterns = []

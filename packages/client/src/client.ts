@@ -1,0 +1,403 @@
+import {
+  CloseCode,
+  type ConnectedMessage,
+  ErrorCode,
+  type EventMessage,
+  isValidEventName,
+  isValidTopic,
+  type PresenceInfo,
+  type PublishMessage,
+  type ServerMessage,
+  type StreamPosition,
+  type SubscribeResult,
+  type WireError,
+} from "@dashwire/protocol";
+import { backoff, backoffDefaults } from "./backoff.js";
+import type { ClientEvents, ClientState } from "./client-events.js";
+import { Connection } from "./connection.js";
+import { Emitter, reportError } from "./emitter.js";
+import { DashwireClientError } from "./errors.js";
+import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
+import { RequestTracker } from "./requests.js";
+import type {
+  AppSchema,
+  EventData,
+  EventName,
+  EventReply,
+  ServerEventData,
+  ServerEventName,
+  TopicData,
+  TopicName,
+} from "./schema.js";
+import { checkSubscribeOptions } from "./subscribe-options.js";
+import { type PublicationInfo, type SubscribeOptions, Subscription, type SubscriptionHost } from "./subscription.js";
+import type { TransportName } from "./transport.js";
+import { createTransportMemory } from "./transport-memory.js";
+import { TransportPlan } from "./transport-plan.js";
+import { usableTransports } from "./transport-registry.js";
+
+/** Options of `client.emit`. */
+export interface EmitOptions {
+  /** Namespace of the event; the default namespace when absent. */
+  ns?: string;
+  /** Ack timeout for this call; `ackTimeoutMs` by default. */
+  timeoutMs?: number;
+}
+
+/** Options of `client.publish`. */
+export interface PublishOptions {
+  /** Key for latest-value tracking and conflation. */
+  key?: string;
+  /** Bypass conflation and rate caps. */
+  urgent?: boolean;
+  /** Ack timeout for this call; `ackTimeoutMs` by default. */
+  timeoutMs?: number;
+}
+
+/** Presence of a topic: `count` clients in all, `clients` the first (at most 1000) of them. */
+export interface PresenceList {
+  count: number;
+  clients: PresenceInfo[];
+}
+
+type EventHandler = (data: never, ns: string | undefined) => void;
+
+/** Subscriptions sent in the handshake frame; the server holds at most 64 messages before `connected`. */
+const MAX_PIPELINED_SUBS = 48;
+
+/**
+ * A dashwire client: one logical session that reconnects with backoff, resumes its subscriptions
+ * without loss, and buffers requests while disconnected. Create it with `connect()`.
+ */
+export class Client<S = AppSchema> {
+  private readonly events = new Emitter<ClientEvents>();
+  private readonly options: ResolvedClientOptions;
+  private readonly connection: Connection;
+  private readonly requests: RequestTracker;
+  private readonly subs = new Map<string, Subscription>();
+  // Subscribe requests awaiting their ack, by message id (at most one per subscription).
+  private readonly subAcks = new Map<number, Subscription>();
+  private readonly eventHandlers = new Map<string, Set<EventHandler>>();
+  private readonly subHost: SubscriptionHost;
+  private refreshedToken: string | undefined = undefined;
+  private maxSubscriptions = Number.POSITIVE_INFINITY;
+  private lastId = 0;
+
+  constructor(url: string, options: ClientOptions = {}) {
+    this.options = resolveClientOptions(options);
+    try {
+      new URL(url);
+    } catch {
+      throw new DashwireClientError(ErrorCode.InvalidField, `invalid URL ${JSON.stringify(url)}`);
+    }
+    const { scheduler } = this.options;
+    const memory =
+      this.options.rememberTransportMs > 0
+        ? (this.options.transportMemory ??
+          createTransportMemory(this.options.rememberTransportMs, () => scheduler.now()))
+        : undefined;
+    const plan = new TransportPlan(usableTransports(this.options), url, memory);
+    this.connection = new Connection(
+      url,
+      this.options,
+      this.events,
+      {
+        opened: () => {
+          // Pipelined: subscriptions ride in the handshake frame, saving a round trip on reconnect.
+          // The server holds at most 64 messages before `connected` (docs/protocol.md); the
+          // rest follow the handshake reply.
+          let n = 0;
+          for (const sub of this.subs.values()) if (n++ < MAX_PIPELINED_SUBS) this.sendSub(sub);
+        },
+        connected: (info) => this.connected(info, false),
+        switched: (info) => this.connected(info, true),
+        farewell: () => [...this.subs.keys()].map((topic) => this.options.codec.encode({ t: "unsub", topic })),
+        message: (m) => this.dispatch(m),
+        lost: (code, reason, permanent) => this.lost(code, reason, permanent),
+        ledger: {
+          mark: () => this.lastId,
+          settledThrough: (mark) => this.requests.settledThrough(mark),
+          abandonThrough: (mark, reason) =>
+            this.requests.failThrough(mark, new DashwireClientError(ErrorCode.Disconnected, reason)),
+        },
+      },
+      () => this.readToken(),
+      plan,
+    );
+    const connection = this.connection;
+    this.requests = new RequestTracker(
+      {
+        get ready() {
+          return connection.ready;
+        },
+        send: (part) => connection.outbox.push(part),
+      },
+      scheduler,
+      this.options.maxBufferedSends,
+    );
+    this.subHost = {
+      scheduler,
+      resubscribe: (sub) => {
+        if (this.connection.ready && this.subs.get(sub.topic) === sub) this.sendSub(sub);
+      },
+      forget: (sub, tellServer) => this.forget(sub, tellServer),
+      retryDelay: (attempt) => backoff(attempt, this.options.reconnect || backoffDefaults),
+    };
+    // Deferred so listeners and subscriptions added right after connect() see the first attempt.
+    queueMicrotask(() => this.connection.start());
+  }
+
+  /** Current connection state. */
+  get state(): ClientState {
+    return this.connection.state;
+  }
+
+  /** Name of the transport in use while connected. */
+  get transport(): TransportName | undefined {
+    return this.connection.transportName;
+  }
+
+  /** The server's handshake reply for the current connection (session, heartbeat, limits). */
+  get info(): ConnectedMessage | undefined {
+    return this.connection.info;
+  }
+
+  /** Requests waiting to be sent (while disconnected, or behind the in-flight limit). */
+  get bufferedSends(): number {
+    return this.requests.bufferedCount;
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Adds a listener that runs once. */
+  once<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void {
+    return this.events.once(event, listener);
+  }
+
+  /** Removes a listener. */
+  off<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): void {
+    this.events.off(event, listener);
+  }
+
+  /** Handles server event `event` (any namespace); returns a function that removes the handler. */
+  onEvent<K extends ServerEventName<S>>(
+    event: K,
+    handler: (data: ServerEventData<S, K>, ns: string | undefined) => void,
+  ): () => void {
+    let set = this.eventHandlers.get(event);
+    if (set === undefined) this.eventHandlers.set(event, (set = new Set()));
+    const handlers = set;
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+      if (handlers.size === 0 && this.eventHandlers.get(event) === handlers) this.eventHandlers.delete(event);
+    };
+  }
+
+  /**
+   * Subscribes to `topic`; `handler` gets each publication's data. Throws `DashwireClientError`
+   * for an invalid topic or options, a topic already subscribed, or a closed client.
+   */
+  subscribe<K extends TopicName<S>>(
+    topic: K,
+    handler: (data: TopicData<S, K>, pub: PublicationInfo) => void,
+    options: SubscribeOptions = {},
+  ): Subscription<TopicData<S, K>> {
+    if (this.connection.state === "disconnected")
+      throw new DashwireClientError(ErrorCode.Disconnected, "client is closed");
+    if (!isValidTopic(topic))
+      throw new DashwireClientError(ErrorCode.InvalidTopic, `invalid topic ${JSON.stringify(topic)}`);
+    if (this.subs.has(topic))
+      throw new DashwireClientError(ErrorCode.AlreadySubscribed, `already subscribed to ${topic}`);
+    if (this.subs.size >= this.maxSubscriptions)
+      throw new DashwireClientError(
+        ErrorCode.TooManySubscriptions,
+        `the server allows ${this.maxSubscriptions} subscriptions`,
+      );
+    checkSubscribeOptions(options);
+    const sub = new Subscription<TopicData<S, K>>(this.subHost, topic, handler, { ...options });
+    this.subs.set(topic, sub);
+    if (this.connection.ready) this.sendSub(sub);
+    return sub;
+  }
+
+  /** The live subscription on `topic`, if any. */
+  subscription(topic: string): Subscription | undefined {
+    return this.subs.get(topic);
+  }
+
+  /** Sends `event` to the server's handler; resolves with the handler's reply. */
+  emit<K extends EventName<S>>(event: K, data: EventData<S, K>, options: EmitOptions = {}): Promise<EventReply<S, K>> {
+    if (!isValidEventName(event))
+      return rejected(ErrorCode.InvalidField, `invalid event name ${JSON.stringify(event)}`);
+    if (options.ns !== undefined && !isValidEventName(options.ns))
+      return rejected(ErrorCode.InvalidField, `invalid namespace ${JSON.stringify(options.ns)}`);
+    const id = ++this.lastId;
+    const m: EventMessage = { t: "evt", id, event, data };
+    if (options.ns !== undefined) m.ns = options.ns;
+    return this.request(id, m, options.timeoutMs) as Promise<EventReply<S, K>>;
+  }
+
+  /** Publishes to `topic` (the server must allow client publishing there); resolves with its position. */
+  publish<K extends TopicName<S>>(
+    topic: K,
+    data: TopicData<S, K>,
+    options: PublishOptions = {},
+  ): Promise<StreamPosition> {
+    if (!isValidTopic(topic)) return rejected(ErrorCode.InvalidTopic, `invalid topic ${JSON.stringify(topic)}`);
+    const id = ++this.lastId;
+    // `data` is required on the wire and JSON drops `undefined`: send null instead.
+    const m: PublishMessage = { t: "pub", id, topic, data: data === undefined ? null : data };
+    if (options.key !== undefined) m.key = options.key;
+    if (options.urgent) m.urgent = true;
+    return this.request(id, m, options.timeoutMs) as Promise<StreamPosition>;
+  }
+
+  /** Who is on `topic` now (presence must be enabled for the topic on the server). */
+  presence(topic: string, options: { timeoutMs?: number } = {}): Promise<PresenceList> {
+    if (!isValidTopic(topic)) return rejected(ErrorCode.InvalidTopic, `invalid topic ${JSON.stringify(topic)}`);
+    const id = ++this.lastId;
+    return this.request(id, { t: "presence", id, topic }, options.timeoutMs).then((data) => {
+      const list = data as Partial<PresenceList> | undefined;
+      const clients = Array.isArray(list?.clients) ? list.clients : [];
+      return { count: typeof list?.count === "number" ? list.count : clients.length, clients };
+    });
+  }
+
+  /**
+   * Replaces the connection's credentials without reconnecting. A string `token` option is
+   * replaced too, for later reconnects; a token function is still called at each connect.
+   */
+  refresh(token: string): Promise<void> {
+    if (typeof this.options.token !== "function") this.refreshedToken = token;
+    if (!this.connection.ready) return Promise.resolve();
+    const id = ++this.lastId;
+    return this.request(id, { t: "refresh", id, token }).then(() => undefined);
+  }
+
+  /** Closes for good: no reconnect; pending requests and `ready` promises reject with `Disconnected`. */
+  close(): void {
+    this.connection.close(CloseCode.Normal, "client closed");
+  }
+
+  private readToken(): Promise<string | undefined> | string | undefined {
+    const token = this.options.token;
+    return typeof token === "function" ? token() : (this.refreshedToken ?? token);
+  }
+
+  private request(id: number, message: object, timeoutMs?: number): Promise<unknown> {
+    if (this.connection.state === "disconnected") return rejected(ErrorCode.Disconnected, "client is closed");
+    let part: string;
+    try {
+      part = this.options.codec.encode(message);
+    } catch (error) {
+      return rejected(ErrorCode.InvalidField, `data cannot be encoded: ${(error as Error).message}`);
+    }
+    const ms = timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : this.options.ackTimeoutMs;
+    return this.requests.request(id, part, ms);
+  }
+
+  private sendSub(sub: Subscription): void {
+    if (sub.pendingId !== undefined) this.subAcks.delete(sub.pendingId);
+    const id = ++this.lastId;
+    this.subAcks.set(id, sub);
+    this.connection.outbox.push(this.options.codec.encode(sub.subscribeMessage(id)));
+  }
+
+  private forget(sub: Subscription, tellServer: boolean): void {
+    if (this.subs.get(sub.topic) !== sub) return;
+    this.subs.delete(sub.topic);
+    if (sub.pendingId !== undefined) this.subAcks.delete(sub.pendingId);
+    if (tellServer && this.connection.ready)
+      this.connection.outbox.push(this.options.codec.encode({ t: "unsub", topic: sub.topic }));
+  }
+
+  /** A handshake completed; `switched`: on an upgraded transport, a new session that has no subscription yet. */
+  private connected(info: ConnectedMessage, switched: boolean): void {
+    const limits = info.limits;
+    if (limits?.maxPendingAcks > 0) this.requests.maxPendingAcks = limits.maxPendingAcks;
+    if (limits?.maxSubscriptions > 0) this.maxSubscriptions = limits.maxSubscriptions;
+    for (const sub of this.subs.values()) if (switched || sub.pendingId === undefined) this.sendSub(sub);
+    this.requests.drain();
+  }
+
+  private lost(code: number, reason: string, permanent: boolean): void {
+    this.requests.failInflight(
+      new DashwireClientError(ErrorCode.Disconnected, `connection lost before the reply (${code} ${reason})`),
+    );
+    this.subAcks.clear();
+    for (const sub of this.subs.values()) sub.transportLost();
+    if (!permanent) return;
+    const error = new DashwireClientError(ErrorCode.Disconnected, `client disconnected (${code} ${reason})`, {
+      code,
+      reason,
+    });
+    this.requests.failAll(error);
+    for (const sub of this.subs.values()) sub.end(error, false);
+    this.subs.clear();
+  }
+
+  /** Receive path: one switch per message, no closure per message. */
+  private dispatch(m: ServerMessage): void {
+    switch (m.t) {
+      case "msg":
+        this.subs.get(m.c)?.deliver(m);
+        return;
+      case "ack":
+        this.settle(m.id, m.data, m.error);
+        return;
+      case "gap":
+        this.subs.get(m.topic)?.gap(m);
+        return;
+      case "evt":
+        this.serverEvent(m.event, m.data, m.ns);
+        return;
+      case "join":
+      case "leave":
+        this.subs.get(m.topic)?.presence(m.t, m.who);
+        return;
+      case "err":
+        if (m.id === undefined || !this.settle(m.id, undefined, m))
+          this.events.emit("error", new DashwireClientError(m.code, m.message));
+        return;
+    }
+  }
+
+  /** Routes an ack (or an `err` with an id) to its request or subscription; false when unknown. */
+  private settle(id: number, data: unknown, error: WireError | undefined): boolean {
+    if (this.requests.settle(id, data, error)) return true;
+    const sub = this.subAcks.get(id);
+    if (sub === undefined) return false;
+    this.subAcks.delete(id);
+    if (sub.pendingId !== id) return true;
+    if (error !== undefined) sub.refused(new DashwireClientError(error.code, error.message, error.details));
+    else if (isSubscribeResult(data)) sub.acked(data);
+    else sub.refused(new DashwireClientError(ErrorCode.InvalidField, "subscribe ack without epoch and offset"));
+    return true;
+  }
+
+  private serverEvent(event: string, data: unknown, ns: string | undefined): void {
+    this.events.emit("event", event, data, ns);
+    const handlers = this.eventHandlers.get(event);
+    if (handlers === undefined) return;
+    for (const handler of handlers) {
+      try {
+        handler(data as never, ns);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  }
+}
+
+function rejected<T>(code: number, message: string): Promise<T> {
+  return Promise.reject(new DashwireClientError(code, message));
+}
+
+function isSubscribeResult(v: unknown): v is SubscribeResult {
+  const r = v as SubscribeResult | null;
+  return typeof r === "object" && r !== null && typeof r.epoch === "string" && typeof r.offset === "number";
+}

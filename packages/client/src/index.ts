@@ -1,0 +1,34 @@
+/** @dashwire/client: the dashwire SDK for browsers (and Node through `@dashwire/client/node`). */
+export { type BackoffOptions, backoff, backoffDefaults } from "./backoff.js";
+export { Client, type EmitOptions, type PresenceList, type PublishOptions } from "./client.js";
+export type { ClientEvents, ClientState, StateReason } from "./client-events.js";
+export { connect } from "./connect.js";
+export { DashwireClientError } from "./errors.js";
+export type { FetchLike } from "./http-fetch.js";
+export { type ClientOptions, clientDefaults, type TokenProvider } from "./options.js";
+export { PollingTransport } from "./polling-transport.js";
+export { SseTransport } from "./sse-transport.js";
+export type {
+  AppSchema,
+  EventData,
+  EventName,
+  EventReply,
+  SchemaLike,
+  ServerEventData,
+  ServerEventName,
+  TopicData,
+  TopicName,
+} from "./schema.js";
+export {
+  type GapInfo,
+  type PublicationInfo,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionEvents,
+  type SubscriptionState,
+} from "./subscription.js";
+export { realScheduler, type Scheduler, Timer } from "./timer.js";
+export type { ClientTransport, TransportEnv, TransportFactory, TransportHandlers, TransportName } from "./transport.js";
+export { createTransportMemory, type StorageLike, type TransportMemory } from "./transport-memory.js";
+export { type WebSocketConstructor, type WebSocketLike, WebSocketTransport } from "./websocket-transport.js";
+export { CloseCode, ErrorCode, type PresenceInfo, type StreamPosition, type SubscribeResult } from "@dashwire/protocol";

@@ -1,0 +1,108 @@
+import { ErrorCode } from "@dashwire/protocol";
+import { DashwireClientError } from "./errors.js";
+import type { ClientTransport, TransportEnv, TransportHandlers } from "./transport.js";
+
+/**
+ * The part of the WebSocket API the client uses. Both the browser's `WebSocket` and the `ws`
+ * package fit it without casts; handler parameters are `never` so either's event types fit.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor (`globalThis.WebSocket` or `ws`). */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+const OPEN = 1;
+const noop = (): void => {};
+const decoder = new TextDecoder();
+
+/** Turns `http(s)://` into `ws(s)://` so one base URL serves every transport. */
+export function toWebSocketUrl(url: string): string {
+  if (url.startsWith("http://")) return "ws://" + url.slice(7);
+  if (url.startsWith("https://")) return "wss://" + url.slice(8);
+  return url;
+}
+
+/** WebSocket transport: one text frame per dashwire frame. */
+export class WebSocketTransport implements ClientTransport {
+  readonly name = "websocket";
+  private ws: WebSocketLike | undefined = undefined;
+  private handlers: TransportHandlers | undefined = undefined;
+  // Listeners bound once per transport, never per message (ws `lib/receiver.js` habit).
+  private readonly handleOpen = (): void => this.handlers?.onOpen();
+  private readonly handleMessage = (event: { data: unknown }): void => {
+    const data = event.data;
+    // Text frames are the norm; binary frames from a proxy or a future codec are read as UTF-8.
+    if (typeof data === "string") this.handlers?.onFrame(data);
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) this.handlers?.onFrame(decoder.decode(data));
+  };
+  private readonly handleClose = (event: { code?: number; reason?: string }): void => {
+    const handlers = this.handlers;
+    this.detach();
+    handlers?.onClose(event.code ?? 1006, event.reason ?? "");
+  };
+
+  constructor(private readonly WebSocketImpl: WebSocketConstructor) {}
+
+  open(url: string, handlers: TransportHandlers): void {
+    this.handlers = handlers;
+    const ws = new this.WebSocketImpl(toWebSocketUrl(url));
+    ws.binaryType = "arraybuffer";
+    ws.onopen = this.handleOpen;
+    ws.onmessage = this.handleMessage;
+    ws.onclose = this.handleClose;
+    // A close event always follows an error event; the close carries the code we act on.
+    ws.onerror = noop;
+    this.ws = ws;
+  }
+
+  send(frame: string): boolean {
+    // The socket buffers without limit; the server's heartbeat bounds how long that can go on.
+    if (this.ws !== undefined && this.ws.readyState === OPEN) this.ws.send(frame);
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    const ws = this.ws;
+    this.detach();
+    if (ws === undefined) return;
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Browsers throw on codes outside 1000/3000-4999; the socket is dropped either way.
+      ws.close();
+    }
+  }
+
+  private detach(): void {
+    const ws = this.ws;
+    this.handlers = undefined;
+    this.ws = undefined;
+    if (ws === undefined) return;
+    ws.onopen = null;
+    ws.onmessage = null;
+    ws.onclose = null;
+    // Keep an error listener: `ws` emits "error" when closed while still connecting, and an
+    // EventEmitter without one would throw it out of the process.
+    ws.onerror = noop;
+  }
+}
+
+/** Factory for the registry; fails clearly when the platform has no WebSocket. */
+export function createWebSocketTransport(env: TransportEnv): ClientTransport {
+  const impl = env.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (impl === undefined)
+    throw new DashwireClientError(
+      ErrorCode.InvalidField,
+      "no WebSocket implementation: pass options.WebSocket, or import from @dashwire/client/node",
+    );
+  return new WebSocketTransport(impl);
+}

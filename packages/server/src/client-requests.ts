@@ -1,0 +1,81 @@
+import { ErrorCode, type PublishMessage, type RefreshMessage } from "@dashwire/protocol";
+import type { PublishInput, TopicRetention } from "./broker/broker.js";
+import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
+import type { ServerCore } from "./core.js";
+import { toWireError } from "./errors.js";
+import type { Session } from "./session.js";
+
+/** The broker's input for one publication; `data` is encoded to JSON here, once. */
+export function publishInput(
+  topic: string,
+  data: unknown,
+  retention: TopicRetention,
+  key: string | undefined,
+  urgent: boolean | undefined,
+): PublishInput {
+  const input: PublishInput = { topic, data: JSON.stringify(data ?? null), retention };
+  if (key !== undefined) input.key = key;
+  if (urgent) input.urgent = true;
+  return input;
+}
+
+/** A client's `pub`: checks the topic's publish rule, publishes, acks with the position. */
+export function publishFromClient(core: ServerCore, session: Session, msg: PublishMessage): void {
+  const config = core.topics.resolve(msg.topic);
+  const hook = config.options.canPublish;
+  if (hook === undefined) {
+    if (config.options.clientPublish) publish(core, session, msg, config.retention);
+    else session.replyError(msg.id, { code: ErrorCode.Forbidden, message: `clients may not publish to ${msg.topic}` });
+    return;
+  }
+  Promise.resolve(hook({ client: session, topic: msg.topic, params: config.params })).then(
+    (ok) => {
+      if (ok) publish(core, session, msg, config.retention);
+      else session.replyError(msg.id, { code: ErrorCode.Forbidden, message: `not allowed to publish to ${msg.topic}` });
+    },
+    (err: unknown) => {
+      core.logger.error({ err, topic: msg.topic }, "canPublish failed");
+      session.replyError(msg.id, toWireError(err));
+    },
+  );
+}
+
+function publish(core: ServerCore, session: Session, msg: PublishMessage, retention: TopicRetention): void {
+  const id = msg.id;
+  const input = publishInput(msg.topic, msg.data, retention, msg.key, msg.urgent);
+  const max = core.options.limits.publishBytes;
+  if (input.data.length > max) {
+    core.stats.limit("publishBytes");
+    session.replyError(id, { code: ErrorCode.PayloadTooLarge, message: `publication data larger than ${max} bytes` });
+    return;
+  }
+  core.stats.publications++;
+  core.broker.publish(input).then(
+    (pub) => {
+      if (id !== undefined) session.reply(id, { epoch: pub.epoch, offset: pub.offset });
+    },
+    (err: unknown) => {
+      core.logger.warn({ err, topic: msg.topic }, "publish failed");
+      session.replyError(id, { code: ErrorCode.BrokerUnavailable, message: "publish failed: broker unavailable" });
+    },
+  );
+}
+
+/** A client's `refresh`: connect middleware runs again on the new credentials. */
+export function refreshCredentials(core: ServerCore, session: Session, msg: RefreshMessage): void {
+  const info: HandshakeInfo = {
+    headers: {},
+    query: new URLSearchParams(),
+    remoteAddress: session.remoteAddress,
+    transport: session.transport,
+  };
+  const ctx = new ConnectContext(session, info, { t: "connect", v: 1, token: msg.token });
+  core.runConnectMiddleware(ctx).then(
+    () => {
+      session.user = ctx.user;
+      session.setExpiry(ctx.expiresAt);
+      session.reply(msg.id, undefined);
+    },
+    (err: unknown) => session.replyError(msg.id, toWireError(err)),
+  );
+}

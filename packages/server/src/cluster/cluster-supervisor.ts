@@ -1,0 +1,199 @@
+/**
+ * The primary of an in-machine cluster: forks N workers that share the listening port
+ * (`node:cluster`), serves them a `ClusterBrokerHost` when they have no external broker, restarts a
+ * worker that dies, and on shutdown tells every worker to close and waits for them.
+ */
+import cluster, { type Worker } from "node:cluster";
+import { EventEmitter } from "node:events";
+import type { ClusterBrokerHost } from "./cluster-broker-host.js";
+import { CLUSTER_TAG, workerPort } from "./cluster-port.js";
+
+/** Tag of the supervisor's own messages to workers (beside the broker's). */
+export const CONTROL_TAG = "dw-control";
+
+/** The message a worker gets when it must close (clients get 1001) and exit 0. */
+export const SHUTDOWN_MESSAGE = { tag: CONTROL_TAG, k: "shutdown" } as const;
+
+/** Options of `ClusterSupervisor`. */
+export interface ClusterSupervisorOptions {
+  /** Worker processes. */
+  workers: number;
+  /** Script each worker runs (default: this process's script). */
+  exec?: string;
+  /** Arguments of the worker script (default: this process's). */
+  args?: string[];
+  /** Node flags of the workers (default: this process's). */
+  execArgv?: string[];
+  /** Extra environment of every worker. */
+  env?: Record<string, string>;
+  /** Broker host the workers talk to; omit when they use Redis or NATS directly. */
+  host?: ClusterBrokerHost;
+  /** First restart delay of a worker that died; doubles while workers keep dying young, ms. */
+  restartBaseMs: number;
+  /** Longest restart delay, ms. */
+  restartMaxMs: number;
+  /** A worker that lived this long resets its restart delay, ms. */
+  stableAfterMs: number;
+  /** Workers still running this long after the shutdown message are killed, ms. */
+  shutdownTimeoutMs: number;
+}
+
+/** Defaults of `ClusterSupervisorOptions`. */
+export const clusterSupervisorDefaults: ClusterSupervisorOptions = {
+  workers: 1,
+  restartBaseMs: 100,
+  restartMaxMs: 5000,
+  stableAfterMs: 10_000,
+  shutdownTimeoutMs: 10_000,
+};
+
+/** Events of `ClusterSupervisor`. */
+export interface ClusterSupervisorEvents {
+  /** A worker process started (first time or restarted) in slot `index`. */
+  fork: [index: number, worker: Worker];
+  /** A worker exited; it is restarted unless the cluster is shutting down. */
+  exit: [index: number, worker: Worker, code: number | null, signal: string | null];
+  /** A message from a worker that is not the broker's. */
+  message: [index: number, worker: Worker, message: unknown];
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  startedAt: number;
+  delayMs: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Forks, restarts and stops the workers of one machine. */
+export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
+  readonly options: ClusterSupervisorOptions;
+  private readonly slots: Slot[] = [];
+  private stopping: Promise<boolean> | undefined;
+
+  constructor(options: Partial<ClusterSupervisorOptions> & { workers: number }) {
+    super();
+    this.options = { ...clusterSupervisorDefaults, ...options };
+    if (!Number.isInteger(this.options.workers) || this.options.workers < 1)
+      throw new RangeError(`workers must be a positive integer, got ${this.options.workers}`);
+  }
+
+  /** Live worker processes by slot (undefined while a slot waits for its restart). */
+  get workers(): (Worker | undefined)[] {
+    return this.slots.map((s) => s.worker);
+  }
+
+  /** True once `shutdown` was called. */
+  get shuttingDown(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Forks every worker. Call once, in the primary. */
+  start(): void {
+    if (!cluster.isPrimary) throw new Error("ClusterSupervisor runs in the primary process only");
+    const { exec, args, execArgv } = this.options;
+    const settings: Parameters<typeof cluster.setupPrimary>[0] = {};
+    if (exec !== undefined) settings.exec = exec;
+    if (args !== undefined) settings.args = args;
+    if (execArgv !== undefined) settings.execArgv = execArgv;
+    cluster.setupPrimary(settings);
+    for (let i = 0; i < this.options.workers; i++) {
+      this.slots.push({ worker: undefined, startedAt: 0, delayMs: this.options.restartBaseMs, timer: undefined });
+      this.fork(i);
+    }
+  }
+
+  /** Sends a message to every live worker. */
+  broadcast(message: object): void {
+    for (const slot of this.slots) if (slot.worker?.isConnected()) slot.worker.send(message);
+  }
+
+  /**
+   * Tells every worker to shut down and waits for all of them (killing those past the timeout).
+   * Resolves true when every worker exited with code 0.
+   */
+  shutdown(): Promise<boolean> {
+    this.stopping ??= (async () => {
+      const exits: Promise<boolean>[] = [];
+      for (const slot of this.slots) {
+        clearTimeout(slot.timer);
+        const w = slot.worker;
+        if (w === undefined || w.isDead()) continue;
+        exits.push(
+          new Promise<boolean>((resolve) => {
+            w.once("exit", (code) => resolve(code === 0));
+            if (w.isConnected()) w.send(SHUTDOWN_MESSAGE);
+            else w.kill("SIGTERM");
+          }),
+        );
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => {
+        timer = setTimeout(() => {
+          for (const slot of this.slots)
+            if (slot.worker !== undefined && !slot.worker.isDead()) slot.worker.kill("SIGKILL");
+          resolve(false);
+        }, this.options.shutdownTimeoutMs);
+      });
+      const results = await Promise.race([Promise.all(exits), timeout]);
+      clearTimeout(timer);
+      await this.options.host?.close();
+      return Array.isArray(results) && results.every(Boolean);
+    })();
+    return this.stopping;
+  }
+
+  private fork(index: number): void {
+    const slot = this.slots[index] as Slot;
+    slot.timer = undefined;
+    const env = { ...this.options.env, DASHWIRE_WORKER_INDEX: String(index) };
+    const worker = cluster.fork(env);
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    if (this.options.host !== undefined) this.options.host.attach(workerPort(worker));
+    worker.on("message", (message: unknown) => {
+      if (!isBrokerMessage(message)) this.emit("message", index, worker, message);
+    });
+    worker.once("exit", (code, signal) => {
+      if (slot.worker === worker) slot.worker = undefined;
+      this.emit("exit", index, worker, code, signal);
+      if (this.stopping !== undefined) return;
+      // Crash loops back off; a worker that ran for a while restarts at once.
+      let delay = 0;
+      if (Date.now() - slot.startedAt >= this.options.stableAfterMs) slot.delayMs = this.options.restartBaseMs;
+      else {
+        delay = slot.delayMs;
+        slot.delayMs = Math.min(this.options.restartMaxMs, slot.delayMs * 2);
+      }
+      slot.timer = setTimeout(() => this.fork(index), delay);
+    });
+    this.emit("fork", index, worker);
+  }
+}
+
+function isBrokerMessage(message: unknown): boolean {
+  return typeof message === "object" && message !== null && (message as { tag?: unknown }).tag === CLUSTER_TAG;
+}
+
+/**
+ * In a worker: calls `handler` once when the primary asks for a shutdown, or when the primary
+ * is gone (the IPC channel closed). Returns a function that stops listening.
+ */
+export function onShutdownRequest(handler: (reason: "primary" | "orphaned") => void): () => void {
+  let done = false;
+  const fire = (reason: "primary" | "orphaned") => {
+    if (done) return;
+    done = true;
+    handler(reason);
+  };
+  const message = (m: unknown) => {
+    if (typeof m === "object" && m !== null && (m as { tag?: unknown; k?: unknown }).tag === CONTROL_TAG)
+      if ((m as { k?: unknown }).k === "shutdown") fire("primary");
+  };
+  const disconnect = () => fire("orphaned");
+  process.on("message", message);
+  process.on("disconnect", disconnect);
+  return () => {
+    process.off("message", message);
+    process.off("disconnect", disconnect);
+  };
+}

@@ -1,0 +1,26 @@
+/** @dashwire/server: sessions, router, hub, transports and brokers of a dashwire node. */
+export type {
+  Broker,
+  BrokerSink,
+  BrokerStatus,
+  HistoryQuery,
+  HistoryResult,
+  Publication,
+  PublishInput,
+  TopicRetention,
+} from "./broker/broker.js";
+export { HistoryRing } from "./broker/history-ring.js";
+export { MemoryBroker, type MemoryBrokerOptions, memoryBrokerDefaults, newEpoch } from "./broker/memory-broker.js";
+export type { Client, UserIdentity } from "./client.js";
+export { ConnectContext, type ConnectMiddleware, type HandshakeInfo } from "./connect-context.js";
+export { DashwireError, toWireError } from "./errors.js";
+export { type LimitOptions, type ServerOptions, type ServerOptionsInput, serverDefaults } from "./options.js";
+export { type EventContext, type EventHandler, type EventMiddleware, Namespace } from "./router.js";
+export type { AppSchema, EventData, EventName, EventReply, TopicData, TopicName } from "./schema.js";
+export { createServer, DashwireServer, type PublishOptions, type ServerEvents } from "./server.js";
+export { ServerStats } from "./stats.js";
+export { type TopicAccess, type TopicOptions, topicDefaults } from "./topic-config.js";
+export type { Transport, TransportSink } from "./transport/transport.js";
+export { ErrorCode, CloseCode } from "@dashwire/protocol";
+export { ClusterBroker, type ClusterBrokerOptions, clusterBrokerDefaults } from "./broker/cluster-broker.js";
+export * from "./cluster/index.js";

@@ -1,0 +1,137 @@
+import type { Logger } from "pino";
+import type { Broker, TopicRetention } from "./broker/broker.js";
+import { GONE, type HttpTransports, type TransportRelay } from "./transport/http-transports.js";
+import type { PollResponder } from "./transport/polling-transport.js";
+
+/** Node-to-node messages are not kept: no history, no latest value. */
+const NO_RETENTION: TopicRetention = { historySize: 0, historyTtlMs: 0, latestKeys: 0 };
+
+/** Prefix of internal topics; `$` is outside the client topic charset, so clients cannot name them. */
+export const NODE_TOPIC_PREFIX = "$node:";
+
+type RelayMessage =
+  | { k: "send"; tid: string; f: string }
+  | { k: "close"; tid: string }
+  | { k: "poll"; tid: string; rid: number; from: string }
+  | { k: "abort"; rid: number; from: string }
+  | { k: "polled"; rid: number; body: string };
+
+/**
+ * No sticky sessions (design decision 5): an HTTP transport lives on the node that opened it,
+ * and a POST or poll that a round-robin balancer sends to another node is carried to that home
+ * node through the broker, on the home node's own topic `$node:<id>`.
+ */
+export class NodeRelay implements TransportRelay {
+  /** Polls relayed from this node, waiting for the home node's answer. */
+  private readonly waiting = new Map<number, { responder: PollResponder; timer: NodeJS.Timeout }>();
+  /** Abort listeners of polls held here for other nodes (bounded: stale ones are forgotten). */
+  private readonly remotePolls = new BoundedMap<string, () => void>(10_000);
+  private lastRid = 0;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly logger: Logger,
+    readonly nodeId: string,
+    private readonly transports: HttpTransports,
+    /** Longest a relayed poll waits for the home node (ms). */
+    private readonly pollWaitMs: number,
+  ) {}
+
+  /** The topic on which this node receives relayed requests. */
+  get topic(): string {
+    return NODE_TOPIC_PREFIX + this.nodeId;
+  }
+
+  send(home: string, tid: string, frame: string): void {
+    this.post(home, { k: "send", tid, f: frame });
+  }
+
+  close(home: string, tid: string): void {
+    this.post(home, { k: "close", tid });
+  }
+
+  poll(home: string, tid: string, responder: PollResponder): void {
+    const rid = ++this.lastRid;
+    // No answer from the home node in time: it is gone, and so is the transport.
+    const timer = setTimeout(() => this.answer(rid, GONE), this.pollWaitMs);
+    timer.unref();
+    this.waiting.set(rid, { responder, timer });
+    responder.onAbort(() => {
+      if (!this.waiting.has(rid)) return;
+      clearTimeout(timer);
+      this.waiting.delete(rid);
+      this.post(home, { k: "abort", rid, from: this.nodeId });
+    });
+    this.post(home, { k: "poll", tid, rid, from: this.nodeId });
+  }
+
+  /** A relayed request or answer for this node (the data of a `$node:<id>` publication). */
+  receive(data: string): void {
+    let m: RelayMessage;
+    try {
+      m = JSON.parse(data) as RelayMessage;
+    } catch {
+      return;
+    }
+    switch (m.k) {
+      case "send":
+        this.transports.deliver(m.tid, m.f);
+        return;
+      case "close":
+        this.transports.end(m.tid);
+        return;
+      case "poll": {
+        const { from, rid } = m;
+        const key = `${from}:${rid}`;
+        const responder: PollResponder = {
+          respond: (body) => {
+            this.remotePolls.delete(key);
+            this.post(from, { k: "polled", rid, body });
+          },
+          onAbort: (listener) => {
+            this.remotePolls.set(key, listener);
+          },
+        };
+        if (!this.transports.poll(m.tid, responder)) responder.respond(GONE);
+        return;
+      }
+      case "abort": {
+        const key = `${m.from}:${m.rid}`;
+        const listener = this.remotePolls.get(key);
+        this.remotePolls.delete(key);
+        listener?.();
+        return;
+      }
+      case "polled":
+        this.answer(m.rid, m.body);
+        return;
+    }
+  }
+
+  private answer(rid: number, body: string): void {
+    const waiting = this.waiting.get(rid);
+    if (waiting === undefined) return;
+    clearTimeout(waiting.timer);
+    this.waiting.delete(rid);
+    waiting.responder.respond(body);
+  }
+
+  private post(node: string, message: RelayMessage): void {
+    this.broker
+      .publish({ topic: NODE_TOPIC_PREFIX + node, data: JSON.stringify(message), retention: NO_RETENTION })
+      .catch((err: unknown) => this.logger.warn({ err, node }, "relay to node failed"));
+  }
+}
+
+/** A map that forgets its oldest entries past `limit`. */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    if (this.size > this.limit) this.delete(this.keys().next().value as K);
+    return this;
+  }
+}

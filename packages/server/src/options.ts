@@ -1,0 +1,116 @@
+import { type Codec, jsonCodec, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
+import type { Logger } from "pino";
+import type { Broker } from "./broker/broker.js";
+import type { TopicOptions } from "./topic-config.js";
+
+/** Per-connection limits. Every one is a bound with a documented policy (see docs/guarantees.md). */
+export interface LimitOptions {
+  /** Largest inbound frame, bytes; larger frames close the connection with 1009. */
+  frameBytes: number;
+  /** Messages in one inbound frame (batch). */
+  messagesPerFrame: number;
+  /** Outbound queue per connection, bytes. Stream subscriptions past it get a `gap`. */
+  queueBytes: number;
+  /** Transport buffer above which the session stops writing and waits for drain, bytes. */
+  transportHighWaterBytes: number;
+  /** Subscriptions per connection. */
+  subscriptions: number;
+  /** Inbound messages per second per connection (token bucket; 0: unlimited). */
+  messagesPerSecond: number;
+  /** Bucket size: the burst allowed above the rate. */
+  messageBurst: number;
+  /** Event handlers in flight per connection. */
+  pendingAcks: number;
+  /** Topic and event name length. */
+  topicLength: number;
+  /** Publications sent in one recovery (resume); a longer gap is answered with a snapshot. */
+  recoveryPublications: number;
+  /** Open connections per remote address (0: unlimited; see `trustProxy`). */
+  connectionsPerIp: number;
+  /** New connections per second per remote address, burst twice that (0: unlimited). */
+  connectionsPerIpPerSecond: number;
+  /** Largest publication a client may send (its data as JSON), bytes. */
+  publishBytes: number;
+}
+
+/** Options of `createServer`. */
+export interface ServerOptions {
+  /** URL path of the WebSocket endpoint (and the prefix of the HTTP transports). */
+  path: string;
+  /** Moves publications between nodes and keeps history. Default: in-memory. */
+  broker?: Broker;
+  /** Wire codec. */
+  codec: Codec;
+  /** A pino logger; otherwise one is created at `logLevel`. */
+  logger?: Logger;
+  /** Log level of the created logger ("silent" to turn off). */
+  logLevel: string;
+  /**
+   * Origins allowed to connect from a browser. Empty: same origin only (the Origin's host must
+   * equal the Host header). "*": any. Requests without Origin (non-browser clients) are allowed.
+   */
+  allowedOrigins: string[];
+  /** The server pings every this many ms. */
+  pingIntervalMs: number;
+  /** A client silent for `pingIntervalMs + pongTimeoutMs` is closed (4000). */
+  pongTimeoutMs: number;
+  /** Time allowed between transport open and the `connect` message. */
+  handshakeTimeoutMs: number;
+  /** Options of topics no pattern matches. */
+  topicDefaults: TopicOptions;
+  /** Limits. */
+  limits: LimitOptions;
+  /** Health endpoint path (false: off). */
+  healthPath: string | false;
+  /** Prometheus endpoint path (false: off). */
+  metricsPath: string | false;
+  /**
+   * Take the client address from the first `X-Forwarded-For` entry (set this only behind a
+   * proxy that sets it), so per-address limits count clients, not the proxy.
+   */
+  trustProxy: boolean;
+  /** This node's id in a cluster (default: random per process). */
+  nodeId?: string;
+}
+
+/** Defaults of `ServerOptions`. */
+export const serverDefaults: ServerOptions = {
+  path: "/dashwire",
+  codec: jsonCodec,
+  logLevel: "info",
+  allowedOrigins: [],
+  pingIntervalMs: 25_000,
+  pongTimeoutMs: 20_000,
+  handshakeTimeoutMs: 10_000,
+  topicDefaults: {},
+  limits: {
+    frameBytes: 1024 * 1024,
+    messagesPerFrame: 1000,
+    queueBytes: 1024 * 1024,
+    transportHighWaterBytes: 256 * 1024,
+    subscriptions: 1000,
+    messagesPerSecond: 1000,
+    messageBurst: 2000,
+    pendingAcks: 256,
+    topicLength: MAX_TOPIC_LENGTH,
+    recoveryPublications: 10_000,
+    connectionsPerIp: 0,
+    connectionsPerIpPerSecond: 0,
+    publishBytes: 64 * 1024,
+  },
+  trustProxy: false,
+  healthPath: "/healthz",
+  metricsPath: "/metrics",
+};
+
+/** Options as the server uses them: defaults filled in. */
+export type ResolvedServerOptions = Omit<ServerOptions, "broker" | "logger">;
+
+/** Fills in defaults (limits merged field by field). */
+export function resolveOptions(options: ServerOptionsInput): ResolvedServerOptions {
+  const { broker: _broker, logger: _logger, limits, ...rest } = options;
+  return { ...serverDefaults, ...rest, limits: { ...serverDefaults.limits, ...limits } };
+}
+
+/** What `createServer` accepts: every option optional, limits partial. */
+export type ServerOptionsInput = Partial<Omit<ServerOptions, "limits">> & { limits?: Partial<LimitOptions> };

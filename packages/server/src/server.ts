@@ -1,0 +1,386 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import {
+  type Codec,
+  CloseCode,
+  type ConnectionLimits,
+  type PublishMessage,
+  type RefreshMessage,
+} from "@dashwire/protocol";
+import pino, { type Logger } from "pino";
+import type { Registry } from "prom-client";
+import { WebSocketServer } from "ws";
+import type { Broker, Publication } from "./broker/broker.js";
+import { MemoryBroker } from "./broker/memory-broker.js";
+import type { Client } from "./client.js";
+import { publishFromClient, publishInput, refreshCredentials } from "./client-requests.js";
+import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
+import type { ServerCore } from "./core.js";
+import { ConnectionGate, closeReason, destroySocket, originAllowed } from "./edge.js";
+import { Flusher } from "./flusher.js";
+import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
+import { Hub } from "./hub.js";
+import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
+import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
+import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
+import { type EventHandler, type EventMiddleware, type Namespace, Router } from "./router.js";
+import type { AppSchema, EventData, EventName, EventReply, TopicData, TopicName } from "./schema.js";
+import { Session } from "./session.js";
+import { ServerStats } from "./stats.js";
+import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
+import { HttpTransports } from "./transport/http-transports.js";
+import { POLL_HOLD_MS } from "./transport/polling-transport.js";
+import type { Transport } from "./transport/transport.js";
+import { WebSocketTransport } from "./transport/websocket-transport.js";
+
+/** Events a server reports to application code, on `server.events`. */
+export interface ServerEvents {
+  /** A client completed its handshake. */
+  connection: [client: Client];
+  /** A connected client went away (any reason). */
+  disconnect: [client: Client, code: number, reason: string];
+  /** A slow client lost publications `from`..`to` of a stream topic (it was told and will resume). */
+  gap: [client: Client, topic: string, from: number, to: number];
+}
+
+/** Options of `server.publish`. */
+export interface PublishOptions {
+  /** Key for latest-value tracking, snapshots and conflation. */
+  key?: string;
+  /** Bypasses conflation and rate caps of `latest` subscriptions. */
+  urgent?: boolean;
+}
+
+/**
+ * A dashwire server: mount it on an HTTP server (`attach`) or let it listen on its own.
+ * Create with `createServer(options)`.
+ */
+export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCore {
+  readonly options: ResolvedServerOptions;
+  readonly codec: Codec;
+  readonly stats = new ServerStats();
+  readonly flusher: Flusher;
+  readonly topics: TopicConfig;
+  readonly hub: Hub;
+  readonly router: Router;
+  readonly broker: Broker;
+  readonly logger: Logger;
+  readonly wireLimits: ConnectionLimits;
+  /** Lifecycle events for application code. */
+  readonly events = new EventEmitter<ServerEvents>();
+
+  private readonly sessions = new Set<Session>();
+  private readonly gate: ConnectionGate;
+  private readonly connectMiddleware: ConnectMiddleware[] = [];
+  private readonly wss: WebSocketServer;
+  private started: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private registry: Promise<Registry> | undefined;
+  private ownServer: http.Server | undefined;
+  private readonly attached: http.Server[] = [];
+  private closing = false;
+  private readonly http: HttpTransports;
+  private readonly relay: NodeRelay;
+  /** This node's id (random per process unless set): names its HTTP transports for routing. */
+  readonly nodeId: string;
+
+  constructor(options: ServerOptionsInput = {}) {
+    this.options = resolveOptions(options);
+    this.codec = this.options.codec;
+    this.flusher = new Flusher(this.codec);
+    this.logger = options.logger ?? pino({ level: this.options.logLevel, base: { svc: "dashwire" } });
+    this.broker = options.broker ?? new MemoryBroker();
+    this.topics = new TopicConfig({ ...topicDefaults, ...this.options.topicDefaults });
+    this.nodeId = options.nodeId ?? randomBytes(6).toString("base64url");
+    this.hub = new Hub(this);
+    this.router = new Router(this);
+    const { limits } = this.options;
+    this.wireLimits = {
+      maxFrameBytes: limits.frameBytes,
+      maxSubscriptions: limits.subscriptions,
+      maxMessagesPerSecond: limits.messagesPerSecond,
+      maxPendingAcks: limits.pendingAcks,
+    };
+    this.gate = new ConnectionGate(this.options, this.stats);
+    const server = this;
+    this.http = new HttpTransports({
+      admit: (req) => this.admit(req),
+      open: (transport, req, query) => this.open(transport, req, query),
+      originAllowed: (req) => originAllowed(req, this.options.allowedOrigins),
+      newSessionId: () => this.newSessionId(),
+      frameBytes: limits.frameBytes,
+      nodeId: this.nodeId,
+      get relay() {
+        return server.relay;
+      },
+    });
+    this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.frameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  // ---------------------------------------------------------------- application API
+
+  /** Sets options for a topic name or pattern (`metrics:*`, `user:{id}:*`). */
+  topic(pattern: string, options: TopicOptions): this {
+    this.topics.set(pattern, options);
+    return this;
+  }
+
+  /** Registers the handler of an event in the default namespace (typed by the schema's `events`). */
+  on<E extends EventName<S>>(event: E, handler: EventHandler<EventData<S, E>, EventReply<S, E>>): this;
+  /** Without a schema, handlers annotate their own payload type. */
+  on<D, R>(event: S extends { events: object } ? never : string, handler: EventHandler<D, R>): this;
+  on(event: string, handler: EventHandler<never, unknown>): this {
+    this.router.namespace("/").on(event, handler as EventHandler);
+    return this;
+  }
+
+  /** Adds event middleware to the default namespace. */
+  use(middleware: EventMiddleware): this {
+    this.router.namespace("/").use(middleware);
+    return this;
+  }
+
+  /** Gets or creates a namespace with its own handlers and middleware. */
+  namespace(name: string): Namespace {
+    return this.router.namespace(name);
+  }
+
+  /** Adds connect middleware: runs at every handshake, throws to refuse (auth goes here). */
+  useConnect(middleware: ConnectMiddleware): this {
+    this.connectMiddleware.push(middleware);
+    return this;
+  }
+
+  /** Publishes to a topic from server code. Resolves with the stored publication (epoch, offset). */
+  async publish<T extends TopicName<S>>(
+    topic: T,
+    data: TopicData<S, T>,
+    options: PublishOptions = {},
+  ): Promise<Publication> {
+    await this.start();
+    this.stats.publications++;
+    const { retention } = this.topics.resolve(topic);
+    return this.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
+  }
+
+  /** Connected clients. */
+  clients(): IterableIterator<Client> {
+    return this.sessions.values();
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  /** Mounts on an HTTP server: WebSocket upgrades on `path`, plus health and metrics routes. */
+  attach(server: http.Server): this {
+    this.attached.push(server);
+    server.on("upgrade", this.onUpgrade);
+    // Serve our routes first and hand every other request to the listeners already there.
+    const previous = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    server.removeAllListeners("request");
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (this.handle(req, res)) return;
+      if (previous.length === 0) {
+        res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":404,"message":"not found"}}');
+        return;
+      }
+      for (const listener of previous) listener.call(server, req, res);
+    });
+    this.start().catch((err: unknown) => this.logger.error({ err }, "broker start failed"));
+    this.startHeartbeat();
+    return this;
+  }
+
+  /**
+   * Serves dashwire's own HTTP routes (health, metrics, HTTP transports). Returns false for any
+   * other request, so it can sit in front of Express, Fastify or a plain handler.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const { healthPath, metricsPath } = this.options;
+    const prefix = this.options.path;
+    if (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* "/" */) {
+      const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+      if (this.http.handle(req, res, path.slice(prefix.length + 1), query)) return true;
+    }
+    if (req.method === "GET" && (path === healthPath || path === metricsPath)) {
+      if (path === healthPath) serveHealth(res, this.health());
+      else {
+        this.registry ??= createMetricsRegistry(this.stats, this.hub);
+        serveMetrics(res, this.registry, this.logger);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Health as `/healthz` reports it: "degraded" (HTTP 503) when the broker link is down. */
+  health(): { status: "ok" | "degraded"; broker: { name: string; ok: boolean; reason?: string }; connections: number } {
+    const { ok, reason } = this.hub.brokerStatus;
+    const broker: { name: string; ok: boolean; reason?: string } = { name: this.broker.name, ok };
+    if (reason !== undefined && !ok) broker.reason = reason;
+    return { status: ok ? "ok" : "degraded", broker, connections: this.stats.connections };
+  }
+
+  /** Starts an HTTP server of its own. */
+  async listen(port = 0, host?: string): Promise<{ port: number; host: string }> {
+    const server = http.createServer();
+    this.ownServer = server;
+    this.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
+    });
+    await this.start();
+    const addr = server.address() as AddressInfo;
+    return { port: addr.port, host: addr.address };
+  }
+
+  /** Graceful stop: every client gets `disconnect` 1001 (going away), then transports and broker close. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    this.hub.presenceSync.close();
+    for (const session of [...this.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
+    for (const server of this.attached) server.off("upgrade", this.onUpgrade);
+    this.wss.close();
+    if (this.ownServer !== undefined) {
+      const server = this.ownServer;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    await this.broker.close();
+  }
+
+  /** Connects the broker (once). */
+  start(): Promise<void> {
+    // Internal `$node:` topics go to the relay; everything else to the hub.
+    const hub = this.hub;
+    const relay = this.relay;
+    this.started ??= this.broker
+      .start({
+        onPublication(pub) {
+          // Internal topics start with `$` (clients cannot name them).
+          if (pub.topic.charCodeAt(0) !== 36) hub.onPublication(pub);
+          else if (pub.topic.startsWith(NODE_TOPIC_PREFIX)) relay.receive(pub.data);
+          else if (pub.topic.startsWith(PRESENCE_TOPIC_PREFIX))
+            hub.presenceSync.receive(pub.topic.slice(PRESENCE_TOPIC_PREFIX.length), pub.data);
+        },
+        onStatus(status) {
+          hub.onStatus(status);
+        },
+      })
+      .then(() => this.broker.subscribe(relay.topic));
+    return this.started;
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat !== undefined) return;
+    this.heartbeat = setInterval(this.onHeartbeat, this.options.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** One timer for all sessions: ping the live ones, close the silent ones. */
+  private readonly onHeartbeat = (): void => {
+    const now = Date.now();
+    const deadline = this.options.pingIntervalMs + this.options.pongTimeoutMs;
+    for (const session of this.sessions) {
+      session.violations = 0;
+      session.limited = 0;
+      if (!session.isOpen) continue;
+      if (now - session.lastSeen > deadline) session.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
+      else session.push('{"t":"ping"}');
+    }
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Split by hand: `new URL` throws on targets like `//` (found by fuzzing).
+    const target = req.url ?? "/";
+    const q = target.indexOf("?");
+    const pathname = q < 0 ? target : target.slice(0, q);
+    if (pathname !== this.options.path) {
+      // Another upgrade handler on this server may want it; if we are alone, refuse.
+      if (this.attached.every((s) => s.listenerCount("upgrade") <= 1)) socket.destroy();
+      return;
+    }
+    // A shared listener, not a closure: a closure here would share this scope's context and
+    // keep `req` and `url` alive for the whole life of the connection (found in a heap snapshot).
+    socket.on("error", destroySocket);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off("error", destroySocket);
+      const transport = new WebSocketTransport(ws, this.options.limits.transportHighWaterBytes);
+      // Refusals go out as a close code after the upgrade, so clients learn why.
+      const refused = this.admit(req);
+      if (refused === undefined) this.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
+      else transport.close(refused, closeReason(refused));
+    });
+  };
+
+  /** Close code refusing a new connection (origin, per-address limits, shutdown), or undefined. */
+  admit(req: IncomingMessage): number | undefined {
+    return this.closing ? CloseCode.GoingAway : this.gate.admit(req);
+  }
+
+  /** Opens a session on an admitted transport. */
+  open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void {
+    const remoteAddress = this.gate.opened(req);
+    const info: HandshakeInfo = { headers: req.headers, query, remoteAddress, transport: transport.name };
+    this.sessions.add(new Session(this, transport, info));
+  }
+
+  // ---------------------------------------------------------------- ServerCore
+
+  newSessionId(): string {
+    return randomBytes(12).toString("base64url");
+  }
+
+  async runConnectMiddleware(ctx: ConnectContext): Promise<void> {
+    for (const middleware of this.connectMiddleware) await middleware(ctx);
+  }
+
+  publishFromClient(session: Session, msg: PublishMessage): void {
+    publishFromClient(this, session, msg);
+  }
+
+  refresh(session: Session, msg: RefreshMessage): void {
+    refreshCredentials(this, session, msg);
+  }
+
+  reportGap(session: Session, topic: string, from: number, to: number): void {
+    if (this.events.listenerCount("gap") > 0) this.events.emit("gap", session, topic, from, to);
+  }
+
+  sessionOpened(session: Session): void {
+    this.stats.connections++;
+    this.stats.connectionsTotal++;
+    this.events.emit("connection", session);
+  }
+
+  sessionClosed(session: Session, code: number, reason: string, wasOpen: boolean): void {
+    this.sessions.delete(session);
+    this.gate.closed(session.remoteAddress);
+    this.stats.close(code);
+    if (wasOpen) {
+      this.stats.connections--;
+      this.events.emit("disconnect", session, code, reason);
+    }
+  }
+}
+
+/** Creates a dashwire server. */
+export function createServer<S extends AppSchema = AppSchema>(options: ServerOptionsInput = {}): DashwireServer<S> {
+  return new DashwireServer<S>(options);
+}

@@ -1,0 +1,428 @@
+import {
+  CloseCode,
+  type ClientMessage,
+  type ConnectMessage,
+  closeCodeAllowsReconnect,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  Violation,
+  type WireError,
+} from "@dashwire/protocol";
+import type { Client, UserIdentity } from "./client.js";
+import type { ServerCore } from "./core.js";
+import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
+import { DashwireError, toWireError } from "./errors.js";
+import type { Subscription } from "./subscription.js";
+import type { Transport, TransportSink } from "./transport/transport.js";
+
+const HANDSHAKING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+/** Messages held while connect middleware runs (pipelined after `connect`). */
+const MAX_HELD_MESSAGES = 64;
+/** Protocol violations tolerated per heartbeat period before the connection is closed. */
+const MAX_VIOLATIONS = 50;
+
+/**
+ * One logical client, independent of its transport. Owns the client's subscriptions and one
+ * outbound queue with a byte limit; everything queued within an event-loop turn is written as
+ * one frame.
+ */
+export class Session implements Client, TransportSink {
+  readonly id: string;
+  readonly remoteAddress: string;
+  user: UserIdentity | undefined = undefined;
+  /** Presence info shown to others (set by connect middleware). */
+  presenceInfo: unknown = undefined;
+  /** Subscriptions by topic (created on first subscribe). */
+  subs: Map<string, Subscription> | undefined = undefined;
+  /** Stream subscriptions that dropped publications and owe the client a `gap` notice. */
+  gapped: Subscription[] | undefined = undefined;
+  /** Last time anything arrived from the client (ms). */
+  lastSeen: number;
+  /** Handlers in flight that owe an ack. */
+  pendingAcks = 0;
+  /** Bytes queued and not yet handed to the transport. */
+  queuedBytes = 0;
+  /** False while the transport is congested. */
+  writable = true;
+  /** Protocol violations in the current heartbeat period. */
+  violations = 0;
+  /** Messages refused by the rate limit in the current heartbeat period. */
+  limited = 0;
+
+  private state = HANDSHAKING;
+  private transportRef: Transport;
+  private readonly parts: string[] = [];
+  private dirty = false;
+  private dataRef: Record<string, unknown> | undefined = undefined;
+  private handshake: HandshakeInfo | undefined;
+  private held: unknown[] | undefined = undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private tokens: number;
+  private refilledAt: number;
+  private expiryTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(
+    /** The server this session belongs to. */
+    readonly core: ServerCore,
+    transport: Transport,
+    handshake: HandshakeInfo,
+  ) {
+    this.id = core.newSessionId();
+    this.transportRef = transport;
+    this.handshake = handshake;
+    this.remoteAddress = handshake.remoteAddress;
+    this.lastSeen = Date.now();
+    this.refilledAt = this.lastSeen;
+    this.tokens = core.options.limits.messageBurst;
+    this.handshakeTimer = setTimeout(handshakeTimedOut, core.options.handshakeTimeoutMs, this);
+    this.handshakeTimer.unref();
+    transport.bind(this);
+  }
+
+  get transport(): string {
+    return this.transportRef.name;
+  }
+
+  get data(): Record<string, unknown> {
+    this.dataRef ??= {};
+    return this.dataRef;
+  }
+
+  get isOpen(): boolean {
+    return this.state === OPEN;
+  }
+
+  topics(): IterableIterator<string> {
+    return (this.subs ?? new Map<string, Subscription>()).keys();
+  }
+
+  emit(event: string, data?: unknown, ns?: string): void {
+    const msg: Record<string, unknown> = { t: "evt", event, data };
+    if (ns !== undefined) msg.ns = ns;
+    this.send(msg);
+  }
+
+  disconnect(code: number = CloseCode.Normal, reason = "closed by server"): void {
+    this.close(code, reason);
+  }
+
+  // ------------------------------------------------------------------ outbound
+
+  /**
+   * Queues an encoded stream publication. Returns false, queueing nothing, when the queue is at
+   * its byte limit: the caller then records a gap (decision 3).
+   */
+  enqueue(part: string): boolean {
+    if (this.queuedBytes + part.length > this.core.options.limits.queueBytes) return false;
+    this.push(part);
+    return true;
+  }
+
+  /** Queues an encoded message regardless of the stream limit (control messages, replays). */
+  push(part: string): void {
+    if (this.state === CLOSED) return;
+    if (this.queuedBytes > this.core.options.limits.queueBytes * 2) {
+      // Hard cap: control replies pile up only for a client that reads nothing while it keeps
+      // sending. It is closed rather than allowed to grow.
+      this.core.stats.limit("queueHardCap");
+      this.state = CLOSED;
+      this.transportRef.close(CloseCode.SlowConsumer, "outbound queue full");
+      this.cleanup(CloseCode.SlowConsumer, "outbound queue full", true);
+      return;
+    }
+    this.parts.push(part);
+    this.queuedBytes += part.length;
+    this.core.stats.messagesOut++;
+    if (!this.dirty) {
+      this.dirty = true;
+      this.core.flusher.schedule(this);
+    }
+  }
+
+  /** Encodes and queues one message. */
+  send(message: unknown): void {
+    this.push(this.core.codec.encode(message));
+  }
+
+  /** Replies to a message that carried an id. */
+  reply(id: number | undefined, data: unknown): void {
+    if (id === undefined) return;
+    this.send(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
+  }
+
+  /** Replies with a coded error: an `ack` when the message had an id, an `err` otherwise. */
+  replyError(id: number | undefined, error: WireError): void {
+    this.core.stats.error(error.code);
+    if (id === undefined) this.send({ t: "err", code: error.code, message: error.message });
+    else this.send({ t: "ack", id, error });
+  }
+
+  /** Marks a stream subscription as owing a gap notice. */
+  addGap(sub: Subscription): void {
+    (this.gapped ??= []).push(sub);
+    if (!this.dirty) {
+      this.dirty = true;
+      this.core.flusher.schedule(this);
+    }
+  }
+
+  /** Writes everything queued as one frame (called by the flusher once per turn). */
+  flush(): void {
+    this.dirty = false;
+    if (!this.writable) return;
+    if (this.gapped !== undefined && this.queuedBytes <= this.core.options.limits.queueBytes / 2) this.sendGaps();
+    const parts = this.parts;
+    if (parts.length === 0) return;
+    const frame = this.core.flusher.frame(parts);
+    parts.length = 0;
+    this.queuedBytes = 0;
+    const stats = this.core.stats;
+    stats.framesOut++;
+    stats.bytesOut += frame.length;
+    this.writable = this.transportRef.send(frame);
+  }
+
+  onDrain(): void {
+    this.writable = true;
+    this.flush();
+  }
+
+  private sendGaps(): void {
+    const subs = this.gapped as Subscription[];
+    this.gapped = undefined;
+    for (const sub of subs) sub.sendGap();
+  }
+
+  // ------------------------------------------------------------------ inbound
+
+  onFrame(frame: string): void {
+    // A closed session reads nothing more (a flooder's buffered frames are not decoded).
+    if (this.state === CLOSED) return;
+    const stats = this.core.stats;
+    stats.framesIn++;
+    stats.bytesIn += frame.length;
+    this.lastSeen = Date.now();
+    let values: unknown[];
+    try {
+      values = this.core.codec.decode(frame);
+    } catch {
+      this.violation(undefined, { code: ErrorCode.BadFrame, message: "frame is not valid JSON" });
+      return;
+    }
+    if (values.length > this.core.options.limits.messagesPerFrame) {
+      this.violation(undefined, {
+        code: ErrorCode.TooManyMessages,
+        message: `a frame may hold at most ${this.core.options.limits.messagesPerFrame} messages`,
+      });
+      return;
+    }
+    for (let i = 0; i < values.length; i++) this.handleValue(values[i]);
+  }
+
+  private handleValue(value: unknown): void {
+    if (this.state === CLOSED) return;
+    if (this.state === HANDSHAKING) {
+      if (this.held !== undefined) {
+        if (this.held.length >= MAX_HELD_MESSAGES)
+          this.close(CloseCode.ProtocolError, "too many messages before connected");
+        else this.held.push(value);
+        return;
+      }
+    }
+    const msg = parseClientMessage(value, this.core.options.limits.topicLength);
+    if (msg instanceof Violation) {
+      this.violation(msg.id, { code: msg.code, message: msg.message });
+      return;
+    }
+    this.core.stats.messagesIn++;
+    if (this.state === HANDSHAKING) {
+      if (msg.t !== "connect") {
+        this.violation((msg as { id?: number }).id, { code: ErrorCode.NotConnected, message: "send connect first" });
+        return;
+      }
+      this.startHandshake(msg);
+      return;
+    }
+    if (msg.t === "pong") return;
+    if (msg.t === "ping") {
+      this.push('{"t":"pong"}');
+      return;
+    }
+    if (!this.takeToken()) {
+      this.core.stats.limit("messageRate");
+      // Sustained flooding (a burst's worth of refusals in one heartbeat period) closes.
+      if (++this.limited > this.core.options.limits.messageBurst) {
+        this.close(CloseCode.RateLimited, "message rate limit exceeded");
+        return;
+      }
+      this.replyError(msg.t === "connect" ? undefined : msg.id, {
+        code: ErrorCode.RateLimited,
+        message: `more than ${this.core.options.limits.messagesPerSecond} messages per second`,
+      });
+      return;
+    }
+    this.dispatch(msg);
+  }
+
+  private dispatch(msg: ClientMessage): void {
+    const core = this.core;
+    switch (msg.t) {
+      case "pub":
+        core.publishFromClient(this, msg);
+        return;
+      case "evt":
+        core.router.dispatch(this, msg);
+        return;
+      case "sub":
+        core.hub.subscribe(this, msg);
+        return;
+      case "unsub":
+        core.hub.unsubscribe(this, msg.topic, msg.id);
+        return;
+      case "presence":
+        core.hub.presence(this, msg);
+        return;
+      case "refresh":
+        core.refresh(this, msg);
+        return;
+      case "connect":
+        this.replyError(undefined, { code: ErrorCode.InvalidField, message: "already connected" });
+        return;
+    }
+  }
+
+  private takeToken(): boolean {
+    const { messagesPerSecond, messageBurst } = this.core.options.limits;
+    if (messagesPerSecond <= 0) return true;
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return true;
+    }
+    const now = Date.now();
+    this.tokens = Math.min(messageBurst, this.tokens + ((now - this.refilledAt) * messagesPerSecond) / 1000);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens--;
+      return true;
+    }
+    return false;
+  }
+
+  private violation(id: number | undefined, error: WireError): void {
+    this.replyError(id, error);
+    if (++this.violations > MAX_VIOLATIONS) this.close(CloseCode.ProtocolError, "too many invalid messages");
+  }
+
+  private startHandshake(msg: ConnectMessage): void {
+    if (msg.v !== PROTOCOL_VERSION) {
+      this.close(
+        CloseCode.UnsupportedVersion,
+        `protocol version ${msg.v} not supported (server speaks ${PROTOCOL_VERSION})`,
+      );
+      return;
+    }
+    this.held = [];
+    const info = this.handshake as HandshakeInfo;
+    const ctx = new ConnectContext(this, info, msg);
+    this.core.runConnectMiddleware(ctx).then(
+      () => this.finishHandshake(ctx),
+      (err: unknown) => this.rejectHandshake(err),
+    );
+  }
+
+  private finishHandshake(ctx: ConnectContext): void {
+    if (this.state !== HANDSHAKING) return;
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.handshake = undefined;
+    this.user = ctx.user;
+    this.presenceInfo = ctx.presence;
+    this.setExpiry(ctx.expiresAt);
+    this.state = OPEN;
+    this.lastSeen = Date.now();
+    const { options } = this.core;
+    const connected: Record<string, unknown> = {
+      t: "connected",
+      v: PROTOCOL_VERSION,
+      session: this.id,
+      ping: options.pingIntervalMs,
+      pong: options.pongTimeoutMs,
+      limits: this.core.wireLimits,
+    };
+    if (ctx.reply !== undefined) connected.data = ctx.reply;
+    this.send(connected);
+    this.core.sessionOpened(this);
+    const held = this.held as unknown[];
+    this.held = undefined;
+    for (const value of held) this.handleValue(value);
+  }
+
+  private rejectHandshake(err: unknown): void {
+    if (this.state !== HANDSHAKING) return;
+    const wire = toWireError(err);
+    if (!(err instanceof DashwireError)) this.core.logger.error({ err }, "connect middleware failed");
+    const code =
+      wire.code === ErrorCode.Unauthorized
+        ? CloseCode.Unauthorized
+        : wire.code === ErrorCode.TokenExpired
+          ? CloseCode.TokenExpired
+          : wire.code === ErrorCode.Internal
+            ? CloseCode.ServerBusy
+            : CloseCode.Rejected;
+    this.close(code, wire.message);
+  }
+
+  /** Arms (or re-arms, after `refresh`) the close at credential expiry. */
+  setExpiry(expiresAt: number | undefined): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (expiresAt === undefined) return;
+    // setTimeout takes at most 2^31-1 ms; longer expiries are re-armed when that fires.
+    const wait = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(() => {
+      if (Date.now() >= expiresAt) this.close(CloseCode.TokenExpired, "token expired");
+      else this.setExpiry(expiresAt);
+    }, wait);
+    this.expiryTimer.unref();
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Closes: tells the client why (`disconnect`), flushes, closes the transport, cleans up. */
+  close(code: number, reason: string): void {
+    if (this.state === CLOSED) return;
+    this.send({ t: "disconnect", code, reason, reconnect: closeCodeAllowsReconnect(code) });
+    this.writable = true; // the last words go out even past congestion
+    this.flush();
+    const wasOpen = this.state === OPEN;
+    this.state = CLOSED;
+    this.transportRef.close(code, reason);
+    this.cleanup(code, reason, wasOpen);
+  }
+
+  onClose(code: number, reason: string): void {
+    if (this.state === CLOSED) return;
+    const wasOpen = this.state === OPEN;
+    this.state = CLOSED;
+    this.cleanup(code, reason, wasOpen);
+  }
+
+  private cleanup(code: number, reason: string, wasOpen: boolean): void {
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.expiryTimer);
+    this.parts.length = 0;
+    this.queuedBytes = 0;
+    this.gapped = undefined;
+    this.core.hub.removeSession(this);
+    this.core.sessionClosed(this, code, reason, wasOpen);
+  }
+}
+
+/** Shared timer callback (no closure per session). */
+function handshakeTimedOut(session: Session): void {
+  session.close(CloseCode.HandshakeTimeout, "no connect message in time");
+}

@@ -1,0 +1,255 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CloseCode } from "@dashwire/protocol";
+import { type PollResponder, PollingTransport } from "./polling-transport.js";
+import { SseTransport } from "./sse-transport.js";
+import type { Transport } from "./transport.js";
+
+/** What the HTTP transports need from the server. */
+export interface HttpTransportHost {
+  /** Close code refusing this request, or undefined to admit it. */
+  admit(req: IncomingMessage): number | undefined;
+  /** Opens a session on an admitted transport. */
+  open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void;
+  originAllowed(req: IncomingMessage): boolean;
+  newSessionId(): string;
+  /** Largest inbound frame in bytes. */
+  readonly frameBytes: number;
+  /** This node's id: the prefix of the transport ids it issues. */
+  readonly nodeId: string;
+  /** Carries requests for transports homed on other nodes (absent: single node). */
+  readonly relay: TransportRelay | undefined;
+}
+
+/** Forwards transport requests to the node that holds the transport. */
+export interface TransportRelay {
+  send(home: string, tid: string, frame: string): void;
+  close(home: string, tid: string): void;
+  poll(home: string, tid: string, responder: PollResponder): void;
+}
+
+/** The node that issued a transport id (ids are `<node>.<random>`). */
+export function homeOf(tid: string): string {
+  const dot = tid.indexOf(".");
+  return dot < 0 ? "" : tid.slice(0, dot);
+}
+
+type HttpTransport = SseTransport | PollingTransport;
+
+/**
+ * Routes the HTTP transports under the server path:
+ * - `GET  {path}/sse`           opens an SSE stream (first event `tid` names the transport);
+ * - `POST {path}/poll`          opens a long-polling transport, answers `{"tid":"…"}`;
+ * - `GET  {path}/poll?tid=…`    long-polls for frames;
+ * - `POST {path}/send?tid=…`    delivers one client frame (either transport), answers 204;
+ * - `POST {path}/close?tid=…`   closes the transport at once (page unload, upgrade), 204.
+ * Cross-origin requests get CORS headers only for allowed origins.
+ */
+export class HttpTransports {
+  private readonly live = new Map<string, HttpTransport>();
+  private readonly forget = (t: HttpTransport): void => {
+    if (this.live.get(t.id) === t) this.live.delete(t.id);
+  };
+
+  constructor(private readonly host: HttpTransportHost) {}
+
+  private newId(): string {
+    return `${this.host.nodeId}.${this.host.newSessionId()}`;
+  }
+
+  /** Open HTTP transports. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Serves `route` ("sse", "poll" or "send"); false when the route is not ours. */
+  handle(req: IncomingMessage, res: ServerResponse, route: string, query: URLSearchParams): boolean {
+    if (route !== "sse" && route !== "poll" && route !== "send" && route !== "close") return false;
+    if (!this.host.originAllowed(req)) {
+      fail(res, 403, CloseCode.ForbiddenOrigin, "origin not allowed");
+      return true;
+    }
+    const cors = corsHeaders(req);
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, {
+        ...cors,
+        "access-control-allow-methods": "GET, POST",
+        "access-control-allow-headers": "content-type, authorization, last-event-id",
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return true;
+    }
+    const tid = query.get("tid");
+    if (route === "sse" && req.method === "GET") this.openSse(req, res, query, cors);
+    else if (route === "poll" && req.method === "POST" && tid === null) this.openPolling(req, res, query, cors);
+    else if (route === "poll" && req.method === "GET" && tid !== null) {
+      const responder = localResponder(res, cors);
+      const home = homeOf(tid);
+      if (home !== "" && home !== this.host.nodeId && this.host.relay !== undefined)
+        this.host.relay.poll(home, tid, responder);
+      else if (!this.poll(tid, responder)) responder.respond(GONE);
+    } else if (route === "send" && req.method === "POST" && tid !== null) this.receive(req, res, tid, cors);
+    else if (route === "close" && req.method === "POST" && tid !== null) {
+      req.resume();
+      const home = homeOf(tid);
+      if (home !== "" && home !== this.host.nodeId && this.host.relay !== undefined) this.host.relay.close(home, tid);
+      else if (!this.end(tid)) {
+        fail(res, 404, CloseCode.Normal, "unknown or closed transport", cors);
+        return true;
+      }
+      res.writeHead(204, cors);
+      res.end();
+    } else fail(res, 405, CloseCode.ProtocolError, "method not allowed", cors);
+    return true;
+  }
+
+  /** Opens an SSE or polling transport after admission; undefined (answered) when refused. */
+  private openTransport<T extends HttpTransport>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams,
+    cors: Record<string, string>,
+    make: (id: string) => T,
+  ): T | undefined {
+    const refused = this.host.admit(req);
+    if (refused !== undefined) {
+      fail(res, refusalStatus(refused), refused, "refused", cors);
+      return undefined;
+    }
+    const t = make(this.newId());
+    this.live.set(t.id, t);
+    this.host.open(t, req, query);
+    return t;
+  }
+
+  private openSse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams,
+    cors: Record<string, string>,
+  ): void {
+    this.openTransport(req, res, query, cors, (id) => new SseTransport(id, res, this.forget, cors));
+  }
+
+  private openPolling(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams,
+    cors: Record<string, string>,
+  ): void {
+    const t = this.openTransport(req, res, query, cors, (id) => new PollingTransport(id, this.forget));
+    if (t === undefined) return;
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", ...cors });
+    res.end(JSON.stringify({ tid: t.id }));
+  }
+
+  /** Answers a poll for a transport of this node; false when there is no such transport. */
+  poll(tid: string, responder: PollResponder): boolean {
+    const t = this.live.get(tid);
+    if (!(t instanceof PollingTransport)) return false;
+    t.poll(responder);
+    return true;
+  }
+
+  /** Closes a transport of this node at its client's request; false when there is none. */
+  end(tid: string): boolean {
+    const t = this.live.get(tid);
+    if (t === undefined) return false;
+    t.close(CloseCode.Normal, "closed by client");
+    return true;
+  }
+
+  /** Delivers a frame to a transport of this node; false when there is no such transport. */
+  deliver(tid: string, frame: string): boolean {
+    const t = this.live.get(tid);
+    if (t === undefined) return false;
+    t.receive(frame);
+    return true;
+  }
+
+  private receive(req: IncomingMessage, res: ServerResponse, tid: string, cors: Record<string, string>): void {
+    const home = homeOf(tid);
+    const remote = home !== "" && home !== this.host.nodeId && this.host.relay !== undefined;
+    const t = remote ? undefined : this.live.get(tid);
+    if (!remote && t === undefined) {
+      req.resume();
+      fail(res, 404, CloseCode.Normal, "unknown or closed transport", cors);
+      return;
+    }
+    const limit = this.host.frameBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        fail(res, 413, CloseCode.MessageTooBig, `frame larger than ${limit} bytes`, cors);
+        t?.close(CloseCode.MessageTooBig, "frame too large");
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (over) return;
+      res.writeHead(204, cors);
+      res.end();
+      const frame = Buffer.concat(chunks).toString();
+      if (t !== undefined) t.receive(frame);
+      else this.host.relay?.send(home, tid, frame);
+    });
+    req.on("error", () => {
+      over = true;
+    });
+  }
+}
+
+/** Body of a poll answered for a transport that is gone (closed or unknown). */
+export const GONE = "\u0000gone";
+
+/** Answers a poll on this node's HTTP response; `GONE` becomes a 404 with a close code. */
+function localResponder(res: ServerResponse, cors: Record<string, string>): PollResponder {
+  return {
+    respond(body) {
+      if (body === GONE) fail(res, 404, CloseCode.Normal, "unknown or closed transport", cors);
+      else {
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...cors });
+        res.end(body);
+      }
+    },
+    onAbort(listener) {
+      res.on("close", () => {
+        if (!res.writableEnded) listener();
+      });
+    },
+  };
+}
+
+function corsHeaders(req: IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  if (origin === undefined) return {};
+  return { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "origin" };
+}
+
+function refusalStatus(code: number): number {
+  if (code === CloseCode.ForbiddenOrigin) return 403;
+  if (code === CloseCode.TooManyConnections) return 429;
+  return 503;
+}
+
+function fail(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
+  res.end(JSON.stringify({ error: { code, message } }));
+}

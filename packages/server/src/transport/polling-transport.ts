@@ -1,0 +1,128 @@
+import type { Transport, TransportSink } from "./transport.js";
+
+/**
+ * Answers one poll: a local HTTP response, or a relay to the node where the poll arrived (no
+ * sticky sessions: a poll may land on any node; see `NodeRelay`).
+ */
+export interface PollResponder {
+  /** Sends the body (frames separated by newlines; empty: nothing new). Called once. */
+  respond(body: string): void;
+  /** Calls `listener` if the requester goes away before `respond`. */
+  onAbort(listener: () => void): void;
+}
+
+/** How long a poll is held open when there is nothing to send (ms). */
+export const POLL_HOLD_MS = 20_000;
+/** A client that does not poll again within this time after a response is gone (ms). */
+const POLL_GONE_MS = 15_000;
+/** How long a closed transport keeps its last frames for a final poll (ms). */
+const CLOSED_LINGER_MS = 5_000;
+
+/**
+ * HTTP long-polling: the client GETs to receive and POSTs to send. A poll response carries
+ * everything pending, frames separated by newlines (JSON text never contains a raw newline).
+ * `send` returns false whenever no poll is waiting, so the session keeps batching in its own
+ * bounded queue until the next poll arrives.
+ */
+export class PollingTransport implements Transport {
+  readonly name = "polling";
+  private sink: TransportSink | undefined = undefined;
+  private pending: string[] = [];
+  private held: PollResponder | undefined = undefined;
+  private holdTimer: NodeJS.Timeout | undefined = undefined;
+  private goneTimer: NodeJS.Timeout | undefined = undefined;
+  private closed = false;
+
+  constructor(
+    /** Transport id the client puts on its requests. */
+    readonly id: string,
+    private readonly gone: (transport: PollingTransport) => void,
+    private readonly holdMs = POLL_HOLD_MS,
+  ) {
+    this.armGone();
+  }
+
+  bind(sink: TransportSink): void {
+    this.sink = sink;
+  }
+
+  send(frame: string): boolean {
+    if (this.held !== undefined) {
+      this.respond(this.held, frame);
+      return false;
+    }
+    this.pending.push(frame);
+    return false;
+  }
+
+  /** A frame POSTed by the client. */
+  receive(frame: string): void {
+    this.sink?.onFrame(frame);
+  }
+
+  /** A GET arrived: answer with what is pending, or hold it until something is. */
+  poll(res: PollResponder): void {
+    clearTimeout(this.goneTimer);
+    if (this.held !== undefined) this.respond(this.held, "");
+    if (this.pending.length > 0 || this.closed) {
+      const body = this.pending.join("\n");
+      this.pending = [];
+      this.respond(res, body);
+      if (this.closed) this.gone(this);
+      return;
+    }
+    this.held = res;
+    this.holdTimer = setTimeout(this.onHoldTimeout, this.holdMs);
+    res.onAbort(() => {
+      if (this.held === res) this.onHeldClose();
+    });
+    // The session may write now: its next flush answers this poll.
+    this.sink?.onDrain();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.goneTimer);
+    if (this.held !== undefined) {
+      this.respond(this.held, this.pending.join("\n"));
+      this.pending = [];
+    }
+    // Keep the last frames (the disconnect message) for one more poll, then forget.
+    if (this.pending.length === 0) this.gone(this);
+    else setTimeout(() => this.gone(this), CLOSED_LINGER_MS).unref();
+    this.sink?.onClose(code, reason);
+  }
+
+  private respond(res: PollResponder, body: string): void {
+    if (res === this.held) {
+      this.held = undefined;
+      clearTimeout(this.holdTimer);
+    }
+    res.respond(body);
+    if (!this.closed) this.armGone();
+  }
+
+  private armGone(): void {
+    clearTimeout(this.goneTimer);
+    this.goneTimer = setTimeout(this.onGone, this.holdMs + POLL_GONE_MS);
+    this.goneTimer.unref();
+  }
+
+  private readonly onHoldTimeout = (): void => {
+    if (this.held !== undefined) this.respond(this.held, "");
+  };
+
+  private readonly onHeldClose = (): void => {
+    // The client gave up on this poll (navigated away, network): wait for the next one.
+    this.held = undefined;
+    clearTimeout(this.holdTimer);
+  };
+
+  private readonly onGone = (): void => {
+    if (this.closed) return;
+    this.closed = true;
+    this.gone(this);
+    this.sink?.onClose(1006, "client stopped polling");
+  };
+}

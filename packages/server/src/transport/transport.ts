@@ -1,0 +1,27 @@
+/**
+ * The transport seam: a transport moves text frames and nothing else. It knows no topics, events
+ * or sessions (the engine.io / socket.io split). WebSocket, SSE and long-polling each implement it
+ * in their own file and run the same contract suite.
+ */
+
+/** What a transport reports to its session. Bound once per transport; no closure per frame. */
+export interface TransportSink {
+  /** A frame arrived from the client. */
+  onFrame(frame: string): void;
+  /** The transport can take frames again after `send` returned false. */
+  onDrain(): void;
+  /** The transport closed (by either side); called once. */
+  onClose(code: number, reason: string): void;
+}
+
+/** One client connection's frame pipe. */
+export interface Transport {
+  /** "websocket", "sse" or "polling". */
+  readonly name: string;
+  /** Attaches the session; frames that arrived before are delivered now. */
+  bind(sink: TransportSink): void;
+  /** Sends one frame. Returns false when congested: hold further frames until `onDrain`. */
+  send(frame: string): boolean;
+  /** Closes with a close code (see `CloseCode`) and a short reason. */
+  close(code: number, reason: string): void;
+}

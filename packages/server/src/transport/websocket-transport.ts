@@ -1,0 +1,139 @@
+import { CloseCode } from "@dashwire/protocol";
+import type { RawData, WebSocket } from "ws";
+import type { Transport, TransportSink } from "./transport.js";
+
+/**
+ * WebSocket transport over `ws`. Listeners are bound once per connection; backpressure is
+ * handled in one place: when the socket buffer is above the high-water mark, the frame is sent
+ * with a completion callback and `send` returns false until that write completes.
+ */
+export class WebSocketTransport implements Transport {
+  readonly name = "websocket";
+  private sink: TransportSink | undefined = undefined;
+  private early: string[] | undefined = undefined;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly highWaterBytes: number,
+  ) {
+    // Listeners are shared functions that find the transport through the socket: no closures
+    // per connection (idle memory per connection is a benchmark target).
+    (ws as TransportSocket)[kTransport] = this;
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    ws.on("error", onError);
+  }
+
+  bind(sink: TransportSink): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = undefined;
+    if (early !== undefined) for (const frame of early) sink.onFrame(frame);
+  }
+
+  send(frame: string): boolean {
+    if (this.closed) return true;
+    const ws = this.ws;
+    const bytes = utf8(frame);
+    if (ws.bufferedAmount + bytes.length < this.highWaterBytes) {
+      ws.send(bytes, TEXT);
+      return true;
+    }
+    ws.send(bytes, TEXT, (err?: Error) => {
+      if (err === undefined || err === null) this.sink?.onDrain();
+    });
+    return false;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Close reasons are limited to 123 bytes by RFC 6455 §5.5.
+    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    const socket = this.ws;
+    // An abuser (flooding, malformed, oversize) is not read any more: its buffered bytes would
+    // cost unmasking until the close handshake ends. It gets its close frame and a second.
+    const abusive =
+      code === CloseCode.RateLimited || code === CloseCode.ProtocolError || code === CloseCode.MessageTooBig;
+    if (abusive) socket.pause();
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(terminateSocket, abusive ? 1000 : 5000, socket).unref();
+  }
+
+  /** A frame arrived (called by the shared listener). */
+  receive(data: RawData, isBinary: boolean): void {
+    const frame = isBinary || !Buffer.isBuffer(data) ? Buffer.concat(toBuffers(data)).toString() : data.toString();
+    if (this.sink !== undefined) this.sink.onFrame(frame);
+    else (this.early ??= []).push(frame);
+  }
+
+  /** The socket closed (called by the shared listener). */
+  socketClosed(code: number, reason: Buffer): void {
+    this.closed = true;
+    this.sink?.onClose(code, reason.toString());
+  }
+
+  /** ws reported a protocol error; an oversize frame is cut off at once, not drained. */
+  socketError(err: Error & { code?: string }): void {
+    if (err.code !== "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") return;
+    // The session ends now (counted as 1009), not when the socket is finally gone.
+    if (!this.closed) {
+      this.closed = true;
+      this.sink?.onClose(1009, "frame too large");
+    }
+    // ws has queued its 1009 close frame and resumes the socket on the next tick to drain the
+    // rest of the frame; stop reading after that instead, and cut the socket off in a second.
+    setImmediate(pauseSocket, this.ws);
+    setTimeout(terminateSocket, 1000, this.ws).unref();
+  }
+}
+
+const kTransport = Symbol("dashwire.transport");
+
+/** Send options: text frames (the bytes are UTF-8 JSON). */
+const TEXT = { binary: false } as const;
+
+let lastFrame: string | undefined;
+let lastBytes: Buffer = Buffer.alloc(0);
+
+/**
+ * UTF-8 bytes of a frame, encoded once for every connection that sends the same frame in a
+ * row: a publication alone in its frame is the very same string for all its subscribers, so
+ * its bytes are shared (ws does not copy or mask server frames).
+ */
+function utf8(frame: string): Buffer {
+  if (frame !== lastFrame) {
+    lastFrame = frame;
+    lastBytes = Buffer.from(frame);
+  }
+  return lastBytes;
+}
+type TransportSocket = WebSocket & { [kTransport]: WebSocketTransport };
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as TransportSocket)[kTransport].receive(data, isBinary);
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  (this as TransportSocket)[kTransport].socketClosed(code, reason);
+}
+
+function pauseSocket(ws: WebSocket): void {
+  ws.pause();
+}
+
+function terminateSocket(ws: WebSocket): void {
+  ws.terminate();
+}
+
+function onError(this: WebSocket, err: Error): void {
+  // 'close' follows every 'error' in ws; the session cleans up there.
+  (this as TransportSocket)[kTransport].socketError(err);
+}
+
+function toBuffers(data: RawData): Buffer[] {
+  if (Array.isArray(data)) return data;
+  if (data instanceof ArrayBuffer) return [Buffer.from(data)];
+  return [data];
+}

@@ -1,0 +1,161 @@
+import { NatsBroker, type NatsBrokerOptions } from "@dashwire/broker-nats";
+import { type Client, connect } from "@dashwire/client/node";
+import { ErrorCode } from "@dashwire/protocol";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { NatsProcess } from "../../broker-nats/test/nats-process.js";
+import { deleteStreams } from "../../broker-nats/test/test-streams.js";
+import { health, silentGaps, startNodes, type TestNode, until, watch } from "./multi-node-harness.js";
+import { RawClient } from "./raw-client.js";
+
+const sharedUrl = process.env.DASHWIRE_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const id = `${process.pid}_${Date.now()}`;
+const streams: string[] = [];
+let run = 0;
+const nodes: TestNode[] = [];
+const raws: RawClient[] = [];
+const clients: Client[] = [];
+const procs: NatsProcess[] = [];
+
+/** Three nodes on one NATS, with streams and subjects of their own. */
+async function cluster(url: string, options: Partial<NatsBrokerOptions> = {}): Promise<TestNode[]> {
+  const stream = `DWTEST_MN${id}_${run}`;
+  const prefix = `dwtest.mn${id}_${run++}`;
+  streams.push(stream);
+  const started = await startNodes(
+    3,
+    // Nodes reconnect at different speeds, so node 0 publishes before the others re-subscribe.
+    (i) =>
+      new NatsBroker({
+        connection: url,
+        prefix,
+        stream,
+        storage: "memory",
+        topicTtlMs: 60_000,
+        reconnectWaitMs: i === 0 ? 100 : 600,
+        ...options,
+      }),
+  );
+  nodes.push(...started);
+  return started;
+}
+
+async function raw(node: TestNode): Promise<RawClient> {
+  const c = await RawClient.connect(node.ws);
+  raws.push(c);
+  return c;
+}
+
+function msgs(c: RawClient, topic: string): Record<string, unknown>[] {
+  return c.messages.filter((m) => m.t === "msg" && m.c === topic);
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const c of raws.splice(0)) c.close();
+  for (const n of nodes.splice(0)) await n.app.close();
+  for (const p of procs.splice(0)) await p.stop();
+});
+afterAll(() => deleteStreams(sharedUrl, streams));
+
+describe("three nodes on one NATS", () => {
+  it("delivers every publication once, in order, to clients on every node while all nodes publish", async () => {
+    const three = await cluster(sharedUrl);
+    const topic = "room:steady";
+    const subscribers: RawClient[] = [];
+    for (const node of three)
+      for (let i = 0; i < 2; i++) {
+        const c = await raw(node);
+        await c.request({ t: "sub", topic }, 1);
+        subscribers.push(c);
+      }
+    const perNode = 100;
+    const publisher = subscribers[2] as RawClient;
+    await Promise.all([
+      ...three.map(async (node, n) => {
+        for (let i = 0; i < perNode; i++) await node.app.publish(topic, { n, i });
+      }),
+      (async () => {
+        for (let i = 0; i < 30; i++) await publisher.request({ t: "pub", topic, data: { n: "client", i } }, 100 + i);
+      })(),
+    ]);
+    const total = 3 * perNode + 30;
+    await until(() => subscribers.every((c) => msgs(c, topic).length >= total));
+    await new Promise((r) => setTimeout(r, 50));
+    const reference = msgs(subscribers[0] as RawClient, topic);
+    expect(reference.map((m) => m.o)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    for (const c of subscribers) expect(msgs(c, topic)).toEqual(reference);
+    for (const source of [0, 1, 2, "client"]) {
+      const seq = reference.map((m) => m.d as { n: unknown; i: number }).filter((d) => d.n === source);
+      expect(seq.map((d) => d.i)).toEqual(Array.from({ length: seq.length }, (_, i) => i));
+    }
+  });
+
+  it("lets a client whose node died resume on another node with nothing lost", async () => {
+    const three = await cluster(sharedUrl);
+    const topic = "room:failover";
+    const c = await raw(three[0] as TestNode);
+    await c.request({ t: "sub", topic }, 1);
+    for (let i = 0; i < 20; i++) await (three[1] as TestNode).app.publish(topic, { i });
+    await until(() => msgs(c, topic).length === 20);
+    const last = msgs(c, topic).at(-1) as { e: string; o: number };
+    await (three[0] as TestNode).app.close();
+    for (let i = 20; i < 50; i++) await (three[2] as TestNode).app.publish(topic, { i });
+    const moved = await raw(three[1] as TestNode);
+    const ack = await moved.request({ t: "sub", topic, since: { epoch: last.e, offset: last.o } }, 1);
+    expect(ack.data).toMatchObject({ epoch: last.e, offset: 50, recovered: true });
+    await until(() => msgs(moved, topic).length === 30);
+    expect(msgs(moved, topic).map((m) => m.o)).toEqual(Array.from({ length: 30 }, (_, i) => 21 + i));
+  });
+});
+
+describe("NATS outage during steady publishing", () => {
+  it("degraded then ok, publishes fail fast with 5001, clients resume with every offset (file storage)", async () => {
+    const proc = await NatsProcess.start();
+    procs.push(proc);
+    const three = await cluster(proc.url, { storage: "file" });
+    const topic = "room:fault";
+    const watchers = three.map((node) => {
+      const client = connect(node.ws, { reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
+      clients.push(client);
+      return watch(client, topic);
+    });
+    await Promise.all(watchers.map((w) => w.sub.ready));
+    const app = (three[0] as TestNode).app;
+    let publishing = true;
+    let slowest = 0;
+    const failures: unknown[] = [];
+    const publisher = (async () => {
+      for (let i = 0; publishing; i++) {
+        const t0 = Date.now();
+        await app.publish(topic, { i }).catch((err: unknown) => failures.push(err));
+        slowest = Math.max(slowest, Date.now() - t0);
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 400));
+    await proc.kill();
+    await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 503), 5000);
+    expect((await health(three[1] as TestNode)).body).toMatchObject({ status: "degraded", broker: { name: "nats" } });
+    // The broker stays down for the issue's 5 s (detection included).
+    await new Promise((r) => setTimeout(r, 5000));
+    await proc.restart();
+    await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 200), 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    publishing = false;
+    await publisher;
+
+    expect(failures.length).toBeGreaterThan(0);
+    for (const err of failures) expect(err).toMatchObject({ code: ErrorCode.BrokerUnavailable });
+    expect(slowest).toBeLessThan(6000);
+    const head = await app.broker.history(topic, { limit: 1 });
+    await until(() => watchers.every((w) => silentGaps(w.log).offset === head.offset), 10_000);
+    for (const { log } of watchers) {
+      expect(silentGaps(log).violations).toEqual([]);
+      const confirmations = log.filter((e) => e.kind === "subscribed");
+      expect(confirmations.length).toBeGreaterThanOrEqual(2);
+      expect(confirmations.slice(1).every((e) => e.recovered)).toBe(true);
+      const offsets = log.flatMap((e) => (e.kind === "msg" ? [e.offset] : []));
+      expect(offsets).toEqual(Array.from({ length: head.offset }, (_, i) => i + 1));
+    }
+  });
+});

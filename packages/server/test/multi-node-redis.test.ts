@@ -1,0 +1,190 @@
+import { RedisBroker } from "@dashwire/broker-redis";
+import { type Client, connect } from "@dashwire/client/node";
+import { ErrorCode } from "@dashwire/protocol";
+import type { DashwireServer } from "@dashwire/server";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { health, silentGaps, startNodes, type TestNode, until, watch } from "./multi-node-harness.js";
+import { RedisProcess } from "../../broker-redis/test/redis-process.js";
+import { RawClient } from "./raw-client.js";
+
+const sharedUrl = process.env.DASHWIRE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+let run = 0;
+const nodes: TestNode[] = [];
+const raws: RawClient[] = [];
+const clients: Client[] = [];
+const procs: RedisProcess[] = [];
+
+/** Three nodes on one Redis, under a prefix of their own. */
+async function cluster(url: string): Promise<{ nodes: TestNode[]; prefix: string }> {
+  const prefix = `dwtest:mn:${process.pid}:${Date.now()}:${run++}:`;
+  const started = await startNodes(
+    3,
+    // Nodes reconnect at different speeds, so node 0 publishes before the others re-subscribe.
+    (i) =>
+      new RedisBroker({
+        connection: url,
+        prefix,
+        topicTtlMs: 60_000,
+        reconnect: i === 0 ? { baseMs: 50, maxMs: 100 } : { baseMs: 300, maxMs: 900 },
+      }),
+  );
+  nodes.push(...started);
+  return { nodes: started, prefix };
+}
+
+async function raw(node: TestNode): Promise<RawClient> {
+  const c = await RawClient.connect(node.ws);
+  raws.push(c);
+  return c;
+}
+
+function msgs(c: RawClient, topic: string): Record<string, unknown>[] {
+  return c.messages.filter((m) => m.t === "msg" && m.c === topic);
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const c of raws.splice(0)) c.close();
+  for (const n of nodes.splice(0)) await n.app.close();
+  for (const p of procs.splice(0)) await p.stop();
+});
+
+describe("three nodes on one Redis", () => {
+  it("delivers every publication once, in order, to clients on every node; one Redis subscription per node", async () => {
+    const { nodes: three, prefix } = await cluster(sharedUrl);
+    const topic = "room:steady";
+    const subscribers: RawClient[] = [];
+    for (const node of three)
+      for (let i = 0; i < 2; i++) {
+        const c = await raw(node);
+        await c.request({ t: "sub", topic }, 1);
+        subscribers.push(c);
+      }
+    // Six clients, three nodes: Redis sees three subscribers on the topic's channel, not six.
+    const admin = new Redis(sharedUrl);
+    const [, perChannel] = (await admin.call("PUBSUB", "SHARDNUMSUB", `${prefix}{${topic}}:c`)) as [string, number];
+    admin.disconnect();
+    expect(Number(perChannel)).toBe(3);
+
+    // Each node publishes 100 concurrently with the others; one client publishes 30 over its socket.
+    const perNode = 100;
+    const publisher = subscribers[2] as RawClient;
+    await Promise.all([
+      ...three.map(async (node, n) => {
+        for (let i = 0; i < perNode; i++) await node.app.publish(topic, { n, i });
+      }),
+      (async () => {
+        for (let i = 0; i < 30; i++) await publisher.request({ t: "pub", topic, data: { n: "client", i } }, 100 + i);
+      })(),
+    ]);
+    const total = 3 * perNode + 30;
+    await until(() => subscribers.every((c) => msgs(c, topic).length >= total));
+    const reference = msgs(subscribers[0] as RawClient, topic);
+    expect(reference.map((m) => m.o)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(new Set(reference.map((m) => m.e)).size).toBe(1);
+    for (const c of subscribers) expect(msgs(c, topic)).toEqual(reference);
+    // Each publisher's own publications arrive in the order it made them.
+    for (const source of [0, 1, 2, "client"]) {
+      const seq = reference.map((m) => m.d as { n: unknown; i: number }).filter((d) => d.n === source);
+      expect(seq.map((d) => d.i)).toEqual(Array.from({ length: seq.length }, (_, i) => i));
+    }
+  });
+
+  it("lets a client whose node died resume on another node with nothing lost", async () => {
+    const { nodes: three } = await cluster(sharedUrl);
+    const topic = "room:failover";
+    const c = await raw(three[0] as TestNode);
+    await c.request({ t: "sub", topic }, 1);
+    for (let i = 0; i < 20; i++) await (three[1] as TestNode).app.publish(topic, { i });
+    await until(() => msgs(c, topic).length === 20);
+    const last = msgs(c, topic).at(-1) as { e: string; o: number };
+    await (three[0] as TestNode).app.close();
+    // Published while the client is between nodes.
+    for (let i = 20; i < 50; i++) await (three[2] as TestNode).app.publish(topic, { i });
+    const moved = await raw(three[1] as TestNode);
+    const ack = await moved.request({ t: "sub", topic, since: { epoch: last.e, offset: last.o } }, 1);
+    expect(ack.data).toMatchObject({ epoch: last.e, offset: 50, recovered: true });
+    await until(() => msgs(moved, topic).length === 30);
+    expect(msgs(moved, topic).map((m) => m.o)).toEqual(Array.from({ length: 30 }, (_, i) => 21 + i));
+  });
+});
+
+/**
+ * Kills a private Redis for ~2.5 s while node 0 publishes every 10 ms, then restarts it. Returns
+ * what the publisher and health checks saw; clients are one per node.
+ */
+async function redisOutage(persistent: boolean) {
+  const proc = await RedisProcess.start({ persistent });
+  procs.push(proc);
+  const { nodes: three } = await cluster(proc.url);
+  const topic = "room:fault";
+  const watchers = three.map((node) => {
+    const client = connect(node.ws, { reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
+    clients.push(client);
+    return watch(client, topic);
+  });
+  await Promise.all(watchers.map((w) => w.sub.ready));
+
+  const app = (three[0] as TestNode).app as DashwireServer;
+  let publishing = true;
+  let slowest = 0;
+  const failures: unknown[] = [];
+  const publisher = (async () => {
+    for (let i = 0; publishing; i++) {
+      const t0 = Date.now();
+      await app.publish(topic, { i }).catch((err: unknown) => failures.push(err));
+      slowest = Math.max(slowest, Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  })();
+
+  await new Promise((r) => setTimeout(r, 400));
+  await proc.kill();
+  await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 503), 5000);
+  const degraded = await health(three[1] as TestNode);
+  // The broker stays down for the issue's 5 s (detection included).
+  await new Promise((r) => setTimeout(r, 5000));
+  await proc.restart();
+  await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 200), 10_000);
+  await new Promise((r) => setTimeout(r, 500));
+  publishing = false;
+  await publisher;
+
+  const head = await app.broker.history(topic, { limit: 1 });
+  // Every client catches up to the head (after resuming or resyncing).
+  await until(() => watchers.every((w) => silentGaps(w.log).offset === head.offset), 10_000);
+  return { watchers, failures, slowest, degraded, head };
+}
+
+describe("Redis outage during steady publishing", () => {
+  it("without persistence: degraded then ok, publishes fail fast with 5001, clients resync with recovered: false", async () => {
+    const { watchers, failures, slowest, degraded, head } = await redisOutage(false);
+    expect(degraded.body).toMatchObject({ status: "degraded", broker: { name: "redis", ok: false } });
+    expect(failures.length).toBeGreaterThan(0);
+    for (const err of failures) expect(err).toMatchObject({ code: ErrorCode.BrokerUnavailable });
+    expect(slowest).toBeLessThan(2000);
+    for (const { log } of watchers) {
+      const { violations, epoch } = silentGaps(log);
+      expect(violations).toEqual([]);
+      // Redis lost the topic: a new epoch, announced to every client as not recovered.
+      expect(epoch).toBe(head.epoch);
+      expect(log.some((e) => e.kind === "subscribed" && !e.recovered && e.epoch === head.epoch)).toBe(true);
+      expect(log.filter((e) => e.kind === "msg" && e.epoch === head.epoch).length).toBeGreaterThan(10);
+    }
+  });
+
+  it("with persistence: clients resume with recovered: true and see every offset exactly once", async () => {
+    const { watchers, failures, head } = await redisOutage(true);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const { log } of watchers) {
+      expect(silentGaps(log).violations).toEqual([]);
+      const confirmations = log.filter((e) => e.kind === "subscribed");
+      // The first subscribe, then at least one resume after the outage — all recovered.
+      expect(confirmations.length).toBeGreaterThanOrEqual(2);
+      expect(confirmations.slice(1).every((e) => e.recovered)).toBe(true);
+      const offsets = log.flatMap((e) => (e.kind === "msg" ? [e.offset] : []));
+      expect(offsets).toEqual(Array.from({ length: head.offset }, (_, i) => i + 1));
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, it } from "vitest";
+import { sleep, startServer, type TestServer } from "./fuzz/harness.js";
+import { RawClient } from "./raw-client.js";
+
+/**
+ * Abuse on loopback, bounded (< 30 s). A well-behaved client measures its round trip (an echo
+ * event with ack) while, in turn: nobody else, a publish flood, a connection loop, 100 MB frames,
+ * and all three at once. The abusers run as separate processes from other loopback addresses
+ * (127.0.0.2-4), as they would from other machines; the server and the measuring client share
+ * this process. Figures are printed; the assertions are generous bounds on them.
+ */
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ABUSER = fileURLToPath(new URL("./fuzz/abuser.ts", import.meta.url));
+const PHASE_MS = 2500;
+
+type Counts = Record<string, number>;
+
+interface Abuser {
+  stop(): Promise<Counts>;
+}
+
+const children: ChildProcess[] = [];
+let t: TestServer | undefined;
+/** Figures of the abuse run, by phase ("quiet" first), shared with the 2x-target test. */
+const phases: { phase: string; n: number; p50: number; p99: number; max: number; rssMaxMB: number }[] = [];
+
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await t?.server.close();
+});
+
+/** Starts one abuser process; resolves once it is abusing. */
+function abuser(mode: string, url: string, localAddress: string): Promise<Abuser> {
+  const child = spawn(process.execPath, ["--import", "tsx", ABUSER, mode, url, localAddress, "15000"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  let out = "";
+  const exited = new Promise<Counts>((resolve) => {
+    child.on("exit", () => {
+      const last = out.trim().split("\n").at(-1) ?? "{}";
+      resolve(last.startsWith("{") ? (JSON.parse(last) as Counts) : {});
+    });
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith("ready"))
+        resolve({
+          stop() {
+            child.kill("SIGTERM");
+            return exited;
+          },
+        });
+    });
+    child.on("error", reject);
+  });
+}
+
+/** Round trips of the well-behaved client over `ms`, one echo every 5 ms. */
+async function roundTrips(c: RawClient, ms: number, firstId: number): Promise<number[]> {
+  const samples: number[] = [];
+  const end = performance.now() + ms;
+  for (let id = firstId; performance.now() < end; id++) {
+    const start = performance.now();
+    const reply = await c.request({ t: "evt", event: "echo", data: id }, id);
+    samples.push(performance.now() - start);
+    expect(reply.data).toBe(id);
+    await sleep(5);
+  }
+  return samples;
+}
+
+function pct(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const MB = 1024 * 1024;
+
+it("keeps a well-behaved client's latency and the server's memory bounded under abuse", async () => {
+  t = await startServer({ limits: { connectionsPerIp: 64, connectionsPerIpPerSecond: 50 } });
+  t.server.topic("flood:*", { clientPublish: true });
+  t.server.on("echo", (d: unknown) => d);
+  const good = await RawClient.connect(t.url);
+  await roundTrips(good, 300, 1); // warm-up
+
+  let rssMax = 0;
+  const sampler = setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }, 20);
+  const counts: Record<string, Counts> = {};
+  let nextId = 1000;
+  const rssBase = process.memoryUsage().rss;
+
+  const phase = async (name: string, modes: string[]) => {
+    const running = await Promise.all(modes.map((m, i) => abuser(m, t!.url, `127.0.0.${2 + i}`)));
+    rssMax = process.memoryUsage().rss;
+    const samples = await roundTrips(good, PHASE_MS, nextId);
+    nextId += samples.length + 1;
+    const results = await Promise.all(running.map((a) => a.stop()));
+    modes.forEach((m, i) => {
+      counts[`${name}/${m}`] = results[i] as Counts;
+    });
+    phases.push({
+      phase: name,
+      n: samples.length,
+      p50: +pct(samples, 50).toFixed(2),
+      p99: +pct(samples, 99).toFixed(2),
+      max: +Math.max(...samples).toFixed(2),
+      rssMaxMB: Math.round(rssMax / MB),
+    });
+  };
+
+  try {
+    await phase("quiet", []);
+    await phase("flood", ["flood"]);
+    await phase("connections", ["connections"]);
+    await phase("bigframe", ["bigframe"]);
+    await phase("all", ["flood", "connections", "bigframe"]);
+    await sleep(200);
+  } finally {
+    clearInterval(sampler);
+  }
+  const rssAfter = process.memoryUsage().rss;
+  console.log(
+    `abuse figures (node ${process.version}, rss at start ${Math.round(rssBase / MB)} MB, after ${Math.round(rssAfter / MB)} MB)`,
+  );
+  console.table(phases);
+  console.log(JSON.stringify(counts));
+
+  // The well-behaved client was never refused or closed.
+  expect(good.closeCode).toBeUndefined();
+  expect(good.messages.some((m) => m.t === "err" || (m.t === "ack" && m.error !== undefined))).toBe(false);
+
+  // The abusers really abused, and each limit answered them.
+  const flood = counts["flood/flood"] as Counts;
+  expect(flood.messagesSent).toBeGreaterThan(20_000);
+  expect(flood.close4003).toBeGreaterThanOrEqual(1);
+  expect((counts["connections/connections"] as Counts).handshakes).toBeGreaterThan(100);
+  const big = counts["bigframe/bigframe"] as Counts;
+  expect(big.close1009).toBeGreaterThanOrEqual(1);
+  // The server stops reading at the frame header: each attempt gets far less than 100 MB in.
+  expect((big.bytesWritten ?? 0) / (big.attempts ?? 1)).toBeLessThan(20 * MB);
+
+  // Latency, generous bounds (the 2x target is the next test): never starved; under the
+  // connection loop and 100 MB frames within 30 ms of the quiet p99; under a publish flood
+  // within 500 ms (measured: ~50-80 ms, see the next test for why and the fix).
+  const base = phases[0]?.p99 ?? 1;
+  for (const p of phases.slice(1)) {
+    const bound = p.phase === "flood" || p.phase === "all" ? 500 : base + 30;
+    expect(p.p99, p.phase).toBeLessThan(bound);
+    expect(p.n, p.phase).toBeGreaterThan(20);
+  }
+
+  // Memory: the whole test process (server + measuring client) stays within 200 MB of its start.
+  for (const p of phases) expect(p.rssMaxMB * MB - rssBase, p.phase).toBeLessThan(200 * MB);
+}, 60_000);
+
+// The issue's target: p99 within 2x of the quiet baseline in every abuse phase. Measured on this
+// 2-core machine: quiet ~0.8 ms; flood ~45-80 ms; connection loop and 100 MB frames ~5 ms.
+// Needed fixes (core, see the security report):
+// - flood: ws keeps reading and unmasking frames of a connection we are closing, and
+//   Session.onFrame decodes them before noticing it is CLOSED (~96% of decode work was for closed
+//   sessions). Fix: `this.ws.pause()` in WebSocketTransport.close() and an early return in
+//   Session.onFrame when CLOSED (measured with both patched in: flood p99 0.79 ms); plus a
+//   per-address limit on reconnects, since each new connection gets a fresh token bucket.
+// - connection loop (~3,000 handshakes/s from one address): a per-address connection-rate limit.
+// - 100 MB frames: terminate the socket on WS_ERR_UNSUPPORTED_MESSAGE_LENGTH instead of draining
+//   the rest of the frame during the close handshake.
+// Reads the figures of the test above (it must run first, as Vitest does in file order).
+it.fails("keeps the well-behaved client's p99 within 2x of the quiet baseline in every abuse phase", () => {
+  expect(phases.length).toBe(5);
+  const base = phases[0]?.p99 ?? 0;
+  for (const p of phases.slice(1)) expect(p.p99, p.phase).toBeLessThanOrEqual(2 * base);
+});

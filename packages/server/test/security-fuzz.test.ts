@@ -1,0 +1,97 @@
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { frameTextArb, httpInputArb, wireInputArb } from "./fuzz/arbitraries.js";
+import { type ProcessWatch, type TestServer, watchProcess } from "./fuzz/harness.js";
+import { HttpFuzzer } from "./fuzz/http-target.js";
+import { isKnownFrameCrasher } from "./fuzz/known-crashers.js";
+import { checkProtocolFrame } from "./fuzz/protocol-target.js";
+import { startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
+
+/**
+ * The small fuzz run of the normal suite (a few thousand inputs per target). The dedicated run
+ * with ≥100,000 inputs per target is `npx tsx packages/server/test/fuzz/run-long.ts`. Inputs that
+ * crash the server today are skipped and counted (see fuzz/known-crashers.ts and
+ * security-gaps.test.ts).
+ */
+
+let t: TestServer | undefined;
+let watch: ProcessWatch;
+
+beforeEach(() => {
+  watch = watchProcess();
+});
+
+afterEach(async () => {
+  watch.stop();
+  await t?.server.close();
+  t = undefined;
+});
+
+describe("fuzz", () => {
+  it("decoder + validator: never throw but CodecError; every rejection a coded Violation", () => {
+    let skipped = 0;
+    let codecErrors = 0;
+    let violations = 0;
+    let accepted = 0;
+    fc.assert(
+      fc.property(frameTextArb, (frame) => {
+        if (isKnownFrameCrasher(frame)) {
+          skipped++;
+          return;
+        }
+        const out = checkProtocolFrame(frame);
+        if (out.codecError) codecErrors++;
+        violations += out.violations;
+        accepted += out.accepted;
+      }),
+      { numRuns: 5000 },
+    );
+    // The generators must reach every outcome, or the property proves little.
+    expect(codecErrors).toBeGreaterThan(100);
+    expect(violations).toBeGreaterThan(1000);
+    expect(accepted).toBeGreaterThan(500);
+    expect(skipped).toBeLessThan(500);
+  });
+
+  it("live server over WebSocket: zero crashes, every error coded, a bystander keeps working", async () => {
+    t = await startFuzzServer();
+    const fuzzer = new WireFuzzer(t.url, true);
+    try {
+      await fc.assert(
+        fc.asyncProperty(wireInputArb, async (input) => {
+          await fuzzer.run(input);
+          if (fuzzer.stats.inputs % 100 === 0) await fuzzer.checkBystander();
+          expect(watch.failures).toEqual([]);
+        }),
+        { numRuns: 1500, endOnFailure: true },
+      );
+      await fuzzer.checkBystander();
+    } finally {
+      fuzzer.close();
+    }
+    const s = fuzzer.stats;
+    expect(watch.failures).toEqual([]);
+    expect(s.errorReplies).toBeGreaterThan(500);
+    expect(s.okAcks).toBeGreaterThan(100);
+    expect(s.inputs + s.skippedKnown).toBe(1500);
+    expect(s.skippedKnown).toBeLessThan(300);
+    console.log("wire fuzz", JSON.stringify(s));
+  });
+
+  it("HTTP routes (health, metrics, SSE, polling, upgrade): allowed statuses only, health stays up", async () => {
+    t = await startFuzzServer();
+    const fuzzer = new HttpFuzzer(t, true);
+    await fc.assert(
+      fc.asyncProperty(httpInputArb, async (input) => {
+        await fuzzer.run(input);
+        if (fuzzer.stats.inputs % 100 === 0) await fuzzer.checkHealth();
+        expect(watch.failures).toEqual([]);
+      }),
+      { numRuns: 800, endOnFailure: true },
+    );
+    await fuzzer.checkHealth();
+    expect(watch.failures).toEqual([]);
+    expect(Object.keys(fuzzer.stats.statuses).length).toBeGreaterThan(3);
+    console.log("http fuzz", JSON.stringify(fuzzer.stats));
+  });
+});

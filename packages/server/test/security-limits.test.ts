@@ -1,0 +1,212 @@
+import { CloseCode, ErrorCode } from "@dashwire/protocol";
+import type { ServerOptionsInput } from "@dashwire/server";
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { metric, sleep, startServer, type TestServer } from "./fuzz/harness.js";
+import { RawClient } from "./raw-client.js";
+
+/**
+ * Every limit of decision 6: hitting it gives the documented code, is counted in /metrics, and
+ * leaves the server serving a well-behaved client on the side.
+ */
+
+let t: TestServer;
+const clients: RawClient[] = [];
+const sockets: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const s of sockets.splice(0)) s.terminate();
+  await t?.server.close();
+});
+
+async function start(options: ServerOptionsInput): Promise<void> {
+  t = await startServer(options);
+  t.server.on("echo", (d: unknown) => d);
+}
+
+async function client(): Promise<RawClient> {
+  const c = await RawClient.connect(t.url);
+  clients.push(c);
+  return c;
+}
+
+let nextId = 1000;
+/** The bystander still gets an answer. */
+async function stillServes(c: RawClient): Promise<void> {
+  const id = nextId++;
+  expect(await c.request({ t: "evt", event: "echo", data: id }, id)).toEqual({ t: "ack", id, data: id });
+}
+
+const hits = (limit: string) => metric(t.http, `dashwire_limit_hits_total{limit="${limit}"}`);
+const errors = (code: number) => metric(t.http, `dashwire_errors_total{code="${code}"}`);
+const closes = (code: number) => metric(t.http, `dashwire_closes_total{code="${code}"}`);
+
+describe("limits", () => {
+  it("frame size: a frame over frameBytes closes that connection with 1009", async () => {
+    await start({ limits: { frameBytes: 4096 } });
+    const good = await client();
+    const big = await client();
+    big.send({ t: "evt", event: "echo", data: "x".repeat(4096) });
+    expect(await big.closed()).toBe(CloseCode.MessageTooBig);
+    await stillServes(good);
+    // Counted in /metrics: see security-gaps.test.ts (today it shows up as close code 1006).
+    // Just under the limit passes.
+    const fits = await client();
+    const data = "y".repeat(4000);
+    expect((await fits.request({ t: "evt", event: "echo", data }, 1)).data).toBe(data);
+  });
+
+  it("messages per frame: a longer batch is refused whole with 1003, the connection stays", async () => {
+    await start({ limits: { messagesPerFrame: 10 } });
+    const good = await client();
+    const c = await client();
+    c.send(Array.from({ length: 11 }, (_, i) => ({ t: "evt", event: "echo", id: i, data: i })));
+    expect(await c.next((m) => m.t === "err")).toMatchObject({ code: ErrorCode.TooManyMessages });
+    expect(c.messages.some((m) => m.t === "ack")).toBe(false);
+    c.send(Array.from({ length: 10 }, (_, i) => ({ t: "evt", event: "echo", id: 100 + i, data: i })));
+    await c.next((m) => m.t === "ack" && m.id === 109);
+    await stillServes(good);
+    expect(await errors(ErrorCode.TooManyMessages)).toBe(1);
+  });
+
+  it("subscriptions per connection: one more is refused with 3001 until one ends", async () => {
+    await start({ limits: { subscriptions: 3 } });
+    const good = await client();
+    const c = await client();
+    for (let i = 0; i < 3; i++) expect((await c.request({ t: "sub", topic: `s:${i}` }, i)).error).toBeUndefined();
+    expect((await c.request({ t: "sub", topic: "s:3" }, 3)).error).toMatchObject({
+      code: ErrorCode.TooManySubscriptions,
+    });
+    await c.request({ t: "unsub", topic: "s:0" }, 4);
+    expect((await c.request({ t: "sub", topic: "s:3" }, 5)).error).toBeUndefined();
+    expect((await good.request({ t: "sub", topic: "s:0" }, 1)).error).toBeUndefined();
+    expect(await hits("subscriptions")).toBe(1);
+  });
+
+  it("message rate: past the burst, messages are refused with 3000 until the bucket refills", async () => {
+    await start({ limits: { messagesPerSecond: 20, messageBurst: 5 } });
+    const good = await client();
+    const c = await client();
+    c.send(Array.from({ length: 10 }, (_, i) => ({ t: "evt", event: "echo", id: i, data: i })));
+    await c.next((m) => m.t === "ack" && m.id === 9);
+    const acks = c.messages.filter((m) => m.t === "ack");
+    const ok = acks.filter((m) => m.error === undefined).length;
+    const limited = acks.filter((m) => (m.error as { code?: number } | undefined)?.code === ErrorCode.RateLimited);
+    expect(ok).toBeGreaterThanOrEqual(5);
+    expect(ok).toBeLessThanOrEqual(6);
+    expect(limited.length).toBe(10 - ok);
+    expect(limited[0]?.error).toMatchObject({ message: "more than 20 messages per second" });
+    await stillServes(good);
+    await sleep(300); // 20/s refills about 6 tokens
+    expect((await c.request({ t: "evt", event: "echo", data: "again" }, 99)).data).toBe("again");
+    expect(await hits("messageRate")).toBe(10 - ok);
+  });
+
+  it("message rate: sustained flooding (a burst's worth of refusals) closes with 4003", async () => {
+    await start({ limits: { messagesPerSecond: 20, messageBurst: 5 } });
+    const good = await client();
+    const c = await client();
+    c.send(Array.from({ length: 30 }, (_, i) => ({ t: "evt", event: "echo", id: i, data: i })));
+    expect(await c.closed()).toBe(CloseCode.RateLimited);
+    expect(c.messages.at(-1)).toMatchObject({ t: "disconnect", code: CloseCode.RateLimited, reconnect: true });
+    await stillServes(good);
+    expect(await closes(CloseCode.RateLimited)).toBe(1);
+  });
+
+  it("pending acks: handlers in flight past the limit are refused with 3002", async () => {
+    await start({ limits: { pendingAcks: 2 } });
+    const release: (() => void)[] = [];
+    t.server.on("hang", () => new Promise<string>((resolve) => release.push(() => resolve("done"))));
+    const good = await client();
+    const c = await client();
+    c.send({ t: "evt", event: "hang", id: 1 });
+    c.send({ t: "evt", event: "hang", id: 2 });
+    expect((await c.request({ t: "evt", event: "hang" }, 3)).error).toMatchObject({
+      code: ErrorCode.TooManyPendingAcks,
+    });
+    await stillServes(good);
+    for (const r of release.splice(0)) r();
+    expect((await c.next((m) => m.t === "ack" && m.id === 2)).data).toBe("done");
+    expect((await c.request({ t: "evt", event: "echo", data: 4 }, 4)).data).toBe(4);
+    expect(await hits("pendingAcks")).toBe(1);
+  });
+
+  it("connections per IP: one more from the same address is closed with 4503; other addresses connect", async () => {
+    await start({ limits: { connectionsPerIp: 2 } });
+    const a = await client();
+    await client();
+    const third = await RawClient.open(t.url);
+    clients.push(third);
+    expect(await third.closed()).toBe(CloseCode.TooManyConnections);
+    // Another loopback address is another client.
+    const other = new WebSocket(t.url, { localAddress: "127.0.0.2" });
+    sockets.push(other);
+    await new Promise((r) => other.once("open", r));
+    other.send(JSON.stringify({ t: "connect", v: 1 }));
+    const first = await new Promise<string>((r) => other.once("message", (d) => r(d.toString())));
+    expect(JSON.parse(first)).toMatchObject({ t: "connected" });
+    await stillServes(a);
+    a.close();
+    await a.closed();
+    await sleep(50);
+    await client();
+    expect(await hits("connectionsPerIp")).toBe(1);
+  });
+
+  it("handshake timeout: a socket that never sends connect is closed with 4002", async () => {
+    await start({ handshakeTimeoutMs: 150 });
+    const good = await client();
+    const silent = await RawClient.open(t.url);
+    clients.push(silent);
+    expect(await silent.closed()).toBe(CloseCode.HandshakeTimeout);
+    expect(silent.messages.at(-1)).toMatchObject({ t: "disconnect", code: CloseCode.HandshakeTimeout });
+    await sleep(200);
+    await stillServes(good); // connected clients are not subject to it
+    expect(await closes(CloseCode.HandshakeTimeout)).toBe(1);
+  });
+
+  it("topic names: too long or outside the charset is refused with 1006", async () => {
+    await start({ limits: { topicLength: 16 } });
+    const good = await client();
+    const c = await client();
+    const bad = ["x".repeat(17), "has space", "é", "", "a\nb", "tab\t", 'quote"', "a*b", "<script>"];
+    for (const [i, topic] of bad.entries()) {
+      const reply = await c.request({ t: "sub", topic }, i);
+      expect(reply.error, topic).toMatchObject({ code: ErrorCode.InvalidTopic });
+      expect((reply.error as { message: string }).message).toMatch(/1-16 characters/);
+    }
+    expect((await c.request({ t: "pub", topic: "a b", data: 1 }, 50)).error).toMatchObject({
+      code: ErrorCode.InvalidTopic,
+    });
+    expect((await c.request({ t: "sub", topic: "x".repeat(16) }, 51)).error).toBeUndefined();
+    expect((await c.request({ t: "evt", event: "no spaces" }, 52)).error).toMatchObject({
+      code: ErrorCode.InvalidField,
+    });
+    await stillServes(good);
+    expect(await errors(ErrorCode.InvalidTopic)).toBe(bad.length + 1);
+  });
+
+  it("protocol violations: past 50 malformed messages in a heartbeat period the connection is closed with 4001", async () => {
+    await start({});
+    const good = await client();
+    const c = await client();
+    for (let i = 0; i < 60; i++) c.send("{nope");
+    expect(await c.closed()).toBe(CloseCode.ProtocolError);
+    expect(c.messages.filter((m) => m.t === "err" && m.code === ErrorCode.BadFrame).length).toBe(51);
+    await stillServes(good);
+  });
+
+  it("pipelined messages: more than 64 held behind a slow handshake close with 4001", async () => {
+    await start({});
+    t.server.useConnect(() => sleep(100));
+    const c = await RawClient.open(t.url);
+    clients.push(c);
+    c.send([{ t: "connect", v: 1 }, ...Array.from({ length: 65 }, (_, i) => ({ t: "evt", event: "echo", id: i }))]);
+    expect(await c.closed()).toBe(CloseCode.ProtocolError);
+    const ok = await RawClient.open(t.url);
+    clients.push(ok);
+    ok.send([{ t: "connect", v: 1 }, ...Array.from({ length: 64 }, (_, i) => ({ t: "evt", event: "echo", id: i }))]);
+    await ok.next((m) => m.t === "ack" && m.id === 63);
+  });
+});

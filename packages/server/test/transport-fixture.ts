@@ -1,0 +1,52 @@
+/**
+ * Shared setup of the transport tests: a server on port 0 with the topics and handler they use,
+ * clients that reconnect fast, and cleanup after each test. `server` and `port` are live
+ * bindings (they change with each `start`).
+ */
+import { type Client, connect } from "@dashwire/client/node";
+import { createServer, type DashwireServer } from "@dashwire/server";
+import { afterEach } from "vitest";
+import { TcpProxy } from "./tcp-proxy.js";
+
+export let server: DashwireServer;
+export let port: number;
+/** Clients closed after each test. */
+export const clients: Client[] = [];
+/** Cleanups run after each test (proxies and the like). */
+export const closers: (() => Promise<void>)[] = [];
+/** Fast reconnect delays for tests. */
+export const fast = { minDelayMs: 20, maxDelayMs: 100 };
+
+/** Starts the server of a test. */
+export async function start(options: Parameters<typeof createServer>[0] = {}): Promise<void> {
+  server = createServer({ logLevel: "silent", ...options });
+  server.topic("feed", { history: { size: 5000 } });
+  server.topic("chat", { clientPublish: true, history: { size: 5000 } });
+  server.on("add", (d: { a: number; b: number }) => d.a + d.b);
+  ({ port } = await server.listen(0, "127.0.0.1"));
+}
+
+/** The WebSocket URL of the server (or of a proxy on `p`). */
+export const endpoint = (p = port) => `ws://127.0.0.1:${p}/dashwire`;
+
+/** A client closed after the test. */
+export function client(options: Parameters<typeof connect>[1] = {}, url = endpoint()): Client {
+  const c = connect(url, { reconnect: fast, ...options });
+  clients.push(c);
+  return c;
+}
+
+/** A TCP proxy in front of the server (closed after the test) and the URL through it. */
+export async function faultProxy(): Promise<[TcpProxy, string]> {
+  const proxy = new TcpProxy(port);
+  closers.push(() => proxy.close());
+  return [proxy, endpoint(await proxy.listen())];
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const close of closers.splice(0)) await close();
+  await server?.close();
+});

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what dashwire needs on a fresh machine, idempotently: npm dependencies, a build of
+# the TypeScript packages, and (with --browser) Debian's chromium for the browser tests and
+# (with --browser or --nginx) Debian's nginx for the load-balancer test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=0
+want_nginx=0
+for arg in "$@"; do
+  [ "$arg" = "--browser" ] && want_browser=1 && want_nginx=1
+  [ "$arg" = "--nginx" ] && want_nginx=1
+done
+
+# npm dependencies: reinstall when node_modules is missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies" >&2
+  # `npm install`, not `npm ci`: the registry here lacks some optional platform packages (e.g.
+  # Biome's non-Linux binaries), so their lock entries cannot exist and `npm ci` refuses the lock.
+  npm install --no-audit --no-fund --loglevel=error >&2
+fi
+
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing chromium from Debian (browser tests)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >&2 || echo "setup: chromium install failed; browser tests will be skipped" >&2
+  else
+    echo "setup: chromium missing and not root; browser tests will be skipped" >&2
+  fi
+fi
+
+if [ "$want_nginx" = 1 ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing nginx from Debian (load-balancer test)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >&2 || echo "setup: nginx install failed; the nginx test will be skipped" >&2
+  else
+    echo "setup: nginx missing and not root; the nginx test will be skipped" >&2
+  fi
+fi
+
+# Build the packages (incremental: fast when nothing changed).
+npx tsc -b >&2
