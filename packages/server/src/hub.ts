@@ -49,8 +49,11 @@ export class Hub implements BrokerSink {
     if (subs.length === 0) return;
     // Safety net: a skipped offset or a new epoch means this node missed publications (whatever
     // the broker did); its stream clients resume from history instead of silently missing them.
-    if (entry.offset !== 0 && (pub.offset !== entry.offset + 1 || pub.epoch !== entry.epoch))
+    // A repeat of one already seen is dropped.
+    if (entry.offset !== 0 && (pub.offset !== entry.offset + 1 || pub.epoch !== entry.epoch)) {
+      if (pub.epoch === entry.epoch && pub.offset <= entry.offset) return;
       for (const sub of subs) this.forceResume(sub);
+    }
     entry.epoch = pub.epoch;
     entry.offset = pub.offset;
     const part = this.encode(pub);

@@ -48,8 +48,13 @@ export class Subscription {
     const state = this.state;
     if (state === LIVE) {
       if (this.conflate) this.deliverLatest(pub, part);
-      else if (this.session.enqueue(part)) this.offset = pub.offset;
-      else this.startGap(pub.offset);
+      // Already sent by the history read that made this subscription live: a broker may hand
+      // the live copy over after that read returned (Redis pub/sub and stream reads race).
+      else if (pub.offset <= this.offset && pub.epoch === this.epoch) return;
+      else if (this.session.enqueue(part)) {
+        this.offset = pub.offset;
+        this.epoch = pub.epoch;
+      } else this.startGap(pub.offset);
     } else if (state === PENDING) {
       const held = this.held as Publication[];
       if (held.length < MAX_HELD) held.push(pub);

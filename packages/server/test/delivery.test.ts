@@ -137,6 +137,27 @@ describe("broker-side loss", () => {
   });
 });
 
+describe("late broker deliveries", () => {
+  it("does not send again what the subscribe's history read already covered", async () => {
+    const broker = new LateBroker();
+    await start({ broker });
+    server.topic("feed", { history: { size: 100 } });
+    const early = client();
+    await early.subscribe("feed", () => {}).ready;
+    // Stored at once, handed to the hub 150 ms later: the next subscriber reads offset 3 first.
+    for (let i = 0; i < 3; i++) await server.publish("feed", i);
+    const c = client();
+    const offsets: number[] = [];
+    const result = await c.subscribe("feed", (_d, pub) => offsets.push(pub.offset)).ready;
+    expect(result.offset).toBe(3);
+    await new Promise((r) => setTimeout(r, 200));
+    await server.publish("feed", 3);
+    await until(() => offsets.length >= 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(offsets).toEqual([4]);
+  });
+});
+
 describe("slow consumers", () => {
   it("keeps others complete while a stalled client gets a gap and recovers from history", async () => {
     await start({ limits: { queueBytes: 256 * 1024, transportHighWaterBytes: 64 * 1024 } });
@@ -227,3 +248,13 @@ describe("slow consumers", () => {
     expect(urgent.u).toBe(1);
   });
 });
+
+/** A broker that hands every live publication to the hub 150 ms after storing it. */
+class LateBroker extends MemoryBroker {
+  override start(sink: BrokerSink): Promise<void> {
+    return super.start({
+      onPublication: (pub) => void setTimeout(() => sink.onPublication(pub), 150),
+      onStatus: (status) => sink.onStatus(status),
+    });
+  }
+}
