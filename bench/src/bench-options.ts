@@ -11,6 +11,7 @@ export const SCENARIO_NAMES = [
   "slow-consumer",
   "reconnect-storm",
   "multi-node",
+  "abuse",
 ] as const;
 
 /** A scenario's name. */
@@ -100,6 +101,8 @@ scenarios: ${SCENARIO_NAMES.join(", ")}
                    --rate (20)/s on a topic with history; time to recover, messages lost
   multi-node       all-to-all --users (100), 1 node vs --nodes (2) nodes joined by Redis (each
                    target's own scale-out); broker hop overhead, Redis CPU
+  abuse            dashwire only: a client's echo round trip while nobody / a publish flood / a
+                   connection loop / 100 MB frames / all three abuse; 3 rounds of --duration s each
 options:
   --targets a,b,...   ${TARGET_NAMES.join(",")} (default: all)
   --duration s        measurement window per run (default 20)

@@ -4,12 +4,13 @@
  * prints the Markdown table.
  */
 import { cpus, loadavg } from "node:os";
+import { ABUSE_PHASES, ABUSE_ROUNDS, abuseTable, runAbuse, writeAbuseReport } from "./abuse/abuse-run.js";
 import { type BenchOptions, parseBenchArgs, USAGE, UsageError } from "./bench-options.js";
 import { linkFactory, type TransportName } from "./load/links/index.js";
 import { createProtocol, type ProtocolName } from "./load/protocols/index.js";
 import { ProgressBar } from "./progress-bar.js";
 import type { BenchReport } from "./report/bench-report.js";
-import { collectEnvironment } from "./report/environment.js";
+import { collectEnvironment, type Environment } from "./report/environment.js";
 import { renderMarkdown } from "./report/markdown.js";
 import { writeReports } from "./report/write-reports.js";
 import type { RunProgress } from "./run/target-run.js";
@@ -71,9 +72,10 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const scenario = SCENARIOS[options.scenario];
   const out = options.out || `bench/results/${options.scenario}_${timestamp()}`;
   const environment = collectEnvironment(`npm run bench -- ${argv.join(" ")}`);
+  if (options.scenario === "abuse") return abuse(options, out, environment, notes);
+  const scenario = SCENARIOS[options.scenario];
   const bar = new ProgressBar();
   const perTarget = scenario.estimateS(options);
   const started = performance.now();
@@ -159,6 +161,20 @@ async function main(argv: string[]): Promise<number> {
   );
   if (files.pngError) console.error(`bench: no PNG: ${files.pngError}`);
   return outcomes.some((t) => t.runs.some((r) => r.ok)) ? 0 : 1;
+}
+
+/** The abuse scenario: its own phases and table (one target, dashwire). */
+async function abuse(options: BenchOptions, out: string, environment: Environment, notes: string[]): Promise<number> {
+  const bar = new ProgressBar();
+  console.error(
+    `bench: abuse: ${ABUSE_PHASES.map((p) => p.phase).join(", ")}, ${options.durationS} s each, ${ABUSE_ROUNDS} rounds`,
+  );
+  const phases = await runAbuse(options, (fraction, phase) => bar.update(fraction, `dashwire abuse ${phase}`, ""));
+  bar.done();
+  writeAbuseReport(out, { scenario: "abuse", options, environment, notes }, phases);
+  console.log(abuseTable(phases));
+  console.error(`bench: reports in ${out} (abuse.md, abuse.json)`);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,8 +1,8 @@
 /**
- * A misbehaving client for the abuse test, run as its own process (so its CPU and memory are not
- * the server's, as for a real attacker on another machine):
+ * A misbehaving client for the `abuse` scenario and the server's abuse test, run as its own
+ * process (so its CPU and memory are not the server's, as for a real attacker on another machine):
  *
- *   node --import tsx abuser.ts <flood|connections|bigframe> <ws-url> <local-address> <max-ms>
+ *   node abuser.js <flood|connections|bigframe> <ws-url> <local-address> <max-ms>
  *
  * Prints "ready" once it starts abusing, and one JSON line of counts when it stops (SIGTERM or
  * after max-ms).
@@ -73,6 +73,13 @@ function connections(): void {
         count("handshakes");
         ws.close();
       }
+    });
+    ws.on("unexpected-response", (req, res) => {
+      // Refused before the handshake (429 past the per-address connection rate); with this
+      // listener ws leaves the request to us and emits no 'close': go round again here.
+      count(`http${res.statusCode}`);
+      req.destroy();
+      setImmediate(loop);
     });
     ws.on("close", (code) => {
       count(`close${code}`);
