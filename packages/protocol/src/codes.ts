@@ -39,6 +39,8 @@ export const CloseCode = {
   SlowConsumer: 4006,
   /** The session was taken over by a newer transport (upgrade) or closed by server code. */
   Replaced: 4007,
+  /** Too many new connections from this address per second: reconnect after a backoff. */
+  ConnectingTooFast: 4008,
   /** Authentication failed: no, bad or wrong-audience credentials. Terminal. */
   Unauthorized: 4500,
   /** Origin not allowed. Terminal. */

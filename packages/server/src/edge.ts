@@ -30,9 +30,21 @@ export function closeReason(code: number): string {
       return "origin not allowed";
     case CloseCode.TooManyConnections:
       return "too many connections from this address";
+    case CloseCode.ConnectingTooFast:
+      return "too many new connections from this address, retry later";
     default:
       return "refused";
   }
+}
+
+/**
+ * Refuses a WebSocket upgrade with a plain HTTP 429 before any handshake work: what a client
+ * opening connections in a loop gets past its rate (a browser sees a failed connection and its
+ * client backs off; the HTTP transports answer the same status with the close code in JSON).
+ */
+export function refuseUpgrade(socket: Duplex): void {
+  socket.end("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  socket.once("finish", destroySocket);
 }
 
 /** Shared 'error' listener for sockets being upgraded (a function, not a per-socket closure). */
@@ -71,6 +83,9 @@ export class AddressRateLimit {
   }
 }
 
+/** How long an address that keeps connecting far past its rate has its sockets dropped at accept. */
+const BLOCK_MS = 1000;
+
 /**
  * Admission of new connections: origin, open connections and new connections per second per
  * client address (the socket's, or with `trustProxy` the first X-Forwarded-For entry).
@@ -78,17 +93,28 @@ export class AddressRateLimit {
 export class ConnectionGate {
   private readonly perAddress = new Map<string, number>();
   private readonly rate: AddressRateLimit;
+  private readonly rateBurst: number;
+  /**
+   * Addresses refused recently: refusals in the current one-second window, and until when their
+   * sockets are dropped at accept (past two bursts of refusals in a second: a connection loop,
+   * not a client retrying with backoff).
+   */
+  private readonly abusers = new Map<string, { windowStart: number; refusals: number; blockedUntil: number }>();
 
   constructor(
     private readonly options: ResolvedServerOptions,
     private readonly stats: ServerStats,
   ) {
     const perSecond = options.limits.connectionsPerIpPerSecond;
-    this.rate = new AddressRateLimit(perSecond, perSecond * 2);
+    this.rateBurst = perSecond * 2;
+    this.rate = new AddressRateLimit(perSecond, this.rateBurst);
   }
 
-  /** The close code that refuses `req`, or undefined to admit it. */
-  admit(req: IncomingMessage): number | undefined {
+  /**
+   * The close code that refuses `req`, or undefined to admit it. `rateTaken`: the new-connection
+   * rate was already checked (`takeRate`, before a WebSocket upgrade).
+   */
+  admit(req: IncomingMessage, rateTaken = false): number | undefined {
     if (!originAllowed(req, this.options.allowedOrigins)) {
       this.stats.limit("origin");
       return CloseCode.ForbiddenOrigin;
@@ -99,11 +125,42 @@ export class ConnectionGate {
       this.stats.limit("connectionsPerIp");
       return CloseCode.TooManyConnections;
     }
-    if (!this.rate.take(address)) {
-      this.stats.limit("connectionRatePerIp");
-      return CloseCode.TooManyConnections;
-    }
+    if (!rateTaken && !this.takeRate(req)) return CloseCode.ConnectingTooFast;
     return undefined;
+  }
+
+  /** Takes one new-connection token for the client's address; false (and counted) when none is left. */
+  takeRate(req: IncomingMessage): boolean {
+    const address = this.addressOf(req);
+    if (this.rate.take(address)) return true;
+    this.stats.limit("connectionRatePerIp");
+    const now = Date.now();
+    let abuser = this.abusers.get(address);
+    if (abuser === undefined || now - abuser.windowStart > 1000) {
+      if (abuser === undefined && this.abusers.size >= MAX_TRACKED_ADDRESSES) this.abusers.clear();
+      abuser = { windowStart: now, refusals: 0, blockedUntil: abuser?.blockedUntil ?? 0 };
+      this.abusers.set(address, abuser);
+    }
+    if (++abuser.refusals > 2 * this.rateBurst) abuser.blockedUntil = now + BLOCK_MS;
+    return false;
+  }
+
+  /**
+   * True when a new TCP connection should be dropped before any HTTP parsing: its address is in
+   * a connection loop far past its rate (see `takeRate`). Never with `trustProxy`, where the
+   * socket's address is the proxy's.
+   */
+  dropAtAccept(remoteAddress: string | undefined): boolean {
+    if (this.options.trustProxy || remoteAddress === undefined || this.abusers.size === 0) return false;
+    const abuser = this.abusers.get(remoteAddress);
+    if (abuser === undefined || abuser.blockedUntil === 0) return false;
+    if (Date.now() < abuser.blockedUntil) {
+      this.stats.limit("connectionRatePerIp");
+      return true;
+    }
+    // The block ran out: the next attempts go through the rate limit again.
+    this.abusers.delete(remoteAddress);
+    return false;
   }
 
   /** Counts an admitted connection; returns its client address. */

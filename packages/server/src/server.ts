@@ -19,7 +19,7 @@ import type { Client } from "./client.js";
 import { publishFromClient, publishInput, refreshCredentials } from "./client-requests.js";
 import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
 import type { ServerCore } from "./core.js";
-import { ConnectionGate, closeReason, destroySocket, originAllowed } from "./edge.js";
+import { ConnectionGate, closeReason, destroySocket, originAllowed, refuseUpgrade } from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
 import { Hub } from "./hub.js";
@@ -182,6 +182,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   /** Mounts on an HTTP server: WebSocket upgrades on `path`, plus health and metrics routes. */
   attach(server: http.Server): this {
     this.attached.push(server);
+    server.on("connection", this.onConnection);
     server.on("upgrade", this.onUpgrade);
     // Serve our routes first and hand every other request to the listeners already there.
     const previous = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
@@ -253,7 +254,10 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     clearInterval(this.heartbeat);
     this.hub.presenceSync.close();
     for (const session of [...this.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
-    for (const server of this.attached) server.off("upgrade", this.onUpgrade);
+    for (const server of this.attached) {
+      server.off("upgrade", this.onUpgrade);
+      server.off("connection", this.onConnection);
+    }
     this.wss.close();
     if (this.ownServer !== undefined) {
       const server = this.ownServer;
@@ -306,6 +310,11 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     }
   };
 
+  /** A connection loop far past its rate is cut at accept (no HTTP parsing, no TLS handshake). */
+  private readonly onConnection = (socket: Duplex & { remoteAddress?: string }): void => {
+    if (this.gate.dropAtAccept(socket.remoteAddress)) socket.destroy();
+  };
+
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Split by hand: `new URL` throws on targets like `//` (found by fuzzing).
     const target = req.url ?? "/";
@@ -319,11 +328,16 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     // A shared listener, not a closure: a closure here would share this scope's context and
     // keep `req` and `url` alive for the whole life of the connection (found in a heap snapshot).
     socket.on("error", destroySocket);
+    // A connection loop is refused before the handshake, as cheaply as possible.
+    if (!this.closing && !this.gate.takeRate(req)) {
+      refuseUpgrade(socket);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off("error", destroySocket);
       const transport = new WebSocketTransport(ws, this.options.limits.transportHighWaterBytes);
-      // Refusals go out as a close code after the upgrade, so clients learn why.
-      const refused = this.admit(req);
+      // Other refusals go out as a close code after the upgrade, so clients learn why.
+      const refused = this.closing ? CloseCode.GoingAway : this.gate.admit(req, true);
       if (refused === undefined) this.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
       else transport.close(refused, closeReason(refused));
     });

@@ -147,6 +147,11 @@ it("keeps a well-behaved client's latency and the server's memory bounded under 
   // The server stops reading at the frame header: each attempt gets far less than 100 MB in.
   expect((big.bytesWritten ?? 0) / (big.attempts ?? 1)).toBeLessThan(20 * MB);
 
+  // The connection loop past 50/s is refused before the handshake (HTTP 429), not upgraded.
+  const loop = counts["connections/connections"] as Counts;
+  expect(loop.http429).toBeGreaterThan(loop.handshakes ?? 0);
+  expect(loop.close4503 ?? 0).toBe(0);
+
   // Latency, generous bounds: never starved (tens of ms at most, on a shared test machine). The
   // issue's target (p99 within 2x of quiet) is measured where it can be, with the server alone on
   // its core: `npm run bench -- abuse` (BENCHMARKS.md).

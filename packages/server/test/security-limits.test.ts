@@ -154,6 +154,67 @@ describe("limits", () => {
     expect(await hits("connectionsPerIp")).toBe(1);
   });
 
+  it("new connections per IP per second: past the burst, upgrades get HTTP 429 before any handshake", async () => {
+    await start({ limits: { connectionsPerIpPerSecond: 5 } });
+    const good = await client(); // one of the burst of 10
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const ws = new WebSocket(t.url);
+      sockets.push(ws);
+      statuses.push(
+        await new Promise<number>((resolve) => {
+          ws.once("open", () => resolve(101));
+          ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once("error", () => resolve(0));
+        }),
+      );
+    }
+    // The burst is 2 × 5: nine more are admitted (the bucket refills 5 a second), then 429s.
+    expect(statuses.filter((s) => s === 101).length).toBeGreaterThanOrEqual(9);
+    expect(statuses.filter((s) => s === 101).length).toBeLessThanOrEqual(10);
+    expect(statuses.at(-1)).toBe(429);
+    // The HTTP transports answer the same with a retryable close code.
+    const poll = await fetch(`${t.http}/dashwire/poll`, { method: "POST" });
+    expect(poll.status).toBe(429);
+    expect(await poll.json()).toMatchObject({ error: { code: CloseCode.ConnectingTooFast } });
+    expect(await hits("connectionRatePerIp")).toBe(statuses.filter((s) => s === 429).length + 1);
+    await stillServes(good);
+    // Another loopback address is another client.
+    const other = new WebSocket(t.url, { localAddress: "127.0.0.2" });
+    sockets.push(other);
+    await new Promise((r) => other.once("open", r));
+    // A second later the address has tokens again.
+    await sleep(1000);
+    await client();
+  });
+
+  it("a connection loop far past the rate is dropped at accept for a second, then admitted again", async () => {
+    await start({ limits: { connectionsPerIpPerSecond: 5 } });
+    const good = await client();
+    const attempt = () =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(t.url);
+        sockets.push(ws);
+        ws.once("open", () => resolve(101));
+        ws.once("unexpected-response", (req, res) => {
+          req.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        ws.once("error", () => resolve(0)); // reset before any HTTP response
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push(await attempt());
+    // 10 admitted (the burst), then 429s; past two bursts of refusals (20) the rest are cut at accept.
+    expect(statuses.filter((s) => s === 429).length).toBe(21);
+    expect(statuses.slice(-5)).toEqual([0, 0, 0, 0, 0]);
+    await stillServes(good);
+    const other = new WebSocket(t.url, { localAddress: "127.0.0.2" });
+    sockets.push(other);
+    await new Promise((r) => other.once("open", r));
+    await sleep(1100);
+    expect(await attempt()).toBe(101);
+  });
+
   it("handshake timeout: a socket that never sends connect is closed with 4002", async () => {
     await start({ handshakeTimeoutMs: 150 });
     const good = await client();

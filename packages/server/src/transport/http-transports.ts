@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CloseCode } from "@dashwire/protocol";
+import { closeReason } from "../edge.js";
 import { type PollResponder, PollingTransport } from "./polling-transport.js";
 import { SseTransport } from "./sse-transport.js";
 import type { Transport } from "./transport.js";
@@ -113,7 +114,7 @@ export class HttpTransports {
   ): T | undefined {
     const refused = this.host.admit(req);
     if (refused !== undefined) {
-      fail(res, refusalStatus(refused), refused, "refused", cors);
+      fail(res, refusalStatus(refused), refused, closeReason(refused), cors);
       return undefined;
     }
     const t = make(this.newId());
@@ -235,7 +236,7 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
 
 function refusalStatus(code: number): number {
   if (code === CloseCode.ForbiddenOrigin) return 403;
-  if (code === CloseCode.TooManyConnections) return 429;
+  if (code === CloseCode.TooManyConnections || code === CloseCode.ConnectingTooFast) return 429;
   return 503;
 }
 
