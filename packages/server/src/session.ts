@@ -13,6 +13,7 @@ import type { Client, UserIdentity } from "./client.js";
 import type { ServerCore } from "./core.js";
 import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
 import { DashwireError, toWireError } from "./errors.js";
+import { Inbox, type InboxHost, MESSAGES_PER_TURN } from "./inbox.js";
 import type { Subscription } from "./subscription.js";
 import type { Transport, TransportSink } from "./transport/transport.js";
 
@@ -30,7 +31,7 @@ const MAX_VIOLATIONS = 50;
  * outbound queue with a byte limit; everything queued within an event-loop turn is written as
  * one frame.
  */
-export class Session implements Client, TransportSink {
+export class Session implements Client, TransportSink, InboxHost {
   readonly id: string;
   readonly remoteAddress: string;
   user: UserIdentity | undefined = undefined;
@@ -64,6 +65,8 @@ export class Session implements Client, TransportSink {
   private tokens: number;
   private refilledAt: number;
   private expiryTimer: NodeJS.Timeout | undefined = undefined;
+  /** Messages of big frames waiting for their turn (created on the first such frame). */
+  private inbox: Inbox | undefined = undefined;
 
   constructor(
     /** The server this session belongs to. */
@@ -206,21 +209,52 @@ export class Session implements Client, TransportSink {
     stats.framesIn++;
     stats.bytesIn += frame.length;
     this.lastSeen = Date.now();
+    const inbox = this.inbox;
+    // Behind a big frame still being handled: wait, undecoded, for its turn.
+    if (inbox?.busy) {
+      if (!inbox.push(frame)) this.close(CloseCode.ProtocolError, "too many messages waiting");
+      return;
+    }
+    const values = this.decodeInbound(frame);
+    if (values === undefined) return;
+    if (values.length <= MESSAGES_PER_TURN) {
+      for (let i = 0; i < values.length; i++) this.handleValue(values[i]);
+      return;
+    }
+    const { frameBytes, messagesPerFrame } = this.core.options.limits;
+    this.inbox ??= new Inbox(this, { pauseBytes: frameBytes, pauseMessages: 4 * messagesPerFrame });
+    if (!this.inbox.push(values)) this.close(CloseCode.ProtocolError, "too many messages waiting");
+  }
+
+  /** @internal Decodes a frame; undefined (answered as a violation) when it is refused. */
+  decodeInbound(frame: string): unknown[] | undefined {
     let values: unknown[];
     try {
       values = this.core.codec.decode(frame);
     } catch {
       this.violation(undefined, { code: ErrorCode.BadFrame, message: "frame is not valid JSON" });
-      return;
+      return undefined;
     }
-    if (values.length > this.core.options.limits.messagesPerFrame) {
+    const max = this.core.options.limits.messagesPerFrame;
+    if (values.length > max) {
       this.violation(undefined, {
         code: ErrorCode.TooManyMessages,
-        message: `a frame may hold at most ${this.core.options.limits.messagesPerFrame} messages`,
+        message: `a frame may hold at most ${max} messages`,
       });
-      return;
+      return undefined;
     }
-    for (let i = 0; i < values.length; i++) this.handleValue(values[i]);
+    return values;
+  }
+
+  /** @internal Inbox host: one message of a sliced frame. */
+  handleInbound(value: unknown): boolean {
+    this.handleValue(value);
+    return this.state !== CLOSED;
+  }
+
+  /** @internal Inbox host: backpressure on the client while its messages wait. */
+  setReading(on: boolean): void {
+    if (this.state !== CLOSED) this.transportRef.setReading?.(on);
   }
 
   private handleValue(value: unknown): void {

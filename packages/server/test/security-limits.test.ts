@@ -215,6 +215,22 @@ describe("limits", () => {
     expect(await attempt()).toBe(101);
   });
 
+  it("big frames are handled in slices: another client is answered before a 5000-message frame is done", async () => {
+    await start({ limits: { messagesPerFrame: 5000, messageBurst: 10_000, messagesPerSecond: 10_000 } });
+    const good = await client();
+    const busy = await client();
+    const n = 5000;
+    busy.send(Array.from({ length: n }, (_, i) => ({ t: "evt", event: "echo", data: i, id: i + 1 })));
+    await busy.next((m) => m.t === "ack" && m.id === 1);
+    expect((await good.request({ t: "evt", event: "echo", data: "me" }, 1)).data).toBe("me");
+    expect(busy.messages.filter((m) => m.t === "ack").length).toBeLessThan(n);
+    // Every message of the big frame is still handled, in order.
+    await busy.next((m) => m.t === "ack" && m.id === n, 10_000);
+    const acks = busy.messages.filter((m) => m.t === "ack");
+    expect(acks.map((m) => m.id)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(acks.map((m) => m.data)).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
   it("handshake timeout: a socket that never sends connect is closed with 4002", async () => {
     await start({ handshakeTimeoutMs: 150 });
     const good = await client();

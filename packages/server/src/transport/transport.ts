@@ -24,4 +24,6 @@ export interface Transport {
   send(frame: string): boolean;
   /** Closes with a close code (see `CloseCode`) and a short reason. */
   close(code: number, reason: string): void;
+  /** Stops (false) or restarts (true) reading frames from the client, where the transport can. */
+  setReading?(on: boolean): void;
 }

@@ -46,6 +46,12 @@ export class WebSocketTransport implements Transport {
     return false;
   }
 
+  setReading(on: boolean): void {
+    if (this.closed) return;
+    if (on) this.ws.resume();
+    else this.ws.pause();
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
