@@ -15,9 +15,10 @@ import { CLOCK_TICKS, readProcStat } from "../metrics/proc-sampler.js";
 import { freePort } from "../targets/server-process.js";
 import { stopChild, trackChild } from "../util/child-registry.js";
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const SERVER = here("./abuse-server.js");
-const ABUSER = here("./abuser.js");
+/** Built entry points (the same path from src/ under tests and from dist/). */
+const built = (file: string) => fileURLToPath(new URL(`../../dist/abuse/${file}`, import.meta.url));
+const SERVER = built("abuse-server.js");
+const ABUSER = built("abuser.js");
 
 /** One phase's figures. */
 export interface AbusePhase {
@@ -40,6 +41,13 @@ export interface AbusePhase {
  * machine (this VM has some, even with nothing running) lands on any phase, not on one.
  */
 export const ABUSE_ROUNDS = 3;
+
+/** Each abuser's own source address: three attackers, each limited on its own. */
+const ABUSER_ADDRESSES: Record<string, string> = {
+  flood: "127.0.0.2",
+  connections: "127.0.0.3",
+  bigframe: "127.0.0.4",
+};
 
 /** The phases in order: name and the abusers running during it. */
 export const ABUSE_PHASES: readonly { phase: string; abusers: readonly string[] }[] = [
@@ -148,10 +156,11 @@ const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 export async function runAbuse(
   o: BenchOptions,
   progress: (fraction: number, label: string) => void,
+  { rounds = ABUSE_ROUNDS, settleMs = 1000 } = {},
 ): Promise<AbusePhase[]> {
   const server = await AbuseServer.start(o.serverCpus);
   const pid = server.child.pid as number;
-  const steps = ABUSE_ROUNDS * ABUSE_PHASES.length;
+  const steps = rounds * ABUSE_PHASES.length;
   const pooled = ABUSE_PHASES.map(() => ({
     samples: [] as number[],
     cpuS: 0,
@@ -160,13 +169,13 @@ export async function runAbuse(
     abusers: {} as Record<string, Record<string, number>>,
   }));
   try {
-    for (let round = 0; round < ABUSE_ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const [index, { phase, abusers }] of ABUSE_PHASES.entries()) {
         const step = round * ABUSE_PHASES.length + index;
-        const label = `${phase} (round ${round + 1}/${ABUSE_ROUNDS})`;
+        const label = `${phase} (round ${round + 1}/${rounds})`;
         progress(step / steps, label);
         const running = await Promise.all(
-          abusers.map((mode, i) => startAbuser(mode, server.url, `127.0.0.${2 + i}`, o.loadCpus)),
+          abusers.map((mode) => startAbuser(mode, server.url, ABUSER_ADDRESSES[mode] as string, o.loadCpus)),
         );
         const into = pooled[index] as (typeof pooled)[number];
         const before = readProcStat(pid);
@@ -188,7 +197,7 @@ export async function runAbuse(
           for (const [k, v] of Object.entries(await done)) total[k] = (total[k] ?? 0) + v;
         }
         // Let the server settle (closing handshakes, timers) before the next phase.
-        await sleep(1000);
+        await sleep(settleMs);
       }
     }
   } finally {

@@ -20,6 +20,7 @@ const app = createServer({ logLevel: "silent", limits: { connectionsPerIp: 64, c
 app.topic("flood:*", { clientPublish: true });
 app.on("echo", (data: unknown) => data);
 const bound = await app.listen(port, host);
+let stopping = false;
 
 /** A dashwire client that only sends `echo` events and waits for each ack. */
 class EchoClient {
@@ -33,6 +34,7 @@ class EchoClient {
         if (m.t === "ack" && m.id !== undefined) this.waiting.get(m.id)?.();
     });
     ws.on("close", (code) => {
+      if (stopping) return;
       console.error(`abuse server: the well-behaved client was disconnected (${code})`);
       process.exit(3);
     });
@@ -86,6 +88,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
 console.log(`abuse server listening on ${bound.host}:${bound.port}`);
 
 const shutdown = () => {
+  stopping = true;
   app.close().finally(() => process.exit(0));
 };
 process.on("SIGTERM", shutdown);
