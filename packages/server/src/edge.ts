@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { CloseCode } from "@dashwire/protocol";
 import type { ResolvedServerOptions } from "./options.js";
 import type { ServerStats } from "./stats.js";
+import { TokenBucket } from "./token-bucket.js";
 
 /**
  * Same-origin unless `allowed` says otherwise: "*" allows any origin, a list allows those.
@@ -55,9 +56,9 @@ export function destroySocket(this: Duplex): void {
 /** Addresses tracked at once; past it the table starts over (a flood of addresses resets it). */
 const MAX_TRACKED_ADDRESSES = 100_000;
 
-/** New connections per second per address (token bucket); rate 0 turns it off. */
+/** New connections per second per address (a token bucket each); rate 0 turns it off. */
 export class AddressRateLimit {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly rate: number,
@@ -67,19 +68,13 @@ export class AddressRateLimit {
   /** Takes a token for `address`; false when it has none left. */
   take(address: string): boolean {
     if (this.rate <= 0) return true;
-    const now = Date.now();
     let bucket = this.buckets.get(address);
     if (bucket === undefined) {
       if (this.buckets.size >= MAX_TRACKED_ADDRESSES) this.buckets.clear();
-      bucket = { tokens: this.burst, at: now };
+      bucket = new TokenBucket(this.rate, this.burst);
       this.buckets.set(address, bucket);
-    } else {
-      bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.rate) / 1000);
-      bucket.at = now;
     }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens--;
-    return true;
+    return bucket.take();
   }
 }
 

@@ -15,6 +15,7 @@ import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
 import { DashwireError, toWireError } from "./errors.js";
 import { Inbox, type InboxHost, MESSAGES_PER_TURN } from "./inbox.js";
 import type { Subscription } from "./subscription.js";
+import { TokenBucket } from "./token-bucket.js";
 import type { Transport, TransportSink } from "./transport/transport.js";
 
 const HANDSHAKING = 0;
@@ -62,8 +63,8 @@ export class Session implements Client, TransportSink, InboxHost {
   private handshake: HandshakeInfo | undefined;
   private held: unknown[] | undefined = undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private tokens: number;
-  private refilledAt: number;
+  /** Message rate limit (created on the first message past the handshake). */
+  private bucket: TokenBucket | undefined = undefined;
   private expiryTimer: NodeJS.Timeout | undefined = undefined;
   /** Messages of big frames waiting for their turn (created on the first such frame). */
   private inbox: Inbox | undefined = undefined;
@@ -79,8 +80,6 @@ export class Session implements Client, TransportSink, InboxHost {
     this.handshake = handshake;
     this.remoteAddress = handshake.remoteAddress;
     this.lastSeen = Date.now();
-    this.refilledAt = this.lastSeen;
-    this.tokens = core.options.limits.messageBurst;
     this.handshakeTimer = setTimeout(handshakeTimedOut, core.options.handshakeTimeoutMs, this);
     this.handshakeTimer.unref();
     transport.bind(this);
@@ -286,7 +285,8 @@ export class Session implements Client, TransportSink, InboxHost {
       this.push('{"t":"pong"}');
       return;
     }
-    if (!this.takeToken()) {
+    const { messagesPerSecond, messageBurst } = this.core.options.limits;
+    if (!(this.bucket ??= new TokenBucket(messagesPerSecond, messageBurst)).take()) {
       this.core.stats.limit("messageRate");
       // Sustained flooding (a burst's worth of refusals in one heartbeat period) closes.
       if (++this.limited > this.core.options.limits.messageBurst) {
@@ -327,23 +327,6 @@ export class Session implements Client, TransportSink, InboxHost {
         this.replyError(undefined, { code: ErrorCode.InvalidField, message: "already connected" });
         return;
     }
-  }
-
-  private takeToken(): boolean {
-    const { messagesPerSecond, messageBurst } = this.core.options.limits;
-    if (messagesPerSecond <= 0) return true;
-    if (this.tokens >= 1) {
-      this.tokens--;
-      return true;
-    }
-    const now = Date.now();
-    this.tokens = Math.min(messageBurst, this.tokens + ((now - this.refilledAt) * messagesPerSecond) / 1000);
-    this.refilledAt = now;
-    if (this.tokens >= 1) {
-      this.tokens--;
-      return true;
-    }
-    return false;
   }
 
   private violation(id: number | undefined, error: WireError): void {
