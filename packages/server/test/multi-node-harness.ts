@@ -1,5 +1,7 @@
 import type { Client, Subscription, SubscribeResult } from "@dashwire/client/node";
 import { type Broker, createServer, type DashwireServer } from "@dashwire/server";
+import { expect } from "vitest";
+import type { RawClient } from "./raw-client.js";
 import { until as waitUntil } from "./until.js";
 
 /** One dashwire node of a multi-node test. */
@@ -88,4 +90,78 @@ export function silentGaps(log: SeenEvent[]): { violations: string[]; epoch: str
     offset = e.offset;
   }
   return { violations, epoch, offset };
+}
+
+/** Publications of `topic` a raw client received, in order. */
+export function msgs(c: RawClient, topic: string): Record<string, unknown>[] {
+  return c.messages.filter((m) => m.t === "msg" && m.c === topic);
+}
+
+/**
+ * Shared by the broker suites: two raw subscribers per node; every node publishes 100 while a
+ * client publishes 30 over its socket. Every subscriber gets all 330 once, in one order (offsets
+ * 1..330, one epoch), and each source's publications in the order it made them. `subscribed`
+ * runs once everyone is subscribed, before the publishing.
+ */
+export async function expectAllNodesPublishInOrder(
+  three: TestNode[],
+  raw: (node: TestNode) => Promise<RawClient>,
+  subscribed: () => Promise<void> = async () => {},
+): Promise<void> {
+  const topic = "room:steady";
+  const subscribers: RawClient[] = [];
+  for (const node of three)
+    for (let i = 0; i < 2; i++) {
+      const c = await raw(node);
+      await c.request({ t: "sub", topic }, 1);
+      subscribers.push(c);
+    }
+  await subscribed();
+  const perNode = 100;
+  const publisher = subscribers[2] as RawClient;
+  await Promise.all([
+    ...three.map(async (node, n) => {
+      for (let i = 0; i < perNode; i++) await node.app.publish(topic, { n, i });
+    }),
+    (async () => {
+      for (let i = 0; i < 30; i++) await publisher.request({ t: "pub", topic, data: { n: "client", i } }, 100 + i);
+    })(),
+  ]);
+  const total = three.length * perNode + 30;
+  await until(() => subscribers.every((c) => msgs(c, topic).length >= total));
+  // Anything more (a duplicate) would arrive now.
+  await new Promise((r) => setTimeout(r, 50));
+  const reference = msgs(subscribers[0] as RawClient, topic);
+  expect(reference.map((m) => m.o)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  expect(new Set(reference.map((m) => m.e)).size).toBe(1);
+  for (const c of subscribers) expect(msgs(c, topic)).toEqual(reference);
+  for (const source of [...three.keys(), "client"]) {
+    const seq = reference.map((m) => m.d as { n: unknown; i: number }).filter((d) => d.n === source);
+    expect(seq.map((d) => d.i)).toEqual(Array.from({ length: seq.length }, (_, i) => i));
+  }
+}
+
+/**
+ * Shared by the broker suites: a client whose node dies resumes on another node from its last
+ * offset and gets exactly what was published meanwhile (by a third node), `recovered: true`.
+ */
+export async function expectResumeOnAnotherNode(
+  three: TestNode[],
+  raw: (node: TestNode) => Promise<RawClient>,
+): Promise<void> {
+  const [a, b, c] = three as [TestNode, TestNode, TestNode];
+  const topic = "room:failover";
+  const client = await raw(a);
+  await client.request({ t: "sub", topic }, 1);
+  for (let i = 0; i < 20; i++) await b.app.publish(topic, { i });
+  await until(() => msgs(client, topic).length === 20);
+  const last = msgs(client, topic).at(-1) as { e: string; o: number };
+  await a.app.close();
+  // Published while the client is between nodes.
+  for (let i = 20; i < 50; i++) await c.app.publish(topic, { i });
+  const moved = await raw(b);
+  const ack = await moved.request({ t: "sub", topic, since: { epoch: last.e, offset: last.o } }, 1);
+  expect(ack.data).toMatchObject({ epoch: last.e, offset: 50, recovered: true });
+  await until(() => msgs(moved, topic).length === 30);
+  expect(msgs(moved, topic).map((m) => m.o)).toEqual(Array.from({ length: 30 }, (_, i) => 21 + i));
 }

@@ -4,7 +4,16 @@ import { ErrorCode } from "@dashwire/protocol";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { NatsProcess } from "../../broker-nats/test/nats-process.js";
 import { deleteStreams } from "../../broker-nats/test/test-streams.js";
-import { health, silentGaps, startNodes, type TestNode, until, watch } from "./multi-node-harness.js";
+import {
+  expectAllNodesPublishInOrder,
+  expectResumeOnAnotherNode,
+  health,
+  silentGaps,
+  startNodes,
+  type TestNode,
+  until,
+  watch,
+} from "./multi-node-harness.js";
 import { RawClient } from "./raw-client.js";
 
 const sharedUrl = process.env.DASHWIRE_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -45,10 +54,6 @@ async function raw(node: TestNode): Promise<RawClient> {
   return c;
 }
 
-function msgs(c: RawClient, topic: string): Record<string, unknown>[] {
-  return c.messages.filter((m) => m.t === "msg" && m.c === topic);
-}
-
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const c of raws.splice(0)) c.close();
@@ -59,52 +64,11 @@ afterAll(() => deleteStreams(sharedUrl, streams));
 
 describe("three nodes on one NATS", () => {
   it("delivers every publication once, in order, to clients on every node while all nodes publish", async () => {
-    const three = await cluster(sharedUrl);
-    const topic = "room:steady";
-    const subscribers: RawClient[] = [];
-    for (const node of three)
-      for (let i = 0; i < 2; i++) {
-        const c = await raw(node);
-        await c.request({ t: "sub", topic }, 1);
-        subscribers.push(c);
-      }
-    const perNode = 100;
-    const publisher = subscribers[2] as RawClient;
-    await Promise.all([
-      ...three.map(async (node, n) => {
-        for (let i = 0; i < perNode; i++) await node.app.publish(topic, { n, i });
-      }),
-      (async () => {
-        for (let i = 0; i < 30; i++) await publisher.request({ t: "pub", topic, data: { n: "client", i } }, 100 + i);
-      })(),
-    ]);
-    const total = 3 * perNode + 30;
-    await until(() => subscribers.every((c) => msgs(c, topic).length >= total));
-    await new Promise((r) => setTimeout(r, 50));
-    const reference = msgs(subscribers[0] as RawClient, topic);
-    expect(reference.map((m) => m.o)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    for (const c of subscribers) expect(msgs(c, topic)).toEqual(reference);
-    for (const source of [0, 1, 2, "client"]) {
-      const seq = reference.map((m) => m.d as { n: unknown; i: number }).filter((d) => d.n === source);
-      expect(seq.map((d) => d.i)).toEqual(Array.from({ length: seq.length }, (_, i) => i));
-    }
+    await expectAllNodesPublishInOrder(await cluster(sharedUrl), raw);
   });
 
   it("lets a client whose node died resume on another node with nothing lost", async () => {
-    const three = await cluster(sharedUrl);
-    const topic = "room:failover";
-    const c = await raw(three[0] as TestNode);
-    await c.request({ t: "sub", topic }, 1);
-    for (let i = 0; i < 20; i++) await (three[1] as TestNode).app.publish(topic, { i });
-    await until(() => msgs(c, topic).length === 20);
-    const last = msgs(c, topic).at(-1) as { e: string; o: number };
-    await (three[0] as TestNode).app.close();
-    for (let i = 20; i < 50; i++) await (three[2] as TestNode).app.publish(topic, { i });
-    const moved = await raw(three[1] as TestNode);
-    const ack = await moved.request({ t: "sub", topic, since: { epoch: last.e, offset: last.o } }, 1);
-    expect(ack.data).toMatchObject({ epoch: last.e, offset: 50, recovered: true });
-    await until(() => msgs(moved, topic).length === 30);
-    expect(msgs(moved, topic).map((m) => m.o)).toEqual(Array.from({ length: 30 }, (_, i) => 21 + i));
+    await expectResumeOnAnotherNode(await cluster(sharedUrl), raw);
   });
 });
 

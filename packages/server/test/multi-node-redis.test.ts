@@ -4,7 +4,16 @@ import { ErrorCode } from "@dashwire/protocol";
 import type { DashwireServer } from "@dashwire/server";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { health, silentGaps, startNodes, type TestNode, until, watch } from "./multi-node-harness.js";
+import {
+  expectAllNodesPublishInOrder,
+  expectResumeOnAnotherNode,
+  health,
+  silentGaps,
+  startNodes,
+  type TestNode,
+  until,
+  watch,
+} from "./multi-node-harness.js";
 import { RedisProcess } from "../../broker-redis/test/redis-process.js";
 import { RawClient } from "./raw-client.js";
 
@@ -39,10 +48,6 @@ async function raw(node: TestNode): Promise<RawClient> {
   return c;
 }
 
-function msgs(c: RawClient, topic: string): Record<string, unknown>[] {
-  return c.messages.filter((m) => m.t === "msg" && m.c === topic);
-}
-
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const c of raws.splice(0)) c.close();
@@ -53,60 +58,21 @@ afterEach(async () => {
 describe("three nodes on one Redis", () => {
   it("delivers every publication once, in order, to clients on every node; one Redis subscription per node", async () => {
     const { nodes: three, prefix } = await cluster(sharedUrl);
-    const topic = "room:steady";
-    const subscribers: RawClient[] = [];
-    for (const node of three)
-      for (let i = 0; i < 2; i++) {
-        const c = await raw(node);
-        await c.request({ t: "sub", topic }, 1);
-        subscribers.push(c);
-      }
-    // Six clients, three nodes: Redis sees three subscribers on the topic's channel, not six.
-    const admin = new Redis(sharedUrl);
-    const [, perChannel] = (await admin.call("PUBSUB", "SHARDNUMSUB", `${prefix}{${topic}}:c`)) as [string, number];
-    admin.disconnect();
-    expect(Number(perChannel)).toBe(3);
-
-    // Each node publishes 100 concurrently with the others; one client publishes 30 over its socket.
-    const perNode = 100;
-    const publisher = subscribers[2] as RawClient;
-    await Promise.all([
-      ...three.map(async (node, n) => {
-        for (let i = 0; i < perNode; i++) await node.app.publish(topic, { n, i });
-      }),
-      (async () => {
-        for (let i = 0; i < 30; i++) await publisher.request({ t: "pub", topic, data: { n: "client", i } }, 100 + i);
-      })(),
-    ]);
-    const total = 3 * perNode + 30;
-    await until(() => subscribers.every((c) => msgs(c, topic).length >= total));
-    const reference = msgs(subscribers[0] as RawClient, topic);
-    expect(reference.map((m) => m.o)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    expect(new Set(reference.map((m) => m.e)).size).toBe(1);
-    for (const c of subscribers) expect(msgs(c, topic)).toEqual(reference);
-    // Each publisher's own publications arrive in the order it made them.
-    for (const source of [0, 1, 2, "client"]) {
-      const seq = reference.map((m) => m.d as { n: unknown; i: number }).filter((d) => d.n === source);
-      expect(seq.map((d) => d.i)).toEqual(Array.from({ length: seq.length }, (_, i) => i));
-    }
+    await expectAllNodesPublishInOrder(three, raw, async () => {
+      // Six clients, three nodes: Redis sees three subscribers on the topic's channel, not six.
+      const admin = new Redis(sharedUrl);
+      const [, perChannel] = (await admin.call("PUBSUB", "SHARDNUMSUB", `${prefix}{room:steady}:c`)) as [
+        string,
+        number,
+      ];
+      admin.disconnect();
+      expect(Number(perChannel)).toBe(3);
+    });
   });
 
   it("lets a client whose node died resume on another node with nothing lost", async () => {
     const { nodes: three } = await cluster(sharedUrl);
-    const topic = "room:failover";
-    const c = await raw(three[0] as TestNode);
-    await c.request({ t: "sub", topic }, 1);
-    for (let i = 0; i < 20; i++) await (three[1] as TestNode).app.publish(topic, { i });
-    await until(() => msgs(c, topic).length === 20);
-    const last = msgs(c, topic).at(-1) as { e: string; o: number };
-    await (three[0] as TestNode).app.close();
-    // Published while the client is between nodes.
-    for (let i = 20; i < 50; i++) await (three[2] as TestNode).app.publish(topic, { i });
-    const moved = await raw(three[1] as TestNode);
-    const ack = await moved.request({ t: "sub", topic, since: { epoch: last.e, offset: last.o } }, 1);
-    expect(ack.data).toMatchObject({ epoch: last.e, offset: 50, recovered: true });
-    await until(() => msgs(moved, topic).length === 30);
-    expect(msgs(moved, topic).map((m) => m.o)).toEqual(Array.from({ length: 30 }, (_, i) => 21 + i));
+    await expectResumeOnAnotherNode(three, raw);
   });
 });
 
