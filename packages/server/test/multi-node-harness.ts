@@ -1,4 +1,5 @@
-import type { Client, Subscription, SubscribeResult } from "@dashwire/client/node";
+import { type Client, connect, type Subscription, type SubscribeResult } from "@dashwire/client/node";
+import type { HistoryResult } from "@dashwire/server";
 import { type Broker, createServer, type DashwireServer } from "@dashwire/server";
 import { expect } from "vitest";
 import type { RawClient } from "./raw-client.js";
@@ -164,4 +165,64 @@ export async function expectResumeOnAnotherNode(
   expect(ack.data).toMatchObject({ epoch: last.e, offset: 50, recovered: true });
   await until(() => msgs(moved, topic).length === 30);
   expect(msgs(moved, topic).map((m) => m.o)).toEqual(Array.from({ length: 30 }, (_, i) => 21 + i));
+}
+
+/** A broker server a test can kill and restart. */
+export interface KillableBroker {
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/**
+ * Shared by the broker suites: one client per node watches a topic while node 0
+ * publishes every ~3 ms; the broker is killed, stays down 5 s (the issue's outage, detection
+ * included) and restarts. Resolves once every client caught up to the head, with what the
+ * publisher (failures, slowest publish), the health check while down and the clients saw.
+ */
+export async function brokerOutage(
+  three: TestNode[],
+  broker: KillableBroker,
+  /** Where the clients opened are kept (the suite closes them after each test). */
+  clients: Client[],
+  healthyWithinMs: number,
+): Promise<{
+  watchers: { log: SeenEvent[] }[];
+  failures: unknown[];
+  slowest: number;
+  degraded: { status: number; body: { status: string } };
+  head: HistoryResult;
+}> {
+  const topic = "room:fault";
+  const watchers = three.map((node) => {
+    const client = connect(node.ws, { reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
+    clients.push(client);
+    return watch(client, topic);
+  });
+  await Promise.all(watchers.map((w) => w.sub.ready));
+  const app = (three[0] as TestNode).app;
+  let publishing = true;
+  let slowest = 0;
+  const failures: unknown[] = [];
+  const publisher = (async () => {
+    for (let i = 0; publishing; i++) {
+      const t0 = Date.now();
+      await app.publish(topic, { i }).catch((err: unknown) => failures.push(err));
+      slowest = Math.max(slowest, Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 400));
+  await broker.kill();
+  await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 503), 5000);
+  const degraded = await health(three[1] as TestNode);
+  await new Promise((r) => setTimeout(r, 5000));
+  await broker.restart();
+  await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 200), healthyWithinMs);
+  await new Promise((r) => setTimeout(r, 500));
+  publishing = false;
+  await publisher;
+  const head = await app.broker.history(topic, { limit: 1 });
+  // Every client catches up to the head (after resuming or resyncing).
+  await until(() => watchers.every((w) => silentGaps(w.log).offset === head.offset), 10_000);
+  return { watchers, failures, slowest, degraded, head };
 }

@@ -1,18 +1,16 @@
 import { NatsBroker, type NatsBrokerOptions } from "@dashwire/broker-nats";
-import { type Client, connect } from "@dashwire/client/node";
+import type { Client } from "@dashwire/client/node";
 import { ErrorCode } from "@dashwire/protocol";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { NatsProcess } from "../../broker-nats/test/nats-process.js";
 import { deleteStreams } from "../../broker-nats/test/test-streams.js";
 import {
+  brokerOutage,
   expectAllNodesPublishInOrder,
   expectResumeOnAnotherNode,
-  health,
   silentGaps,
   startNodes,
   type TestNode,
-  until,
-  watch,
 } from "./multi-node-harness.js";
 import { RawClient } from "./raw-client.js";
 
@@ -77,42 +75,11 @@ describe("NATS outage during steady publishing", () => {
     const proc = await NatsProcess.start();
     procs.push(proc);
     const three = await cluster(proc.url, { storage: "file" });
-    const topic = "room:fault";
-    const watchers = three.map((node) => {
-      const client = connect(node.ws, { reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
-      clients.push(client);
-      return watch(client, topic);
-    });
-    await Promise.all(watchers.map((w) => w.sub.ready));
-    const app = (three[0] as TestNode).app;
-    let publishing = true;
-    let slowest = 0;
-    const failures: unknown[] = [];
-    const publisher = (async () => {
-      for (let i = 0; publishing; i++) {
-        const t0 = Date.now();
-        await app.publish(topic, { i }).catch((err: unknown) => failures.push(err));
-        slowest = Math.max(slowest, Date.now() - t0);
-        await new Promise((r) => setTimeout(r, 3));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 400));
-    await proc.kill();
-    await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 503), 5000);
-    expect((await health(three[1] as TestNode)).body).toMatchObject({ status: "degraded", broker: { name: "nats" } });
-    // The broker stays down for the 5 s (detection included).
-    await new Promise((r) => setTimeout(r, 5000));
-    await proc.restart();
-    await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 200), 15_000);
-    await new Promise((r) => setTimeout(r, 500));
-    publishing = false;
-    await publisher;
-
+    const { watchers, failures, slowest, degraded, head } = await brokerOutage(three, proc, clients, 15_000);
+    expect(degraded.body).toMatchObject({ status: "degraded", broker: { name: "nats" } });
     expect(failures.length).toBeGreaterThan(0);
     for (const err of failures) expect(err).toMatchObject({ code: ErrorCode.BrokerUnavailable });
     expect(slowest).toBeLessThan(6000);
-    const head = await app.broker.history(topic, { limit: 1 });
-    await until(() => watchers.every((w) => silentGaps(w.log).offset === head.offset), 10_000);
     for (const { log } of watchers) {
       expect(silentGaps(log).violations).toEqual([]);
       const confirmations = log.filter((e) => e.kind === "subscribed");

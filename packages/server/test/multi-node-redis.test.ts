@@ -1,18 +1,15 @@
 import { RedisBroker } from "@dashwire/broker-redis";
-import { type Client, connect } from "@dashwire/client/node";
+import type { Client } from "@dashwire/client/node";
 import { ErrorCode } from "@dashwire/protocol";
-import type { DashwireServer } from "@dashwire/server";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  brokerOutage,
   expectAllNodesPublishInOrder,
   expectResumeOnAnotherNode,
-  health,
   silentGaps,
   startNodes,
   type TestNode,
-  until,
-  watch,
 } from "./multi-node-harness.js";
 import { RedisProcess } from "../../broker-redis/test/redis-process.js";
 import { RawClient } from "./raw-client.js";
@@ -76,51 +73,12 @@ describe("three nodes on one Redis", () => {
   });
 });
 
-/**
- * Kills a private Redis for ~2.5 s while node 0 publishes every 10 ms, then restarts it. Returns
- * what the publisher and health checks saw; clients are one per node.
- */
+/** Kills a private Redis for 5 s while node 0 publishes, then restarts it (see `brokerOutage`). */
 async function redisOutage(persistent: boolean) {
   const proc = await RedisProcess.start({ persistent });
   procs.push(proc);
   const { nodes: three } = await cluster(proc.url);
-  const topic = "room:fault";
-  const watchers = three.map((node) => {
-    const client = connect(node.ws, { reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
-    clients.push(client);
-    return watch(client, topic);
-  });
-  await Promise.all(watchers.map((w) => w.sub.ready));
-
-  const app = (three[0] as TestNode).app as DashwireServer;
-  let publishing = true;
-  let slowest = 0;
-  const failures: unknown[] = [];
-  const publisher = (async () => {
-    for (let i = 0; publishing; i++) {
-      const t0 = Date.now();
-      await app.publish(topic, { i }).catch((err: unknown) => failures.push(err));
-      slowest = Math.max(slowest, Date.now() - t0);
-      await new Promise((r) => setTimeout(r, 3));
-    }
-  })();
-
-  await new Promise((r) => setTimeout(r, 400));
-  await proc.kill();
-  await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 503), 5000);
-  const degraded = await health(three[1] as TestNode);
-  // The broker stays down for the issue's 5 s (detection included).
-  await new Promise((r) => setTimeout(r, 5000));
-  await proc.restart();
-  await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 200), 10_000);
-  await new Promise((r) => setTimeout(r, 500));
-  publishing = false;
-  await publisher;
-
-  const head = await app.broker.history(topic, { limit: 1 });
-  // Every client catches up to the head (after resuming or resyncing).
-  await until(() => watchers.every((w) => silentGaps(w.log).offset === head.offset), 10_000);
-  return { watchers, failures, slowest, degraded, head };
+  return brokerOutage(three, proc, clients, 10_000);
 }
 
 describe("Redis outage during steady publishing", () => {
