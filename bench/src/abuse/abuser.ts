@@ -5,7 +5,7 @@
  *   node abuser.js <flood|connections|bigframe> <ws-url> <local-address> <max-ms>
  *
  * Prints "ready" once it starts abusing, and one JSON line of counts when it stops (SIGTERM or
- * after max-ms).
+ * after max-ms), with `ms`: how long it abused.
  * - flood: publishes in 1000-message frames as fast as the socket drains; reconnects when closed.
  * - connections: opens WebSocket connections in a loop (16 at a time), handshakes, closes.
  * - bigframe: over raw TCP, upgrades and announces a 100 MB frame, then streams it until the
@@ -22,9 +22,13 @@ const count = (k: string, n = 1) => {
 };
 let stopping = false;
 
+/** When the abuse started (its duration is reported as `ms`). */
+const started = Date.now();
+
 function stop(): void {
   if (stopping) return;
   stopping = true;
+  counts.ms = Date.now() - started;
   process.stdout.write(`${JSON.stringify(counts)}\n`);
   setTimeout(() => process.exit(0), 50);
 }
