@@ -182,3 +182,52 @@ export class ConnectionGate {
     return req.socket.remoteAddress ?? "";
   }
 }
+
+/** Sockets held unread at once by the tarpit; past it, sockets are closed at once. */
+const MAX_TARPIT = 1000;
+/** How long the tarpit holds a socket before closing it. */
+const TARPIT_MS = 1000;
+const kTarpit = Symbol("dashwire.tarpit");
+
+/**
+ * Where a connection loop's sockets go while its address is blocked: held open, unanswered, for
+ * a second, then closed. A client that opens its next connection when the last one ends (a
+ * loop) is slowed to one attempt per socket per second instead of thousands; each held socket
+ * costs the server nothing more. At most `MAX_TARPIT` at once (beyond, closed at once). Not for
+ * TLS, where the handshake would still run: those are closed at once.
+ */
+export class Tarpit {
+  private held = 0;
+
+  /** Holds `socket` (or closes it at once when full or encrypted). */
+  hold(socket: Duplex, tls: boolean): void {
+    if (tls || this.held >= MAX_TARPIT) {
+      socket.destroy();
+      return;
+    }
+    this.held++;
+    (socket as TarpitSocket)[kTarpit] = true;
+    socket.once("close", this.release);
+    setTimeout(destroyHeld, TARPIT_MS, socket).unref();
+  }
+
+  /** Sockets held now. */
+  get size(): number {
+    return this.held;
+  }
+
+  private readonly release = (): void => {
+    this.held--;
+  };
+}
+
+type TarpitSocket = Duplex & { [kTarpit]?: true };
+
+/** True for a socket the tarpit holds: requests on it get no answer. */
+export function inTarpit(socket: Duplex): boolean {
+  return (socket as TarpitSocket)[kTarpit] === true;
+}
+
+function destroyHeld(socket: Duplex): void {
+  socket.destroy();
+}

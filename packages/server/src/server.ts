@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import {
   type Codec,
@@ -19,7 +20,7 @@ import type { Client } from "./client.js";
 import { publishFromClient, publishInput, refreshCredentials } from "./client-requests.js";
 import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
 import type { ServerCore } from "./core.js";
-import { ConnectionGate, closeReason, destroySocket, originAllowed, refuseUpgrade } from "./edge.js";
+import { ConnectionGate, closeReason, destroySocket, inTarpit, originAllowed, refuseUpgrade, Tarpit } from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
 import { Hub } from "./hub.js";
@@ -74,6 +75,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
 
   private readonly sessions = new Set<Session>();
   private readonly gate: ConnectionGate;
+  /** Where connection loops' sockets wait while their address is blocked. */
+  private readonly tarpit = new Tarpit();
   private readonly connectMiddleware: ConnectMiddleware[] = [];
   private readonly wss: WebSocketServer;
   private started: Promise<void> | undefined;
@@ -188,6 +191,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     const previous = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners("request");
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (inTarpit(req.socket)) return;
       if (this.handle(req, res)) return;
       if (previous.length === 0) {
         res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"code":404,"message":"not found"}}');
@@ -311,11 +315,12 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   };
 
   /** A connection loop far past its rate is cut at accept (no HTTP parsing, no TLS handshake). */
-  private readonly onConnection = (socket: Duplex & { remoteAddress?: string }): void => {
-    if (this.gate.dropAtAccept(socket.remoteAddress)) socket.destroy();
+  private readonly onConnection = (socket: Duplex & { remoteAddress?: string; server?: unknown }): void => {
+    if (this.gate.dropAtAccept(socket.remoteAddress)) this.tarpit.hold(socket, socket.server instanceof tls.Server);
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (inTarpit(socket)) return;
     // Split by hand: `new URL` throws on targets like `//` (found by fuzzing).
     const target = req.url ?? "/";
     const q = target.indexOf("?");
