@@ -78,7 +78,7 @@ export class AddressRateLimit {
   }
 }
 
-/** How long an address that keeps connecting far past its rate has its sockets dropped at accept. */
+/** How long an address that keeps connecting far past its rate is blocked (see `Tarpit`). */
 const BLOCK_MS = 1000;
 
 /**
@@ -90,9 +90,9 @@ export class ConnectionGate {
   private readonly rate: AddressRateLimit;
   private readonly rateBurst: number;
   /**
-   * Addresses refused recently: refusals in the current one-second window, and until when their
-   * sockets are dropped at accept (past two bursts of refusals in a second: a connection loop,
-   * not a client retrying with backoff).
+   * Addresses refused recently: refusals in the current one-second window, and until when the
+   * address is blocked (past two bursts of refusals in a second: a connection loop, not a client
+   * retrying with backoff).
    */
   private readonly abusers = new Map<string, { windowStart: number; refusals: number; blockedUntil: number }>();
 
@@ -141,11 +141,11 @@ export class ConnectionGate {
   }
 
   /**
-   * True when a new TCP connection should be dropped before any HTTP parsing: its address is in
-   * a connection loop far past its rate (see `takeRate`). Never with `trustProxy`, where the
-   * socket's address is the proxy's.
+   * True when a new TCP connection comes from a blocked address, one in a connection loop far
+   * past its rate (see `takeRate`): it goes to the tarpit before any HTTP parsing. Never with
+   * `trustProxy`, where the socket's address is the proxy's.
    */
-  dropAtAccept(remoteAddress: string | undefined): boolean {
+  blockedAtAccept(remoteAddress: string | undefined): boolean {
     if (this.options.trustProxy || remoteAddress === undefined || this.abusers.size === 0) return false;
     const abuser = this.abusers.get(remoteAddress);
     if (abuser === undefined || abuser.blockedUntil === 0) return false;

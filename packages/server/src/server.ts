@@ -314,9 +314,9 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     }
   };
 
-  /** A connection loop far past its rate is cut at accept (no HTTP parsing, no TLS handshake). */
+  /** A connection loop far past its rate goes to the tarpit at accept (see `Tarpit`). */
   private readonly onConnection = (socket: Duplex & { remoteAddress?: string; server?: unknown }): void => {
-    if (this.gate.dropAtAccept(socket.remoteAddress)) this.tarpit.hold(socket, socket.server instanceof tls.Server);
+    if (this.gate.blockedAtAccept(socket.remoteAddress)) this.tarpit.hold(socket, socket.server instanceof tls.Server);
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
