@@ -65,6 +65,8 @@ export class Session implements Client, TransportSink, InboxHost {
   private handshakeTimer: NodeJS.Timeout | undefined;
   /** Message rate limit (created on the first message past the handshake). */
   private bucket: TokenBucket | undefined = undefined;
+  /** An `err` for an id-less message refused by the rate limit went out since the last one passed. */
+  private rateNoticeSent = false;
   private expiryTimer: NodeJS.Timeout | undefined = undefined;
   /** Messages of big frames waiting for their turn (created on the first such frame). */
   private inbox: Inbox | undefined = undefined;
@@ -289,16 +291,24 @@ export class Session implements Client, TransportSink, InboxHost {
     if (!(this.bucket ??= new TokenBucket(messagesPerSecond, messageBurst)).take()) {
       this.core.stats.limit("messageRate");
       // Sustained flooding (a burst's worth of refusals in one heartbeat period) closes.
-      if (++this.limited > this.core.options.limits.messageBurst) {
+      if (++this.limited > messageBurst) {
         this.close(CloseCode.RateLimited, "message rate limit exceeded");
         return;
       }
-      this.replyError(msg.t === "connect" ? undefined : msg.id, {
+      const id = msg.t === "connect" ? undefined : msg.id;
+      // Messages without an id are told once per episode (until one passes again), not each:
+      // a flood of them would otherwise cost an `err` apiece.
+      if (id === undefined) {
+        if (this.rateNoticeSent) return;
+        this.rateNoticeSent = true;
+      }
+      this.replyError(id, {
         code: ErrorCode.RateLimited,
-        message: `more than ${this.core.options.limits.messagesPerSecond} messages per second`,
+        message: `more than ${messagesPerSecond} messages per second`,
       });
       return;
     }
+    this.rateNoticeSent = false;
     this.dispatch(msg);
   }
 

@@ -103,6 +103,24 @@ describe("limits", () => {
     expect(await hits("messageRate")).toBe(10 - ok);
   });
 
+  it("message rate: id-less messages past the burst get one 3000 `err` per episode, not one each", async () => {
+    await start({ limits: { messagesPerSecond: 20, messageBurst: 50 } });
+    t.server.topic("feed:*", { clientPublish: true });
+    const c = await client();
+    c.send(Array.from({ length: 60 }, (_, i) => ({ t: "pub", topic: "feed:x", data: i })));
+    await sleep(200);
+    const errs = c.messages.filter((m) => m.t === "err");
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ code: ErrorCode.RateLimited });
+    expect(await hits("messageRate")).toBeGreaterThanOrEqual(9);
+    // Once messages pass again, the next episode is reported again.
+    await sleep(300);
+    c.send(Array.from({ length: 20 }, (_, i) => ({ t: "pub", topic: "feed:x", data: i })));
+    await c.next((m) => m.t === "err", 3000, c.messages.indexOf(errs[0] as Record<string, unknown>) + 1);
+    expect(c.messages.filter((m) => m.t === "err")).toHaveLength(2);
+    expect(c.closeCode).toBeUndefined();
+  });
+
   it("message rate: sustained flooding (a burst's worth of refusals) closes with 4003", async () => {
     await start({ limits: { messagesPerSecond: 20, messageBurst: 5 } });
     const good = await client();
