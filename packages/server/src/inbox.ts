@@ -1,6 +1,6 @@
 /**
- * Inbound fairness: one session gets at most `MESSAGES_PER_TURN` messages handled, and at most
- * one frame decoded, per event-loop turn. A client sending 1000-message frames (a flood, or an
+ * Inbound fairness: one session gets at most `MESSAGES_PER_TURN` messages handled, or one frame
+ * decoded, per event-loop turn. A client sending 1000-message frames (a flood, or an
  * over-eager batcher) is served in slices with everyone else's I/O in between, instead of
  * holding the event loop for a whole frame, or for every frame of one socket read (up to ~2 MB).
  * Frames arriving meanwhile wait here undecoded, in order. Past `pauseBytes` or `pauseMessages`
@@ -9,7 +9,7 @@
  */
 
 /** Messages one session gets handled per event-loop turn. */
-export const MESSAGES_PER_TURN = 64;
+export const MESSAGES_PER_TURN = 16;
 
 /** The session side of an inbox. */
 export interface InboxHost {
@@ -83,20 +83,18 @@ export class Inbox {
     let budget = MESSAGES_PER_TURN;
     let decoded = false;
     while (budget > 0 && this.frames.length > 0) {
-      let values = this.frames[0] as string | unknown[];
+      const values = this.frames[0] as string | unknown[];
       if (typeof values === "string") {
-        // One decode per turn: the next raw frame waits for the next turn.
+        // A decode is a turn's work: its messages start next turn.
         if (decoded) break;
         decoded = true;
         this.waitingBytes -= values.length;
         const messages = this.host.decodeInbound(values);
-        if (messages === undefined) {
-          this.frames.shift();
-          continue;
-        }
-        values = messages;
-        this.frames[0] = values;
-        this.waitingMessages += values.length;
+        this.frames.shift();
+        if (messages === undefined) continue;
+        this.frames.unshift(messages);
+        this.waitingMessages += messages.length;
+        break;
       }
       const end = Math.min(values.length, this.at + budget);
       for (let i = this.at; i < end; i++) {
