@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import tls from "node:tls";
 import { CloseCode } from "@dashwire/protocol";
 import type { ResolvedServerOptions } from "./options.js";
 import type { ServerStats } from "./stats.js";
@@ -89,6 +90,8 @@ export class ConnectionGate {
   private readonly perAddress = new Map<string, number>();
   private readonly rate: AddressRateLimit;
   private readonly rateBurst: number;
+  /** Where a blocked address's new sockets wait. */
+  private readonly tarpit = new Tarpit();
   /**
    * Addresses refused recently: refusals in the current one-second window, and until when the
    * address is blocked (past two bursts of refusals in a second: a connection loop, not a client
@@ -141,11 +144,15 @@ export class ConnectionGate {
   }
 
   /**
-   * True when a new TCP connection comes from a blocked address, one in a connection loop far
-   * past its rate (see `takeRate`): it goes to the tarpit before any HTTP parsing. Never with
-   * `trustProxy`, where the socket's address is the proxy's.
+   * At accept, before any HTTP parsing: a socket from a blocked address, one in a connection
+   * loop far past its rate (see `takeRate`), goes to the tarpit.
    */
-  blockedAtAccept(remoteAddress: string | undefined): boolean {
+  screen(socket: Duplex & { remoteAddress?: string; server?: unknown }): void {
+    if (this.blockedAtAccept(socket.remoteAddress)) this.tarpit.hold(socket, socket.server instanceof tls.Server);
+  }
+
+  /** True for a blocked address. Never with `trustProxy`, where the socket's address is the proxy's. */
+  private blockedAtAccept(remoteAddress: string | undefined): boolean {
     if (this.options.trustProxy || remoteAddress === undefined || this.abusers.size === 0) return false;
     const abuser = this.abusers.get(remoteAddress);
     if (abuser === undefined || abuser.blockedUntil === 0) return false;
@@ -196,7 +203,7 @@ const kTarpit = Symbol("dashwire.tarpit");
  * costs the server nothing more. At most `MAX_TARPIT` at once (beyond, closed at once). Not for
  * TLS, where the handshake would still run: those are closed at once.
  */
-export class Tarpit {
+class Tarpit {
   private held = 0;
 
   /** Holds `socket` (or closes it at once when full or encrypted). */
@@ -209,11 +216,6 @@ export class Tarpit {
     (socket as TarpitSocket)[kTarpit] = true;
     socket.once("close", this.release);
     setTimeout(destroyHeld, TARPIT_MS, socket).unref();
-  }
-
-  /** Sockets held now. */
-  get size(): number {
-    return this.held;
   }
 
   private readonly release = (): void => {

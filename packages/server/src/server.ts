@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import tls from "node:tls";
 import type { Duplex } from "node:stream";
 import {
   type Codec,
@@ -20,7 +19,7 @@ import type { Client } from "./client.js";
 import { publishFromClient, publishInput, refreshCredentials } from "./client-requests.js";
 import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
 import type { ServerCore } from "./core.js";
-import { ConnectionGate, closeReason, destroySocket, inTarpit, originAllowed, refuseUpgrade, Tarpit } from "./edge.js";
+import { ConnectionGate, closeReason, destroySocket, inTarpit, originAllowed, refuseUpgrade } from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
 import { Hub } from "./hub.js";
@@ -75,8 +74,6 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
 
   private readonly sessions = new Set<Session>();
   private readonly gate: ConnectionGate;
-  /** Where connection loops' sockets wait while their address is blocked. */
-  private readonly tarpit = new Tarpit();
   private readonly connectMiddleware: ConnectMiddleware[] = [];
   private readonly wss: WebSocketServer;
   private started: Promise<void> | undefined;
@@ -314,10 +311,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     }
   };
 
-  /** A connection loop far past its rate goes to the tarpit at accept (see `Tarpit`). */
-  private readonly onConnection = (socket: Duplex & { remoteAddress?: string; server?: unknown }): void => {
-    if (this.gate.blockedAtAccept(socket.remoteAddress)) this.tarpit.hold(socket, socket.server instanceof tls.Server);
-  };
+  /** A connection loop far past its rate goes to the tarpit at accept. */
+  private readonly onConnection = (socket: Duplex): void => this.gate.screen(socket);
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (inTarpit(socket)) return;
