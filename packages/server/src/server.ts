@@ -335,7 +335,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off("error", destroySocket);
-      const transport = new WebSocketTransport(ws, this.options.limits.transportHighWaterBytes);
+      const transport = new WebSocketTransport(ws, socket, this.options.limits.transportHighWaterBytes);
       // Other refusals go out as a close code after the upgrade, so clients learn why.
       const refused = this.closing ? CloseCode.GoingAway : this.gate.admit(req, true);
       if (refused === undefined) this.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));

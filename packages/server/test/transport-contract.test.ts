@@ -71,6 +71,23 @@ describe.each(["websocket", "sse", "polling"] as const)("transport contract: %s"
     expect(got).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 
+  it("carries frames of every length class intact, multi-byte UTF-8 included", async () => {
+    await start();
+    const c = client(forced);
+    const got: string[] = [];
+    await c.subscribe("feed", (d) => got.push(d as string)).ready;
+    // WebSocket frames encode their length in 7 bits, 16 bits or 64 bits (RFC 6455 §5.2); the
+    // boundaries sit at 126 and 65,536 bytes of payload, and "é" is two bytes, "€" three.
+    const texts = [10, 100, 200, 70_000].flatMap((n) => ["a".repeat(n), "é€".repeat(Math.ceil(n / 5))]);
+    for (const text of texts) {
+      await server.publish("feed", text);
+      // One publication per frame: each length class gets its own frame header.
+      await sleep(5);
+    }
+    await until(() => got.length === texts.length);
+    expect(got).toEqual(texts);
+  });
+
   it("batches: many messages per frame down, requests batched up", async () => {
     await start();
     const c = client(forced);

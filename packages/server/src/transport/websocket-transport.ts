@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { CloseCode } from "@dashwire/protocol";
 import type { RawData, WebSocket } from "ws";
 import type { Transport, TransportSink } from "./transport.js";
@@ -6,6 +7,12 @@ import type { Transport, TransportSink } from "./transport.js";
  * WebSocket transport over `ws`. Listeners are bound once per connection; backpressure is
  * handled in one place: when the socket buffer is above the high-water mark, the frame is sent
  * with a completion callback and `send` returns false until that write completes.
+ *
+ * Outbound data frames skip ws's sender: a frame is built once, header and payload in one buffer,
+ * for every connection that sends the same string in a row, and goes to the socket in one plain
+ * `write` (ws would cork, write header and payload apart and `writev` them, per connection). Server
+ * frames are unmasked and compression is off, so the bytes are the same for everyone; ws still
+ * owns the socket for reading, pings and the close handshake, and data stops once it is closing.
  */
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
@@ -15,6 +22,8 @@ export class WebSocketTransport implements Transport {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The upgraded socket under `ws`: data frames are written to it directly. */
+    private readonly socket: Duplex,
     private readonly highWaterBytes: number,
   ) {
     // Listeners are shared functions that find the transport through the socket: no closures
@@ -33,14 +42,15 @@ export class WebSocketTransport implements Transport {
   }
 
   send(frame: string): boolean {
-    if (this.closed) return true;
-    const ws = this.ws;
-    const bytes = utf8(frame);
-    if (ws.bufferedAmount + bytes.length < this.highWaterBytes) {
-      ws.send(bytes, TEXT);
+    // Once ws is closing, its close frame may be out: nothing may follow it.
+    if (this.closed || this.ws.readyState !== OPEN) return true;
+    const socket = this.socket;
+    const bytes = textFrame(frame);
+    if (socket.writableLength + bytes.length < this.highWaterBytes) {
+      socket.write(bytes);
       return true;
     }
-    ws.send(bytes, TEXT, (err?: Error) => {
+    socket.write(bytes, (err?: Error | null) => {
       if (err === undefined || err === null) this.sink?.onDrain();
     });
     return false;
@@ -97,23 +107,36 @@ export class WebSocketTransport implements Transport {
 
 const kTransport = Symbol("dashwire.transport");
 
-/** Send options: text frames (the bytes are UTF-8 JSON). */
-const TEXT = { binary: false } as const;
+/** `WebSocket.OPEN`. */
+const OPEN = 1;
 
 let lastFrame: string | undefined;
 let lastBytes: Buffer = Buffer.alloc(0);
 
 /**
- * UTF-8 bytes of a frame, encoded once for every connection that sends the same frame in a
- * row: a publication alone in its frame is the very same string for all its subscribers, so
- * its bytes are shared (ws does not copy or mask server frames).
+ * The WebSocket text frame of `frame` (RFC 6455 §5.2: FIN, opcode 1, unmasked, no extension),
+ * built once for every connection that sends the same string in a row: a publication alone in
+ * its frame, or a turn's batch for a room, is the very same string for all its subscribers.
  */
-function utf8(frame: string): Buffer {
-  if (frame !== lastFrame) {
-    lastFrame = frame;
-    lastBytes = Buffer.from(frame);
+export function textFrame(frame: string): Buffer {
+  if (frame === lastFrame) return lastBytes;
+  const length = Buffer.byteLength(frame);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const bytes = Buffer.allocUnsafe(header + length);
+  bytes[0] = 0x81;
+  if (header === 2) bytes[1] = length;
+  else if (header === 4) {
+    bytes[1] = 126;
+    bytes.writeUInt16BE(length, 2);
+  } else {
+    bytes[1] = 127;
+    bytes.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    bytes.writeUInt32BE(length >>> 0, 6);
   }
-  return lastBytes;
+  bytes.write(frame, header, length, "utf8");
+  lastFrame = frame;
+  lastBytes = bytes;
+  return bytes;
 }
 type TransportSocket = WebSocket & { [kTransport]: WebSocketTransport };
 
