@@ -7,6 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { ABUSE_PHASES, ABUSE_ROUNDS, abuseTable, runAbuse, writeAbuseReport } from "./abuse/abuse-run.js";
 import { type BenchOptions, parseBenchArgs, USAGE, UsageError } from "./bench-options.js";
 import { linkFactory, type TransportName } from "./load/links/index.js";
+import { readCpuJiffies, stealShare } from "./metrics/proc-sampler.js";
 import { createProtocol, type ProtocolName } from "./load/protocols/index.js";
 import { ProgressBar } from "./progress-bar.js";
 import type { BenchReport } from "./report/bench-report.js";
@@ -82,6 +83,9 @@ async function main(argv: string[]): Promise<number> {
   const outcomes: TargetOutcome[] = [];
   console.error(`bench: ${options.scenario}: ${scenario.describe(options)}`);
 
+  // Time the hypervisor gave these cores to other guests: a noisy host shows up here.
+  const measuredCpus = [...cpuList(options.serverCpus), ...cpuList(options.loadCpus)];
+  const steal: string[] = [];
   const runs = options.targets.flatMap((name) => options.transports.map((transport) => ({ name, transport })));
   const totalS = perTarget * runs.length;
   for (const { name, transport } of runs) {
@@ -105,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
       const fraction = Math.min(0.99, (performance.now() - started) / 1000 / totalS);
       bar.update(fraction, `${name}${transport === "websocket" ? "" : `/${transport}`} ${step} ${phase}`, live);
     };
+    const before = readCpuJiffies(measuredCpus);
     const outcome = await scenario.run(target, {
       options,
       run: { serverCpus: options.serverCpus, loadCpus: options.loadCpus },
@@ -113,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
     });
     outcome.label = label;
     outcomes.push(outcome);
+    steal.push(`${label} ${stealShare(before, readCpuJiffies(measuredCpus)).toFixed(1)} %`);
     bar.done();
     for (const r of outcome.runs) {
       const who = `${name}${r.variant ? ` (${r.variant})` : ""}`;
@@ -132,6 +138,8 @@ async function main(argv: string[]): Promise<number> {
   bar.update(1, "writing reports");
   bar.done();
 
+  if (steal.length > 0)
+    notes.push(`CPU steal on the measured cores (time the hypervisor ran other guests there): ${steal.join(", ")}.`);
   for (const t of outcomes) {
     if (t.runs.some((r) => r.load?.clientBound)) {
       notes.push(

@@ -1,7 +1,15 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { CpuMeter, isClientBound } from "../src/load/cpu-meter.js";
-import { CLOCK_TICKS, cpuShare, processTree, readProcStat, sampleTree } from "../src/metrics/proc-sampler.js";
+import {
+  CLOCK_TICKS,
+  cpuShare,
+  processTree,
+  readCpuJiffies,
+  readProcStat,
+  sampleTree,
+  stealShare,
+} from "../src/metrics/proc-sampler.js";
 
 const busy = (ms: number) => {
   const end = performance.now() + ms;
@@ -40,6 +48,18 @@ describe("client-bound detection", () => {
 });
 
 describe("/proc sampling", () => {
+  it("reads the jiffies of chosen CPUs, and the share the hypervisor stole", async () => {
+    const a = readCpuJiffies([0]);
+    await sleep(100);
+    const b = readCpuJiffies([0]);
+    const both = readCpuJiffies([0, 1]);
+    expect(b.total).toBeGreaterThan(a.total);
+    expect(both.total).toBeGreaterThan(b.total);
+    expect(b.steal).toBeGreaterThanOrEqual(a.steal);
+    expect(stealShare(a, a)).toBe(0);
+    expect(stealShare({ total: 100, steal: 10 }, { total: 300, steal: 60 })).toBe(25);
+  });
+
   it("reads this process", () => {
     const s = readProcStat(process.pid);
     expect(s?.pid).toBe(process.pid);

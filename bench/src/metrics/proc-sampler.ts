@@ -134,3 +134,35 @@ export function cpuShare(from: TreeSample, to: TreeSample): number {
   const seconds = (to.monoMs - from.monoMs) / 1000;
   return seconds > 0 ? (to.cpuSeconds - from.cpuSeconds) / seconds : 0;
 }
+
+/** Jiffies of some CPUs from `/proc/stat`: all of them, and those stolen by the hypervisor. */
+export interface CpuJiffies {
+  total: number;
+  steal: number;
+}
+
+/** Sums the `/proc/stat` lines of `cpus` (zeros where /proc is not there). */
+export function readCpuJiffies(cpus: readonly number[]): CpuJiffies {
+  const out: CpuJiffies = { total: 0, steal: 0 };
+  let text = "";
+  try {
+    text = readFileSync("/proc/stat", "utf8");
+  } catch {
+    return out;
+  }
+  for (const line of text.split("\n")) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (m === null || !cpus.includes(Number(m[1]))) continue;
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    const fields = (m[2] as string).trim().split(/\s+/).slice(0, 8).map(Number);
+    for (const f of fields) out.total += f;
+    out.steal += fields[7] ?? 0;
+  }
+  return out;
+}
+
+/** Share of the time between two readings that the hypervisor gave the CPUs to others, %. */
+export function stealShare(from: CpuJiffies, to: CpuJiffies): number {
+  const total = to.total - from.total;
+  return total > 0 ? (100 * (to.steal - from.steal)) / total : 0;
+}
