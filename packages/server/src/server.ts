@@ -28,6 +28,7 @@ import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
 import { type EventHandler, type EventMiddleware, type Namespace, Router } from "./router.js";
 import type { AppSchema, EventData, EventName, EventReply, TopicData, TopicName } from "./schema.js";
+import { Heartbeat } from "./heartbeat.js";
 import { Session } from "./session.js";
 import { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
@@ -77,7 +78,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   private readonly connectMiddleware: ConnectMiddleware[] = [];
   private readonly wss: WebSocketServer;
   private started: Promise<void> | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeat: Heartbeat;
   private registry: Promise<Registry> | undefined;
   private ownServer: http.Server | undefined;
   private readonly attached: http.Server[] = [];
@@ -105,6 +106,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       maxPendingAcks: limits.pendingAcks,
     };
     this.gate = new ConnectionGate(this.options, this.stats);
+    this.heartbeat = new Heartbeat(this.options.pingIntervalMs, this.options.pongTimeoutMs, this.sessions);
     const server = this;
     this.http = new HttpTransports({
       admit: (req) => this.admit(req),
@@ -197,7 +199,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       for (const listener of previous) listener.call(server, req, res);
     });
     this.start().catch((err: unknown) => this.logger.error({ err }, "broker start failed"));
-    this.startHeartbeat();
+    this.heartbeat.start();
     return this;
   }
 
@@ -252,7 +254,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     this.hub.presenceSync.close();
     for (const session of [...this.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
     for (const server of this.attached) {
@@ -291,25 +293,6 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       .then(() => this.broker.subscribe(relay.topic));
     return this.started;
   }
-
-  private startHeartbeat(): void {
-    if (this.heartbeat !== undefined) return;
-    this.heartbeat = setInterval(this.onHeartbeat, this.options.pingIntervalMs);
-    this.heartbeat.unref();
-  }
-
-  /** One timer for all sessions: ping the live ones, close the silent ones. */
-  private readonly onHeartbeat = (): void => {
-    const now = Date.now();
-    const deadline = this.options.pingIntervalMs + this.options.pongTimeoutMs;
-    for (const session of this.sessions) {
-      session.violations = 0;
-      session.limited = 0;
-      if (!session.isOpen) continue;
-      if (now - session.lastSeen > deadline) session.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
-      else session.push('{"t":"ping"}');
-    }
-  };
 
   /** A connection loop far past its rate goes to the tarpit at accept. */
   private readonly onConnection = (socket: Duplex): void => this.gate.screen(socket);
@@ -352,7 +335,9 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void {
     const remoteAddress = this.gate.opened(req);
     const info: HandshakeInfo = { headers: req.headers, query, remoteAddress, transport: transport.name };
-    this.sessions.add(new Session(this, transport, info));
+    const session = new Session(this, transport, info);
+    session.heartbeatSlot = this.heartbeat.slot();
+    this.sessions.add(session);
   }
 
   // ---------------------------------------------------------------- ServerCore

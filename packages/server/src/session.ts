@@ -54,6 +54,8 @@ export class Session implements Client, TransportSink, InboxHost {
   violations = 0;
   /** Messages refused by the rate limit in the current heartbeat period. */
   limited = 0;
+  /** The slice of the heartbeat period this session is pinged in (see `Heartbeat`). */
+  heartbeatSlot = 0;
 
   private state = HANDSHAKING;
   private transportRef: Transport;
