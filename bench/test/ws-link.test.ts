@@ -10,7 +10,11 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 function frame(opcode: number, payload: Buffer | string, fin = true): Buffer {
   const body = Buffer.from(payload);
   const n = body.length;
-  const head = n < 126 ? Buffer.from([0, n]) : Buffer.from([0, 126, n >> 8, n & 255]);
+  const head = n < 126 ? Buffer.from([0, n]) : n < 65_536 ? Buffer.from([0, 126, n >> 8, n & 255]) : Buffer.alloc(10);
+  if (n >= 65_536) {
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(n), 2);
+  }
   head[0] = (fin ? 0x80 : 0) | opcode;
   return Buffer.concat([head, body]);
 }
@@ -87,12 +91,14 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe("WsLink (the load generator's WebSocket client)", () => {
-  it("reads frames cut anywhere and glued together, fragmented messages included", async () => {
+  it("reads frames cut anywhere and glued together, fragmented and big messages included", async () => {
+    const big = "y".repeat(3_000_000);
     const bytes = Buffer.concat([
       frame(1, "first"),
       frame(1, "x".repeat(300)),
       frame(1, "frag-", false),
       frame(0, "ment"),
+      frame(1, big),
       frame(1, "last"),
     ]);
     const url = await serve((socket) => {
@@ -112,8 +118,8 @@ describe("WsLink (the load generator's WebSocket client)", () => {
     const r = recorder();
     const link = new WsLink({ url, path: "/", localAddress: undefined, timeoutMs: 1000 }, r.sink);
     await link.opened;
-    await until(() => r.frames.length === 4);
-    expect(r.frames).toEqual(["first", "x".repeat(300), "frag-ment", "last"]);
+    await until(() => r.frames.length === 5);
+    expect(r.frames).toEqual(["first", "x".repeat(300), "frag-ment", big, "last"]);
     link.close();
   });
 

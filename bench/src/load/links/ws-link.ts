@@ -68,8 +68,11 @@ export class WsLink implements Link {
   private state = CONNECTING;
   private closing = false;
   private key = randomBytes(16).toString("base64");
-  /** Bytes of an unfinished frame (or response head), copied out of the shared buffer. */
-  private partial: Buffer | undefined;
+  /** Reads of an unfinished frame (or response head), copied out of the shared buffer. */
+  private partial: Buffer[] | undefined;
+  /** Their total size, and the size the unfinished frame needs (0 while its header is cut). */
+  private partialBytes = 0;
+  private need = 0;
   /** Fragments of an unfinished message. */
   private fragments: Buffer[] | undefined;
   private settle: ((error?: Error) => void) | undefined;
@@ -141,9 +144,14 @@ export class WsLink implements Link {
   private onRead(n: number, buffer: Buffer): boolean {
     let data = buffer.subarray(0, n);
     if (this.partial !== undefined) {
-      data = Buffer.concat([this.partial, data]);
+      // A big frame arrives in many reads: keep them apart until it is whole (no quadratic copy).
+      this.partial.push(Buffer.from(data));
+      this.partialBytes += n;
+      if (this.partialBytes < this.need) return true;
+      data = Buffer.concat(this.partial, this.partialBytes);
       this.partial = undefined;
     }
+    this.need = 0;
     let at = 0;
     if (this.state === HANDSHAKE) {
       at = this.readHead(data);
@@ -155,8 +163,14 @@ export class WsLink implements Link {
       at += used;
     }
     // Keep what is left of a cut frame (in its own memory: the shared buffer is reused).
-    if (at < data.length && this.state === OPEN) this.partial = Buffer.from(data.subarray(at));
+    if (at < data.length && this.state === OPEN) this.keep(data.subarray(at));
     return true;
+  }
+
+  /** Keeps the start of an unfinished frame or head, out of the shared buffer. */
+  private keep(bytes: Buffer): void {
+    this.partial = [Buffer.from(bytes)];
+    this.partialBytes = bytes.length;
   }
 
   /** Reads the upgrade response; returns where frames start, or -1 while it is incomplete. */
@@ -164,7 +178,7 @@ export class WsLink implements Link {
     const end = data.indexOf(HEAD_END);
     if (end < 0) {
       if (data.length > MAX_HEAD) this.fail(new Error("upgrade response head too large"));
-      else this.partial = Buffer.from(data);
+      else this.keep(data);
       return -1;
     }
     const head = data.toString("latin1", 0, end);
@@ -202,7 +216,10 @@ export class WsLink implements Link {
       this.fail(new Error(b1 & 0x80 ? "masked server frame" : "message too big"));
       return 0;
     }
-    if (data.length - at < header + length) return 0;
+    if (data.length - at < header + length) {
+      this.need = header + length;
+      return 0;
+    }
     this.onFrame(b0 & 0x80, b0 & 0x0f, data.subarray(at + header, at + header + length));
     return header + length;
   }
