@@ -106,24 +106,25 @@ export class Subscription {
     this.offset = pub.offset;
     if (this.timer === undefined) {
       const wait = Math.max(0, this.lastFlush + this.intervalMs - Date.now());
-      this.timer = setTimeout(this.flushLatest, wait);
+      this.timer = setTimeout(flushLatestOf, wait, this);
     }
   }
 
-  private readonly flushLatest = (): void => {
+  /** Sends the conflated latest values (from the timer; see `flushLatestOf`). */
+  flushLatest(): void {
     this.timer = undefined;
     const latest = this.latest;
     if (latest === undefined || latest.size === 0) return;
     const session = this.session;
     if (!session.writable) {
       // Behind: keep conflating and try again a period later (a slow client sees fresh values).
-      this.timer = setTimeout(this.flushLatest, this.intervalMs);
+      this.timer = setTimeout(flushLatestOf, this.intervalMs, this);
       return;
     }
     for (const part of latest.values()) session.push(part);
     latest.clear();
     this.lastFlush = Date.now();
-  };
+  }
 
   /** Stops timers; called when the subscription ends. */
   dispose(): void {
@@ -132,4 +133,9 @@ export class Subscription {
     this.latest = undefined;
     this.held = undefined;
   }
+}
+
+/** Shared timer callback: no closure per subscription (idle memory per connection is a target). */
+function flushLatestOf(sub: Subscription): void {
+  sub.flushLatest();
 }
