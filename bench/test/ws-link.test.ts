@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../../packages/server/test/until.js";
 import type { LinkSink } from "../src/load/links/link.js";
 import { WsLink } from "../src/load/links/ws-link.js";
 
@@ -83,11 +84,6 @@ function recorder() {
     onError: () => {},
   };
   return { frames, closes, sink };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
 }
 
 describe("WsLink (the load generator's WebSocket client)", () => {

@@ -67,7 +67,7 @@ export class WsLink implements Link {
   private readonly socket: Socket;
   private state = CONNECTING;
   private closing = false;
-  private key = randomBytes(16).toString("base64");
+  private readonly key = randomBytes(16).toString("base64");
   /** Reads of an unfinished frame (or response head), copied out of the shared buffer. */
   private partial: Buffer[] | undefined;
   /** Their total size, and the size the unfinished frame needs (0 while its header is cut). */
