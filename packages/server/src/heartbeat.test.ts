@@ -10,6 +10,10 @@ class FakeSession implements Beating {
   limited = 2;
   pings: number[] = [];
   closed: number | undefined = undefined;
+  newPeriod(): void {
+    this.violations = 0;
+    this.limited = 0;
+  }
   push(part: string): void {
     expect(part).toBe('{"t":"ping"}');
     this.pings.push(Date.now());

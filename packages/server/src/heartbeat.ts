@@ -7,9 +7,8 @@ export interface Beating {
   readonly lastSeen: number;
   /** The slice of the period this session is pinged in (from `Heartbeat.slot`). */
   readonly heartbeatSlot: number;
-  /** Per-period counters, reset when the session's turn comes. */
-  violations: number;
-  limited: number;
+  /** Starts a new period of the session's per-period counters (called on its turn). */
+  newPeriod(): void;
   push(part: string): void;
   close(code: number, reason: string): void;
 }
@@ -67,8 +66,7 @@ export class Heartbeat {
     const deadline = this.periodMs + this.pongTimeoutMs;
     for (const session of this.sessions) {
       if (session.heartbeatSlot !== slot) continue;
-      session.violations = 0;
-      session.limited = 0;
+      session.newPeriod();
       if (!session.isOpen) continue;
       if (now - session.lastSeen > deadline) session.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
       else session.push(PING);

@@ -14,8 +14,8 @@ import type { ServerCore } from "./core.js";
 import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
 import { DashwireError, toWireError } from "./errors.js";
 import { Inbox, type InboxHost, MESSAGES_PER_TURN } from "./inbox.js";
+import { MessageRate, RATE_CLOSE, RATE_PASS, RATE_TELL } from "./message-rate.js";
 import type { Subscription } from "./subscription.js";
-import { TokenBucket } from "./token-bucket.js";
 import type { Transport, TransportSink } from "./transport/transport.js";
 
 const HANDSHAKING = 0;
@@ -51,9 +51,7 @@ export class Session implements Client, TransportSink, InboxHost {
   /** False while the transport is congested. */
   writable = true;
   /** Protocol violations in the current heartbeat period. */
-  violations = 0;
-  /** Messages refused by the rate limit in the current heartbeat period. */
-  limited = 0;
+  private violations = 0;
   /** The slice of the heartbeat period this session is pinged in (see `Heartbeat`). */
   heartbeatSlot = 0;
 
@@ -66,9 +64,7 @@ export class Session implements Client, TransportSink, InboxHost {
   private held: unknown[] | undefined = undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   /** Message rate limit (created on the first message past the handshake). */
-  private bucket: TokenBucket | undefined = undefined;
-  /** An `err` for an id-less message refused by the rate limit went out since the last one passed. */
-  private rateNoticeSent = false;
+  private rate: MessageRate | undefined = undefined;
   private expiryTimer: NodeJS.Timeout | undefined = undefined;
   /** Messages of big frames waiting for their turn (created on the first such frame). */
   private inbox: Inbox | undefined = undefined;
@@ -290,28 +286,19 @@ export class Session implements Client, TransportSink, InboxHost {
       return;
     }
     const { messagesPerSecond, messageBurst } = this.core.options.limits;
-    if (!(this.bucket ??= new TokenBucket(messagesPerSecond, messageBurst)).take()) {
-      this.core.stats.limit("messageRate");
-      // Sustained flooding (a burst's worth of refusals in one heartbeat period) closes.
-      if (++this.limited > messageBurst) {
-        this.close(CloseCode.RateLimited, "message rate limit exceeded");
-        return;
-      }
-      const id = msg.t === "connect" ? undefined : msg.id;
-      // Messages without an id are told once per episode (until one passes again), not each:
-      // a flood of them would otherwise cost an `err` apiece.
-      if (id === undefined) {
-        if (this.rateNoticeSent) return;
-        this.rateNoticeSent = true;
-      }
+    const id = msg.t === "connect" ? undefined : msg.id;
+    const verdict = (this.rate ??= new MessageRate(messagesPerSecond, messageBurst)).take(id !== undefined);
+    if (verdict === RATE_PASS) {
+      this.dispatch(msg);
+      return;
+    }
+    this.core.stats.limit("messageRate");
+    if (verdict === RATE_CLOSE) this.close(CloseCode.RateLimited, "message rate limit exceeded");
+    else if (verdict === RATE_TELL)
       this.replyError(id, {
         code: ErrorCode.RateLimited,
         message: `more than ${messagesPerSecond} messages per second`,
       });
-      return;
-    }
-    this.rateNoticeSent = false;
-    this.dispatch(msg);
   }
 
   private dispatch(msg: ClientMessage): void {
@@ -339,6 +326,12 @@ export class Session implements Client, TransportSink, InboxHost {
         this.replyError(undefined, { code: ErrorCode.InvalidField, message: "already connected" });
         return;
     }
+  }
+
+  /** Heartbeat: a new period for this session's per-period counters. */
+  newPeriod(): void {
+    this.violations = 0;
+    this.rate?.newPeriod();
   }
 
   private violation(id: number | undefined, error: WireError): void {
