@@ -163,9 +163,11 @@ export async function createDashboardApp(
     try {
       result = await node.ingest(parsed, "index");
     } catch (err) {
-      // The leader's refusal (or 503 when it cannot be reached), with the same code as over HTTP.
-      if (err instanceof ApiError) throw new DashwireError(err.code, err.message);
-      throw err;
+      // The leader's refusal (or 503 when it cannot be reached), with the same code as over
+      // HTTP; a 5xx's details stay in the log, as over HTTP.
+      if (!(err instanceof ApiError)) throw err;
+      if (err.status >= 500) log.warn({ err }, "socket ingest failed");
+      throw new DashwireError(err.code, err.publicMessage);
     }
     onIngest(result);
     return result;
@@ -203,7 +205,9 @@ export async function createDashboardApp(
     throw new ApiError(404, ApiErrorCode.NotFound, `not found: ${path}`);
   };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    handle(req, res).catch((err: unknown) => sendError(res, err, (e) => log.error({ err: e }, "request failed")));
+    handle(req, res).catch((err: unknown) =>
+      sendError(res, err, (e, requestId) => log.error({ err: e, requestId, url: req.url }, "request failed")),
+    );
   };
   // With a certificate the same app serves HTTPS and WSS (--tls-cert/--tls-key).
   const tls = options.tlsCert !== "";

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { APP_ERROR_CODE_MIN, ErrorCode } from "@dashwire/protocol";
 
 /**
@@ -44,8 +45,23 @@ export class ApiError extends Error {
     this.name = "ApiError";
   }
 
-  /** The JSON body sent to the client. */
-  toBody(): { error: { code: number; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  /**
+   * What a client may read: the message of a 4xx (it describes the client's own input), only
+   * the status' name for a 5xx, whose message may carry internal details (a peer's error, a
+   * stack overflow); those go to the log (the `http-errors` rule: 5xx messages are not exposed).
+   */
+  get publicMessage(): string {
+    if (this.status < 500) return this.message;
+    return this.status === 500 ? "internal error" : (STATUS_CODES[this.status] ?? "server error").toLowerCase();
+  }
+
+  /** The JSON body sent to the client; a 5xx names the request id its log line carries. */
+  toBody(requestId?: string): { error: { code: number; message: string; requestId?: string } } {
+    const error: { code: number; message: string; requestId?: string } = {
+      code: this.code,
+      message: this.publicMessage,
+    };
+    if (requestId !== undefined) error.requestId = requestId;
+    return { error };
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "@dashwire/protocol";
 import { ApiError, ApiErrorCode } from "../errors.js";
 
 /**
@@ -53,17 +54,27 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     source.on("data", onData);
     source.once("end", () => finish(undefined));
-    source.once("error", (err: Error) =>
-      finish(new ApiError(400, ApiErrorCode.InvalidField, `body: could not be read (${err.message})`)),
+    // The decoder's own message stays here: the client learns what it sent was not readable.
+    source.once("error", () =>
+      finish(
+        new ApiError(400, ApiErrorCode.InvalidField, `body: could not be read (invalid ${encoding} data or cut short)`),
+      ),
     );
     req.once("aborted", () => finish(new ApiError(400, ApiErrorCode.InvalidField, "body: request aborted")));
   });
 }
 
-/** Parses a JSON body; a syntax error is a 400 that says so. */
+/**
+ * Parses a JSON body; a syntax error is a 400 that says so. Nesting is bounded like a socket
+ * frame's (`MAX_JSON_DEPTH`, one rule for both): a body 10,000 levels deep parses, but the
+ * recursive code after it (validation, serialization to another node) would overflow the stack.
+ */
 export function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString("utf8");
+  if (text.length > MAX_JSON_DEPTH && jsonDepthExceeds(text, MAX_JSON_DEPTH))
+    throw new ApiError(400, ApiErrorCode.InvalidField, `body: JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
-    return JSON.parse(body.toString("utf8"));
+    return JSON.parse(text);
   } catch (err) {
     throw new ApiError(400, ApiErrorCode.InvalidField, `body: invalid JSON (${(err as Error).message})`);
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { ApiError, ApiErrorCode } from "../errors.js";
 
@@ -18,20 +19,27 @@ export function sendJson(
   res.end(text);
 }
 
+/** Logs a failed request: the error (with its internal message) and the id the client was given. */
+export type ErrorLog = (err: unknown, requestId: string) => void;
+
 /**
- * Sends `{ error: { code, message } }` for an `ApiError`; anything else is a 500 whose details
- * go to `log`, never to the client.
+ * Sends `{ error: { code, message } }` for an `ApiError`. A 4xx carries its message (it is about
+ * the client's input). A 5xx, and anything that is not an `ApiError` (a 500), goes to `log` with
+ * a fresh request id; the client gets only the status' name, the code and that id
+ * (`x-request-id` too), so an operator can find the details and nothing internal leaks.
  */
-export function sendError(res: ServerResponse, err: unknown, log: (err: unknown) => void): void {
+export function sendError(res: ServerResponse, err: unknown, log: ErrorLog): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  if (err instanceof ApiError) {
+  const apiError = err instanceof ApiError ? err : new ApiError(500, ApiErrorCode.Internal, "internal error");
+  if (apiError.status < 500) {
     // 413 leaves the rest of the body unread: close the connection rather than drain it.
-    sendJson(res, err.status, err.toBody(), err.status === 413 ? { connection: "close" } : {});
+    sendJson(res, apiError.status, apiError.toBody(), apiError.status === 413 ? { connection: "close" } : {});
     return;
   }
-  log(err);
-  sendJson(res, 500, new ApiError(500, ApiErrorCode.Internal, "internal error").toBody());
+  const requestId = randomBytes(8).toString("hex");
+  log(err, requestId);
+  sendJson(res, apiError.status, apiError.toBody(requestId), { "x-request-id": requestId });
 }
