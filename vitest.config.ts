@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@dashwire\/server\/auth$/, replacement: src("./packages/server/src/auth/index.ts") },
       { find: /^@dashwire\/client$/, replacement: src("./packages/client/src/index.ts") },
       { find: /^@dashwire\/client\/node$/, replacement: src("./packages/client/src/node.ts") },
+      { find: /^@dashwire\/react$/, replacement: src("./packages/react/src/index.ts") },
       { find: /^@dashwire\/broker-redis$/, replacement: src("./packages/broker-redis/src/index.ts") },
       { find: /^@dashwire\/broker-nats$/, replacement: src("./packages/broker-nats/src/index.ts") },
     ],

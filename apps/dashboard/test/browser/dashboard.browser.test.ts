@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { findChromium, launchChromium } from "../../../../scripts/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardApp, type DashboardApp } from "../../src/index.js";
 import { DemoFeed } from "../../src/feeds/demo-feed.js";
@@ -24,17 +25,6 @@ const distIndex = join(appDir, "dist-ui/index.html");
 const screenshotPath = process.env.DASHWIRE_SCREENSHOT
   ? join(repoRoot, "docs/img/dashboard.png")
   : join(tmpdir(), `dashwire-dashboard-${process.pid}.png`);
-
-/** Debian's chromium, or CHROMIUM_PATH; undefined when neither is installed. */
-function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-  for (const c of candidates) if (c && existsSync(c)) return c;
-  try {
-    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const chromiumPath = findChromium();
 if (!chromiumPath)
@@ -119,18 +109,7 @@ describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
     port = 0;
     app = await start();
     port = app.port;
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    });
+    browser = await launchChromium(chromiumPath as string);
   }, 60_000);
 
   afterAll(async () => {

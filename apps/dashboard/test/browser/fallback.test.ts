@@ -6,29 +6,19 @@
  * the current SDK sources into a temporary directory, so the shared dist-ui is left alone.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { findChromium, launchChromium } from "../../../../scripts/chromium.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardApp, type DashboardApp } from "../../src/index.js";
 import type {} from "../../ui/src/debug-view.js";
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** Debian's chromium, or CHROMIUM_PATH; undefined when neither is installed. */
-function findChromium(): string | undefined {
-  for (const c of [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"])
-    if (c && existsSync(c)) return c;
-  try {
-    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const chromiumPath = findChromium();
 if (!chromiumPath) console.warn("fallback browser tests skipped: chromium is not installed");
@@ -140,18 +130,7 @@ describe.skipIf(!chromiumPath)("dashboard over fallback transports in Chromium",
     app = await createDashboardApp({ port: 0, host: "127.0.0.1", dataDir, uiDir, demo: true, logLevel: "error" });
     proxy = new UpgradeBlockingProxy(app.port);
     base = await proxy.listen();
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-      ],
-    });
+    browser = await launchChromium(chromiumPath as string);
   }, 60_000);
 
   afterEach(async () => {
