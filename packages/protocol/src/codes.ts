@@ -51,6 +51,8 @@ export const CloseCode = {
   TooManyConnections: 4503,
   /** Rejected by connect middleware. Terminal. */
   Rejected: 4504,
+  /** The `Host` the client used is not one the server answers to (DNS rebinding). Terminal. */
+  ForbiddenHost: 4505,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

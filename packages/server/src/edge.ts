@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { CloseCode } from "@dashwire/protocol";
@@ -23,6 +24,67 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[]):
   }
 }
 
+/**
+ * The host name in a `Host` header: lower-case, without the port, IPv6 brackets or a trailing
+ * dot; undefined when the header is not a host name or address (optionally with a port).
+ */
+export function hostName(header: string): string | undefined {
+  if (header.startsWith("[")) {
+    const end = header.indexOf("]");
+    if (end < 0 || !/^(?::\d{1,5})?$/.test(header.slice(end + 1))) return undefined;
+    const address = header.slice(1, end).toLowerCase();
+    return isIP(address) === 6 ? address : undefined;
+  }
+  const colon = header.lastIndexOf(":");
+  if (colon >= 0 && !/^\d{1,5}$/.test(header.slice(colon + 1))) return undefined;
+  let name = (colon < 0 ? header : header.slice(0, colon)).toLowerCase();
+  if (name.endsWith(".")) name = name.slice(0, -1);
+  return /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/.test(name) ? name : undefined;
+}
+
+/**
+ * `allowedHosts` as `hostAllowed` uses it: each entry through `hostName` (so `app.example.com:443`
+ * and `App.Example.com.` mean the same), a leading `.` kept (a domain and its subdomains).
+ */
+export function normalizeAllowedHosts(allowed: readonly string[]): string[] {
+  return allowed.map((entry) => {
+    if (entry === "*") return entry;
+    const dot = entry.startsWith(".");
+    const name = hostName(dot ? entry.slice(1) : entry);
+    if (name === undefined) throw new TypeError(`allowedHosts: ${JSON.stringify(entry)} is not a host name`);
+    return dot ? `.${name}` : name;
+  });
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
+/**
+ * The DNS-rebinding defense: is `req`'s `Host` one this server answers to? A page on a domain
+ * the attacker controls, re-pointed at 127.0.0.1 (or a private address), reaches the server
+ * from the victim's browser as "same origin" — but its requests carry the attacker's name as
+ * `Host`. Always allowed: IP literals (no DNS involved, so no rebinding), `localhost` and
+ * `*.localhost` (RFC 6761: never resolved through DNS), and requests without `Host` (not from a
+ * browser). `allowed` (normalized, see `normalizeAllowedHosts`):
+ * - empty (the default): any other name on connections that did not arrive at a loopback
+ *   address; none on those that did (where rebinding attacks aim);
+ * - a list: those names (`.example.com`: the domain and its subdomains) on every connection;
+ * - `["*"]`: any name.
+ */
+export function hostAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
+  const header = req.headers.host;
+  if (header === undefined || allowed.includes("*")) return true;
+  const name = hostName(header);
+  if (name === undefined) return false;
+  if (isIP(name) !== 0 || name === "localhost" || name.endsWith(".localhost")) return true;
+  if (allowed.length === 0) return !isLoopbackAddress(req.socket.localAddress);
+  for (const entry of allowed)
+    if (entry === name || (entry.startsWith(".") && (name === entry.slice(1) || name.endsWith(entry)))) return true;
+  return false;
+}
+
 /** Human-readable reason for a refusal code. */
 export function closeReason(code: number): string {
   switch (code) {
@@ -30,6 +92,8 @@ export function closeReason(code: number): string {
       return "server shutting down";
     case CloseCode.ForbiddenOrigin:
       return "origin not allowed";
+    case CloseCode.ForbiddenHost:
+      return "host not allowed";
     case CloseCode.TooManyConnections:
       return "too many connections from this address";
     case CloseCode.ConnectingTooFast:
@@ -83,7 +147,7 @@ export class AddressRateLimit {
 const BLOCK_MS = 1000;
 
 /**
- * Admission of new connections: origin, open connections and new connections per second per
+ * Admission of new connections: host, origin, open connections and new connections per second per
  * client address (the socket's, or with `trustProxy` the first X-Forwarded-For entry).
  */
 export class ConnectionGate {
@@ -99,10 +163,14 @@ export class ConnectionGate {
    */
   private readonly abusers = new Map<string, { windowStart: number; refusals: number; blockedUntil: number }>();
 
+  /** `options.allowedHosts`, normalized once. */
+  readonly allowedHosts: readonly string[];
+
   constructor(
     private readonly options: ResolvedServerOptions,
     private readonly stats: ServerStats,
   ) {
+    this.allowedHosts = normalizeAllowedHosts(options.allowedHosts);
     const perSecond = options.limits.connectionsPerIpPerSecond;
     this.rateBurst = perSecond * 2;
     this.rate = new AddressRateLimit(perSecond, this.rateBurst);
@@ -113,6 +181,10 @@ export class ConnectionGate {
    * rate was already checked (`takeRate`, before a WebSocket upgrade).
    */
   admit(req: IncomingMessage, rateTaken = false): number | undefined {
+    if (!hostAllowed(req, this.allowedHosts)) {
+      this.stats.limit("host");
+      return CloseCode.ForbiddenHost;
+    }
     if (!originAllowed(req, this.options.allowedOrigins)) {
       this.stats.limit("origin");
       return CloseCode.ForbiddenOrigin;

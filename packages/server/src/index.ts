@@ -13,6 +13,7 @@ export { HistoryRing } from "./broker/history-ring.js";
 export { MemoryBroker, type MemoryBrokerOptions, memoryBrokerDefaults, newEpoch } from "./broker/memory-broker.js";
 export type { Client, UserIdentity } from "./client.js";
 export { ConnectContext, type ConnectMiddleware, type HandshakeInfo } from "./connect-context.js";
+export { hostAllowed, hostName, normalizeAllowedHosts, originAllowed } from "./edge.js";
 export { DashwireError, toWireError } from "./errors.js";
 export { type LimitOptions, type ServerOptions, type ServerOptionsInput, serverDefaults } from "./options.js";
 export { type EventContext, type EventHandler, type EventMiddleware, Namespace } from "./router.js";

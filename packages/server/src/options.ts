@@ -50,6 +50,13 @@ export interface ServerOptions {
    * equal the Host header). "*": any. Requests without Origin (non-browser clients) are allowed.
    */
   allowedOrigins: string[];
+  /**
+   * Host names browsers may reach this server by (DNS-rebinding defense; see `hostAllowed`). IP
+   * literals and `localhost` always pass. Empty (default): any name, except on connections that
+   * arrived at a loopback address. A list: only those names (`.example.com` for a domain and its
+   * subdomains), everywhere. `["*"]`: any name. Refused: close 4505, HTTP 403.
+   */
+  allowedHosts: string[];
   /** The server pings every this many ms. */
   pingIntervalMs: number;
   /** A client silent for `pingIntervalMs + pongTimeoutMs` is closed (4000). */
@@ -79,6 +86,7 @@ export const serverDefaults: ServerOptions = {
   codec: jsonCodec,
   logLevel: "info",
   allowedOrigins: [],
+  allowedHosts: [],
   pingIntervalMs: 25_000,
   pongTimeoutMs: 20_000,
   handshakeTimeoutMs: 10_000,

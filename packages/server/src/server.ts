@@ -19,7 +19,15 @@ import type { Client } from "./client.js";
 import { publishFromClient, publishInput, refreshCredentials } from "./client-requests.js";
 import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
 import type { ServerCore } from "./core.js";
-import { ConnectionGate, closeReason, destroySocket, inTarpit, originAllowed, refuseUpgrade } from "./edge.js";
+import {
+  ConnectionGate,
+  closeReason,
+  destroySocket,
+  hostAllowed,
+  inTarpit,
+  originAllowed,
+  refuseUpgrade,
+} from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
 import { Hub } from "./hub.js";
@@ -112,6 +120,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       admit: (req) => this.admit(req),
       open: (transport, req, query) => this.open(transport, req, query),
       originAllowed: (req) => originAllowed(req, this.options.allowedOrigins),
+      hostAllowed: (req) => this.hostAllowed(req),
       newSessionId: () => this.newSessionId(),
       frameBytes: limits.frameBytes,
       nodeId: this.nodeId,
@@ -218,13 +227,23 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       if (this.http.handle(req, res, path.slice(prefix.length + 1), query)) return true;
     }
     if (req.method === "GET" && (path === healthPath || path === metricsPath)) {
-      if (path === healthPath) serveHealth(res, this.health());
+      if (!this.hostAllowed(req)) {
+        const body = JSON.stringify({ error: { code: CloseCode.ForbiddenHost, message: "host not allowed" } });
+        res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
+      } else if (path === healthPath) serveHealth(res, this.health());
       else {
         this.registry ??= createMetricsRegistry(this.stats, this.hub);
         serveMetrics(res, this.registry, this.logger);
       }
       return true;
     }
+    return false;
+  }
+
+  /** Whether `req`'s `Host` is one this server answers to (`allowedHosts`); refusals are counted. */
+  hostAllowed(req: IncomingMessage): boolean {
+    if (hostAllowed(req, this.gate.allowedHosts)) return true;
+    this.stats.limit("host");
     return false;
   }
 

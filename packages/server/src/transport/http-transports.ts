@@ -12,6 +12,8 @@ export interface HttpTransportHost {
   /** Opens a session on an admitted transport. */
   open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void;
   originAllowed(req: IncomingMessage): boolean;
+  /** Whether the request's `Host` is allowed (DNS-rebinding defense). */
+  hostAllowed(req: IncomingMessage): boolean;
   newSessionId(): string;
   /** Largest inbound frame in bytes. */
   readonly frameBytes: number;
@@ -65,6 +67,11 @@ export class HttpTransports {
   /** Serves `route` ("sse", "poll" or "send"); false when the route is not ours. */
   handle(req: IncomingMessage, res: ServerResponse, route: string, query: URLSearchParams): boolean {
     if (route !== "sse" && route !== "poll" && route !== "send" && route !== "close") return false;
+    if (!this.host.hostAllowed(req)) {
+      req.resume();
+      fail(res, 403, CloseCode.ForbiddenHost, "host not allowed");
+      return true;
+    }
     if (!this.host.originAllowed(req)) {
       fail(res, 403, CloseCode.ForbiddenOrigin, "origin not allowed");
       return true;
@@ -235,7 +242,7 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 function refusalStatus(code: number): number {
-  if (code === CloseCode.ForbiddenOrigin) return 403;
+  if (code === CloseCode.ForbiddenOrigin || code === CloseCode.ForbiddenHost) return 403;
   if (code === CloseCode.TooManyConnections || code === CloseCode.ConnectingTooFast) return 429;
   return 503;
 }
