@@ -56,6 +56,16 @@ describe("handshake and frames", () => {
     expect(c.info?.session).toBe("S9");
   });
 
+  it("a state handler added right after connect() hears connecting, then connected", async () => {
+    const c = open();
+    const log = states(c);
+    const conn = await server.connection(0);
+    await conn.next("connect");
+    conn.send({ t: "connected", v: 1, session: "S1", ping: 1000, pong: 1000, limits: {} });
+    await until(() => c.state === "connected");
+    expect(log.map(([s]) => s)).toEqual(["connecting", "connected"]);
+  });
+
   it("reads single messages and batches from the server", async () => {
     const c = open();
     const got: number[] = [];
@@ -154,7 +164,7 @@ describe("heartbeat", () => {
     await server.connection(1);
     // Four pings 30 ms apart kept it up; then 120 ms of silence ended it.
     expect(Date.now() - t0).toBeGreaterThanOrEqual(4 * 30 + 120 - 10);
-    expect(log[1]).toEqual(["connecting", { code: CloseCode.HeartbeatTimeout, reason: expect.any(String) }]);
+    expect(log[2]).toEqual(["connecting", { code: CloseCode.HeartbeatTimeout, reason: expect.any(String) }]);
   });
 });
 
@@ -174,6 +184,7 @@ describe("reconnect and close codes", () => {
     await c2.handshake();
     await until(() => c.state === "connected");
     expect(log.map(([s, r]) => `${s}:${r.code}`)).toEqual([
+      "connecting:1000",
       "connected:1000",
       "connecting:1006",
       "connected:1000",

@@ -116,8 +116,12 @@ export class Connection {
     return this.handshake === undefined ? undefined : this.main?.transport.name;
   }
 
-  /** Starts the first attempt. */
+  /**
+   * Starts the first attempt. A `state` handler added right after `connect()` hears
+   * "connecting" first (the state it was created in), then every change.
+   */
   start(): void {
+    if (!this.closed) this.events.emit("state", "connecting", { code: CloseCode.Normal, reason: "connecting" });
     void this.attemptOpen();
   }
 

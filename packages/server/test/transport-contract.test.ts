@@ -36,7 +36,10 @@ describe.each(["websocket", "sse", "polling"] as const)("transport contract: %s"
     const states: [string, number, string][] = [];
     bad.on("state", (st, r) => states.push([st, r.code, r.reason]));
     await until(() => bad.state === "disconnected");
-    expect(states).toEqual([["disconnected", CloseCode.Unauthorized, "bad token"]]);
+    expect(states).toEqual([
+      ["connecting", CloseCode.Normal, "connecting"],
+      ["disconnected", CloseCode.Unauthorized, "bad token"],
+    ]);
   });
 
   it("subscribes, receives publications, publishes and gets acks and coded errors", async () => {
