@@ -1,19 +1,39 @@
 /**
- * Runs one example by name: `node examples/dist/run.js ticker|chat [port]` (what
- * `npm run example:ticker` and `npm run example:chat` do). Stops cleanly on Ctrl-C.
+ * Runs one example by name: `node examples/dist/run.js ticker|chat [--port N]` (what
+ * `npm run example:ticker` and `npm run example:chat` do). The port comes from `--port N` (or a
+ * bare number), else the `PORT` environment variable, else the example's own (3001, 3002);
+ * `0` picks a free one. Stops cleanly on Ctrl-C.
  */
 import { startChat } from "./chat/server.js";
+import { portFrom } from "./port.js";
 import { startTicker } from "./ticker/server.js";
 
-const examples = { ticker: startTicker, chat: startChat };
-const name = process.argv[2] as keyof typeof examples;
-const start = examples[name];
-if (start === undefined) {
-  console.error(`usage: run.js ${Object.keys(examples).join("|")} [port]`);
+const examples = { ticker: { start: startTicker, port: 3001 }, chat: { start: startChat, port: 3002 } };
+const usage = `usage: npm run example:<name> [-- --port N]   (or: node examples/dist/run.js <name> [--port N])
+
+  <name>      ${Object.keys(examples).join(" | ")}
+  --port N    port to listen on (0: any free port); default: $PORT, else ticker 3001, chat 3002`;
+
+const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(usage);
+  process.exit(0);
+}
+const name = args[0] as keyof typeof examples;
+const example = examples[name];
+if (example === undefined) {
+  console.error(usage);
   process.exit(2);
 }
-const { port, close } = await start(Number(process.argv[3] ?? (name === "ticker" ? 3001 : 3002)));
-console.log(`dashwire ${name} example: http://127.0.0.1:${port}/  (Ctrl-C to stop)`);
+let port: number;
+try {
+  port = portFrom(args.slice(1), process.env) ?? example.port;
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${usage}`);
+  process.exit(2);
+}
+const { port: bound, close } = await example.start(port);
+console.log(`dashwire ${name} example: http://127.0.0.1:${bound}/  (Ctrl-C to stop)`);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     close().then(() => process.exit(0));
