@@ -210,6 +210,8 @@ describe("bad input", () => {
     const good = await client();
     big.send({ t: "evt", event: "echo", data: "x".repeat(5000) });
     expect(await big.closed()).toBe(CloseCode.MessageTooBig);
+    // As docs/protocol.md says: the WebSocket layer closes at once, with no `disconnect` first.
+    expect(big.messages.filter((m) => m.t === "disconnect")).toEqual([]);
     expect((await good.request({ t: "evt", event: "echo", data: 1 }, 1)).data).toBe(1);
   });
 });
