@@ -24,13 +24,12 @@ function pages(): string[] {
   return ["README.md", ...docs];
 }
 
+const TS_LANGS = new Set(["ts", "typescript", "tsx"]);
 const slugOf = (b: DocBlock) => `${b.file.replace(/[^A-Za-z0-9]+/g, "_")}_${b.line}`;
 const byPage = new Map(pages().map((p) => [p, markdownBlocks(p, readFileSync(join(root, p), "utf8"))]));
 const all = [...byPage.values()].flat();
 const typed = new Map(
-  all
-    .filter((b) => (b.lang === "ts" || b.lang === "typescript") && !["illustrative", "text"].includes(modeOf(b)))
-    .map((b) => [slugOf(b), b]),
+  all.filter((b) => TS_LANGS.has(b.lang) && !["illustrative", "text"].includes(modeOf(b))).map((b) => [slugOf(b), b]),
 );
 let types: ReturnType<typeof typeCheck> | undefined;
 const counts = { executed: 0, checked: 0, skipped: 0, text: 0 };
@@ -86,8 +85,9 @@ for (const [page, blocks] of byPage) {
       else counts.executed++;
       it(`${name} (${mode})`, async () => {
         const lang = block.lang;
-        if (lang === "ts" || lang === "typescript") {
+        if (TS_LANGS.has(lang)) {
           expect(typeErrors(block)).toEqual([]);
+          if (mode !== "check" && lang === "tsx") throw new Error("a tsx block is checked only (it renders in a page)");
           if (mode !== "check") await run.typescript(block, slugOf(block));
         } else if (lang === "json") {
           checkJson(block);

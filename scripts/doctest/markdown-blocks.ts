@@ -122,13 +122,14 @@ function directiveAbove(lines: string[], fence: number): DocDirective | undefine
 }
 
 /** Languages whose blocks are code a reader can run; every other block is text (output, config). */
-export const RUNNABLE_LANGS = new Set(["ts", "typescript", "sh", "bash", "shell", "json"]);
+export const RUNNABLE_LANGS = new Set(["ts", "typescript", "tsx", "sh", "bash", "shell", "json"]);
 
 /** The mode a block is tested in: its directive's, or its language's default. */
 export function modeOf(block: DocBlock): DocMode | "text" {
   if (block.directive !== undefined) return block.directive.mode;
   if (!RUNNABLE_LANGS.has(block.lang)) return "text";
-  return block.lang === "json" ? "check" : "run";
+  // JSON is data, and a React component needs a page to render in: both are checked.
+  return block.lang === "json" || block.lang === "tsx" ? "check" : "run";
 }
 
 /**

@@ -22,14 +22,14 @@ export function typeCheck(root: string, blocks: Map<string, DocBlock>): TypeRepo
     const prelude = block.directive?.prelude ?? "";
     const head = `export {};\n${prelude}\n`;
     offsets.set(slug, head.split("\n").length - 1);
-    writeFileSync(join(dir, `${slug}.ts`), head + block.code + "\n");
+    writeFileSync(join(dir, `${slug}.${block.lang === "tsx" ? "tsx" : "ts"}`), head + block.code + "\n");
   }
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
       extends: "../../tsconfig.test.json",
-      compilerOptions: { noUnusedLocals: false, noUnusedParameters: false },
-      include: ["./*.ts"],
+      compilerOptions: { noUnusedLocals: false, noUnusedParameters: false, jsx: "react-jsx" },
+      include: ["./*.ts", "./*.tsx"],
     }),
   );
   const tsc = spawnSync(
@@ -43,7 +43,7 @@ export function typeCheck(root: string, blocks: Map<string, DocBlock>): TypeRepo
   const report: TypeReport = new Map([...blocks.keys()].map((slug) => [slug, []]));
   const output = `${tsc.stdout}${tsc.stderr}`;
   for (const line of output.split("\n")) {
-    const m = /([^/\s]+)\.ts\((\d+),(\d+)\): (error .*)$/.exec(line);
+    const m = /([^/\s]+)\.tsx?\((\d+),(\d+)\): (error .*)$/.exec(line);
     if (m === null) continue;
     const [, slug, row, col, message] = m as unknown as [string, string, string, string, string];
     const block = blocks.get(slug);
