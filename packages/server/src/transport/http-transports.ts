@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode } from "@dashwire/protocol";
+import { CloseCode, ErrorCode } from "@dashwire/protocol";
 import { closeReason } from "../edge.js";
 import { type PollResponder, PollingTransport } from "./polling-transport.js";
 import { SseTransport } from "./sse-transport.js";
@@ -184,6 +184,12 @@ export class HttpTransports {
       fail(res, 404, CloseCode.Normal, "unknown or closed transport", cors);
       return;
     }
+    if (req.readableEnded) {
+      // A framework read the body first (a body parser, Fastify's content-type parsers): there is
+      // nothing left to read and no `end` to wait for. Say so instead of hanging.
+      fail(res, 500, ErrorCode.Internal, BODY_ALREADY_READ, cors);
+      return;
+    }
     const limit = this.host.frameBytes;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -213,6 +219,10 @@ export class HttpTransports {
     });
   }
 }
+
+/** Why a `send` whose body another handler already read is refused. */
+export const BODY_ALREADY_READ =
+  "the request body was already read by another handler: mount dashwire before body parsers (docs/frameworks.md)";
 
 /** Body of a poll answered for a transport that is gone (closed or unknown). */
 export const GONE = "\u0000gone";
