@@ -5,8 +5,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# --browser: Debian's chromium renders the PNG chart.
-bash scripts/setup.sh --browser
-# Peers (Django Channels, Flask-SocketIO) from Debian; a failure only skips the Python targets.
-bash bench/peers/install.sh || echo "bench: Python peers unavailable; their targets will be skipped" >&2
+# --help prints at once: no install, no build (the CLI prints the same file).
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help)
+      cat bench/usage.txt
+      exit 0
+      ;;
+  esac
+done
+
+storage=0
+for arg in "$@"; do
+  case "$arg" in
+    ingest | ingest-*) storage=1 ;;
+  esac
+done
+
+if [ "$storage" = 1 ]; then
+  # The storage scenarios draw no chart and run no Python peer: wrk and InfluxDB from Debian.
+  bash scripts/setup.sh
+  bash bench/peers/install-ingest.sh || echo "bench: wrk/influxdb unavailable; the targets that need them will be skipped" >&2
+else
+  # --browser: Debian's chromium renders the PNG chart.
+  bash scripts/setup.sh --browser
+  # Peers (Django Channels, Flask-SocketIO) from Debian; a failure only skips the Python targets.
+  bash bench/peers/install.sh || echo "bench: Python peers unavailable; their targets will be skipped" >&2
+fi
 exec node bench/dist/cli.js "$@"

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { INGEST_TARGET_NAMES, type IngestTargetName } from "./ingest/ingest-target.js";
 import { TRANSPORT_NAMES, type TransportName } from "./load/links/link.js";
 import { TARGET_NAMES, type TargetName } from "./targets/target-definition.js";
 
@@ -12,15 +14,31 @@ export const SCENARIO_NAMES = [
   "reconnect-storm",
   "multi-node",
   "abuse",
+  "ingest",
+  "ingest-restart",
+  "ingest-query",
 ] as const;
 
 /** A scenario's name. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
+/** The storage scenarios: HTTP line-protocol ingest into dashwire and InfluxDB, not sockets. */
+export const INGEST_SCENARIOS = ["ingest", "ingest-restart", "ingest-query"] as const;
+
+/** A storage scenario's name. */
+export type IngestScenarioName = (typeof INGEST_SCENARIOS)[number];
+
+/** Whether `name` is one of the storage scenarios (which take `ingestTargets`). */
+export function isIngestScenario(name: ScenarioName): name is IngestScenarioName {
+  return (INGEST_SCENARIOS as readonly string[]).includes(name);
+}
+
 /** Options of one benchmark invocation (`npm run bench -- <scenario> [options]`). */
 export interface BenchOptions {
   scenario: ScenarioName;
   targets: TargetName[];
+  /** Targets of the storage scenarios (`--targets` there names these). */
+  ingestTargets: IngestTargetName[];
   /** Seconds of the measurement window (per run; capacity: per step). */
   durationS: number;
   warmupS: number;
@@ -36,7 +54,7 @@ export interface BenchOptions {
   rate: number;
   /** fanout: subscribers. */
   subscribers: number;
-  /** idle: connections. */
+  /** idle: connections (0: 10,000); ingest: wrk's connections (0: 4). */
   connections: number;
   /** capacity: user counts tried in order until one fails. */
   capacitySteps: number[];
@@ -52,12 +70,19 @@ export interface BenchOptions {
   nodeCpus: string[];
   /** Render the main chart to PNG with headless Chromium. */
   png: boolean;
+  /** ingest*: lines (points) per request body. */
+  lines: number;
+  /** ingest*: series the points of a body are spread over. */
+  series: number;
+  /** ingest-restart: points stored before the restart. */
+  points: number;
 }
 
 /** Defaults of `BenchOptions`. */
 export const benchDefaults: BenchOptions = {
   scenario: "seed-100",
   targets: [...TARGET_NAMES],
+  ingestTargets: [...INGEST_TARGET_NAMES],
   durationS: 20,
   warmupS: 5,
   drainS: 5,
@@ -67,7 +92,7 @@ export const benchDefaults: BenchOptions = {
   users: 0,
   rate: 0,
   subscribers: 10_000,
-  connections: 10_000,
+  connections: 0,
   capacitySteps: [100, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000, 4000, 5000],
   transports: ["websocket"],
   payloadBytes: 0,
@@ -75,6 +100,9 @@ export const benchDefaults: BenchOptions = {
   nodes: 2,
   nodeCpus: [],
   png: true,
+  lines: 5000,
+  series: 100,
+  points: 1_000_000,
 };
 
 /** A bad command line, with a message meant for the user. */
@@ -87,35 +115,11 @@ export class UsageError extends Error {
   }
 }
 
-/** Usage text printed by `--help` and with usage errors. */
-export const USAGE = `usage: npm run bench -- <scenario> [options]
-scenarios: ${SCENARIO_NAMES.join(", ")}
-  seed-100    100 users, 1 update/s each, all-to-all (10,000 deliveries/s)
-  seed-1000   1000 users, same workload (1,000,000 deliveries/s)
-  fanout      1 publisher at --rate updates/s to --subscribers subscribers
-  idle        --connections idle subscribers; memory per connection
-  capacity    raise users (--steps) until delivered < 99.9 % or p99 > 250 ms
-  slow-consumer    --users (10) subscribers, 1 stops reading for --stall (15) s; publishers at
-                   --rate (500)/s, --payload-bytes (8192); against the same run without the stall
-  reconnect-storm  --users (1000) subscribers drop and reconnect at once while 1 publisher sends
-                   --rate (20)/s on a topic with history; time to recover, messages lost
-  multi-node       all-to-all --users (100), 1 node vs --nodes (2) nodes joined by Redis (each
-                   target's own scale-out); broker hop overhead, Redis CPU
-  abuse            dashwire only: a client's echo round trip while nobody / a publish flood / a
-                   connection loop / 100 MB frames / all three abuse; 3 rounds of --duration s each
-options:
-  --targets a,b,...   ${TARGET_NAMES.join(",")} (default: all)
-  --duration s        measurement window per run (default 20)
-  --warmup s          load before the window (default 5)
-  --drain s           wait for the window's last deliveries (default 5)
-  --server-cpus list  taskset CPU list for the server (default 0)
-  --load-cpus list    taskset CPU list for the load generator (default 1)
-  --out dir           report folder (default bench/results/<timestamp>)
-  --users n --rate r --subscribers n --connections n --steps n,n,...
-  --transport list    websocket,sse,polling: run each target over each it offers (default websocket)
-  --payload-bytes n --stall s --nodes n
-  --node-cpus a/b     CPU list per node, e.g. 0/1 (multi-node; default: all nodes on --server-cpus)
-  --no-png            skip the PNG (no Chromium needed)`;
+/**
+ * Usage text printed by `--help` and with usage errors. It lives in `bench/usage.txt` so that
+ * `scripts/bench.sh --help` prints it at once, before any setup or build.
+ */
+export const USAGE = readFileSync(new URL("../usage.txt", import.meta.url), "utf8").trimEnd();
 
 const numberFlags: Record<string, keyof BenchOptions> = {
   "--duration": "durationS",
@@ -128,12 +132,32 @@ const numberFlags: Record<string, keyof BenchOptions> = {
   "--payload-bytes": "payloadBytes",
   "--stall": "stallS",
   "--nodes": "nodes",
+  "--lines": "lines",
+  "--series": "series",
+  "--points": "points",
 };
+
+/** The CPUs of a taskset list ("0", "0-2,5"); empty for "" (unpinned). */
+export function cpuList(list: string): number[] {
+  const out: number[] = [];
+  if (list === "") return out;
+  for (const part of list.split(",")) {
+    const [a, b] = part.split("-").map(Number);
+    if (a === undefined || !Number.isInteger(a)) throw new UsageError(`bad CPU list "${list}"`);
+    for (let c = a; c <= (b ?? a); c++) out.push(c);
+  }
+  return out;
+}
 
 /** Parses the command line; throws `UsageError` on anything it does not understand. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { ...benchDefaults, targets: [...benchDefaults.targets] };
+  const o: BenchOptions = {
+    ...benchDefaults,
+    targets: [...benchDefaults.targets],
+    ingestTargets: [...benchDefaults.ingestTargets],
+  };
   let scenarioSeen = false;
+  let targetNames: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split("=", 2) : [arg, undefined];
@@ -144,14 +168,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     };
     if (flag === "--no-png") o.png = false;
     else if (flag === "--targets") {
-      const names = value()
+      targetNames = value()
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean);
-      for (const n of names) {
-        if (!(TARGET_NAMES as readonly string[]).includes(n)) throw new UsageError(`unknown target "${n}"`);
-      }
-      o.targets = names as TargetName[];
     } else if (flag === "--transport") {
       const names = value()
         .split(",")
@@ -182,7 +202,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     } else throw new UsageError(`unknown argument "${arg}"`);
   }
   if (!scenarioSeen) throw new UsageError("which scenario?");
-  if (o.targets.length === 0) throw new UsageError("no targets");
+  // The storage scenarios have targets of their own (a database is not a socket server).
+  const known: readonly string[] = isIngestScenario(o.scenario) ? INGEST_TARGET_NAMES : TARGET_NAMES;
+  for (const n of targetNames ?? []) {
+    if (!known.includes(n)) throw new UsageError(`unknown target "${n}" for ${o.scenario} (${known.join(", ")})`);
+  }
+  if (targetNames !== undefined && isIngestScenario(o.scenario)) o.ingestTargets = targetNames as IngestTargetName[];
+  else if (targetNames !== undefined) o.targets = targetNames as TargetName[];
+  if (targetNames?.length === 0) throw new UsageError("no targets");
+  if (!Number.isInteger(o.series) || o.series < 1) throw new UsageError("--series must be a whole number ≥ 1");
+  if (!Number.isInteger(o.lines) || o.lines % o.series !== 0)
+    throw new UsageError(`--lines (${o.lines}) must be a whole multiple of --series (${o.series})`);
   if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new UsageError("--nodes must be a whole number ≥ 1");
   return o;
 }

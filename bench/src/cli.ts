@@ -5,7 +5,8 @@
  */
 import { cpus, loadavg } from "node:os";
 import { ABUSE_PHASES, ABUSE_ROUNDS, abuseTable, runAbuse, writeAbuseReport } from "./abuse/abuse-run.js";
-import { type BenchOptions, parseBenchArgs, USAGE, UsageError } from "./bench-options.js";
+import { type BenchOptions, cpuList, isIngestScenario, parseBenchArgs, USAGE, UsageError } from "./bench-options.js";
+import { runIngestScenario } from "./ingest/ingest-scenario.js";
 import { linkFactory, type TransportName } from "./load/links/index.js";
 import { readCpuJiffies, stealShare } from "./metrics/proc-sampler.js";
 import { createProtocol, type ProtocolName } from "./load/protocols/index.js";
@@ -24,16 +25,6 @@ function transportMissing(protocol: ProtocolName, transport: TransportName): str
   const protocolClient = createProtocol(protocol);
   if (linkFactory(protocol, transport) && protocolClient.endpoint(transport) !== undefined) return undefined;
   return `no ${transport} transport (the framework does not offer it)`;
-}
-
-function cpuList(list: string): number[] {
-  const out: number[] = [];
-  for (const part of list.split(",")) {
-    const [a, b] = part.split("-").map(Number);
-    if (a === undefined || !Number.isInteger(a)) throw new UsageError(`bad CPU list "${list}"`);
-    for (let c = a; c <= (b ?? a); c++) out.push(c);
-  }
-  return out;
 }
 
 function notesFor(o: BenchOptions): string[] {
@@ -76,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
   const out = options.out || `bench/results/${options.scenario}_${timestamp()}`;
   const environment = collectEnvironment(`npm run bench -- ${argv.join(" ")}`);
   if (options.scenario === "abuse") return abuse(options, out, environment, notes);
+  if (isIngestScenario(options.scenario)) return runIngestScenario(options, options.scenario, out, environment, notes);
   const scenario = SCENARIOS[options.scenario];
   const bar = new ProgressBar();
   const perTarget = scenario.estimateS(options);

@@ -1,5 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { benchDefaults, parseBenchArgs, UsageError } from "../src/bench-options.js";
+import { benchDefaults, parseBenchArgs, USAGE, UsageError } from "../src/bench-options.js";
 
 describe("parseBenchArgs", () => {
   it("reads the documented command line", () => {
@@ -31,5 +33,35 @@ describe("parseBenchArgs", () => {
     expect(() => parseBenchArgs(["idle", "--duration", "-3"])).toThrow(/not a valid number/);
     expect(() => parseBenchArgs(["idle", "--duration"])).toThrow(/needs a value/);
     expect(() => parseBenchArgs(["capacity", "--steps", "100,0"])).toThrow(UsageError);
+  });
+});
+
+describe("the storage scenarios on the command line", () => {
+  it("takes their own targets and workload options", () => {
+    const o = parseBenchArgs(["ingest", "--targets", "dashwire,influxdb", "--duration", "15", "--connections", "8"]);
+    expect(o.scenario).toBe("ingest");
+    expect(o.ingestTargets).toEqual(["dashwire", "influxdb"]);
+    expect(o.targets).toEqual(benchDefaults.targets);
+    expect(o.connections).toBe(8);
+    expect(parseBenchArgs(["ingest-restart", "--points", "2000"]).points).toBe(2000);
+    expect(parseBenchArgs(["ingest-query"]).ingestTargets).toEqual(["dashwire", "influxdb"]);
+    expect(() => parseBenchArgs(["ingest", "--targets", "socketio"])).toThrow(/unknown target "socketio" for ingest/);
+    expect(() => parseBenchArgs(["seed-100", "--targets", "influxdb"])).toThrow(/unknown target "influxdb"/);
+    expect(() => parseBenchArgs(["ingest", "--lines", "1000", "--series", "3"])).toThrow(/whole multiple/);
+  });
+
+  it("prints the same help from the CLI and from scripts/bench.sh, at once and without setup", () => {
+    for (const name of ["seed-100", "abuse", "ingest", "ingest-restart", "ingest-query", "influxdb", "--points"])
+      expect(USAGE).toContain(name);
+    const started = performance.now();
+    // PATH without npm or node: the script must not reach setup (npm install, tsc) or the CLI.
+    const r = spawnSync("bash", [fileURLToPath(new URL("../../scripts/bench.sh", import.meta.url)), "--help"], {
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin" },
+      timeout: 10_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trimEnd()).toBe(USAGE);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });

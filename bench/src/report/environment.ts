@@ -47,6 +47,8 @@ const DEBIAN_PACKAGES = [
   "python3-engineio",
   "python3-eventlet",
   "redis-server",
+  "influxdb",
+  "wrk",
 ];
 
 /** Reads the machine, runtimes, peer versions and git commit. */

@@ -1,12 +1,12 @@
 import type { TargetRun } from "../run/target-run.js";
 import type { TargetOutcome } from "../scenarios/scenario.js";
 import type { BenchReport } from "./bench-report.js";
+import type { Environment } from "./environment.js";
 import { int, ms, pct } from "./format.js";
 import { multiNodeTables, slowConsumerTables, stormTable } from "./scenario-tables.js";
 
 /** Renders the report as Markdown: the original comparison's table plus delivery and latency. */
 export function renderMarkdown(report: BenchReport): string {
-  const e = report.environment;
   const lines = [
     `# dashwire benchmark: ${report.scenario}`,
     "",
@@ -16,7 +16,15 @@ export function renderMarkdown(report: BenchReport): string {
     ...(report.scenario === "capacity" ? ["", ...capacityTable(report.targets)] : []),
     "",
     ...problems(report.targets),
-    ...(report.notes.length ? ["Notes:", "", ...report.notes.map((n) => `- ${n}`), ""] : []),
+    ...reportFooter(report.notes, report.environment),
+  ];
+  return lines.join("\n");
+}
+
+/** The end of every report: notes, then the machine, versions, commit and command. */
+export function reportFooter(notes: readonly string[], e: Environment): string[] {
+  return [
+    ...(notes.length ? ["Notes:", "", ...notes.map((n) => `- ${n}`), ""] : []),
     `Machine: ${e.cpuModel}, ${e.cores} cores, ${e.memoryGB} GB, Linux ${e.kernel}. Node ${e.node}, ${e.python}. ` +
       `Commit ${e.commit}${e.dirty ? " (with uncommitted changes)" : ""}, ${e.date}.`,
     "",
@@ -27,7 +35,6 @@ export function renderMarkdown(report: BenchReport): string {
     `Command: \`${e.command}\``,
     "",
   ];
-  return lines.join("\n");
 }
 
 function scenarioTables(report: BenchReport): string[] {

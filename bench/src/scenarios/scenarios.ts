@@ -1,4 +1,4 @@
-import type { BenchOptions, ScenarioName } from "../bench-options.js";
+import type { BenchOptions, IngestScenarioName, ScenarioName } from "../bench-options.js";
 import type { LoadPlan } from "../load/load-plan.js";
 import { runTarget, type TargetRun } from "../run/target-run.js";
 import { multiNode } from "./multi-node.js";
@@ -52,20 +52,25 @@ const fanout: Scenario = {
   },
 };
 
+/** Idle connections held (`--connections`, 0: the default). */
+const idleConnections = (o: BenchOptions) => o.connections || 10_000;
+
 const idle: Scenario = {
   name: "idle",
-  describe: (o) => `${o.connections.toLocaleString("en-US")} idle subscribed connections held for ${o.durationS} s`,
-  estimateS: (o) => 4 + o.connections / 2000 + o.durationS,
+  describe: (o) =>
+    `${idleConnections(o).toLocaleString("en-US")} idle subscribed connections held for ${o.durationS} s`,
+  estimateS: (o) => 4 + idleConnections(o) / 2000 + o.durationS,
   async run(target, ctx) {
     const o = ctx.options;
+    const connections = idleConnections(o);
     const plan: Partial<LoadPlan> = {
       transport: ctx.transport,
       publishers: 0,
-      subscribers: o.connections,
+      subscribers: connections,
       publishersSubscribe: false,
       durationS: o.durationS,
     };
-    const run = await runTarget(target, plan, ctx.run, (p) => ctx.progress(`${o.connections} connections`, p));
+    const run = await runTarget(target, plan, ctx.run, (p) => ctx.progress(`${connections} connections`, p));
     return outcomeOf(ctx, target, [run]);
   },
 };
@@ -123,7 +128,7 @@ const capacity: Scenario = {
 };
 
 /** Every scenario by name. */
-export const SCENARIOS: Record<Exclude<ScenarioName, "abuse">, Scenario> = {
+export const SCENARIOS: Record<Exclude<ScenarioName, "abuse" | IngestScenarioName>, Scenario> = {
   "seed-100": allToAll(100),
   "seed-1000": allToAll(1000),
   fanout,

@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { stopChild, trackChild } from "../util/child-registry.js";
-import type { TargetDefinition } from "./target-definition.js";
+import type { ServerCommand } from "./target-definition.js";
+
+/** What `startServer` needs of a target: its name (for errors) and how to start it. */
+export interface ServerLauncher {
+  name: string;
+  command(port: number, host: string): ServerCommand;
+}
 
 /** Options of `startServer`. */
 export interface ServerProcessOptions {
@@ -35,8 +41,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Last few KB the server printed (for error reports). */
   output(): string;
-  /** Stops the server and everything it started. */
-  stop(): Promise<void>;
+  /** Stops the server and everything it started (SIGKILL after `graceMs`, default 3 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Size of the tail of server output kept for error messages. */
@@ -57,7 +63,7 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
 
 /** Starts a target's server (pinned with taskset when `cpus` is set) and waits until it accepts. */
 export async function startServer(
-  target: TargetDefinition,
+  target: ServerLauncher,
   options: Partial<ServerProcessOptions> = {},
 ): Promise<ServerProcess> {
   const o = { ...serverProcessDefaults, ...options };
@@ -84,7 +90,7 @@ export async function startServer(
     url: `ws://${o.host}:${port}`,
     child,
     output: () => tail,
-    stop: () => stopChild(child),
+    stop: (graceMs?: number) => stopChild(child, graceMs),
   };
   try {
     await waitForPort(o.host, port, o.readyTimeoutMs, child);

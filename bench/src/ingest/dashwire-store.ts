@@ -1,0 +1,92 @@
+/**
+ * dashwire as a storage target: the dashboard app as users run it (`dashwire start --workers 1
+ * --no-demo`, its default store), written to through `POST /api/v1/metrics` and counted through
+ * `GET /api/v1/query` (HTTP only, so the scenario does not depend on how the store works inside).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startServer } from "../targets/server-process.js";
+import type { IngestTarget, RunningStore, StoreStartOptions } from "./ingest-target.js";
+import { dashwireSeriesId, type IngestWorkload } from "./ingest-workload.js";
+
+const DASHBOARD = fileURLToPath(new URL("../../../apps/dashboard/", import.meta.url));
+const BIN = `${DASHBOARD}bin/dashwire.js`;
+const BUILT = `${DASHBOARD}dist/cli/main.js`;
+
+/** One answer of `GET /api/v1/query`: buckets `[t, count, sum, min, max, last]`. */
+interface QueryAnswer {
+  points: number[][];
+}
+
+function parseQuery(body: string): QueryAnswer {
+  const answer = JSON.parse(body) as Partial<QueryAnswer>;
+  if (!Array.isArray(answer.points)) throw new Error(`not a query answer: ${body.slice(0, 200)}`);
+  return answer as QueryAnswer;
+}
+
+async function start(o: StoreStartOptions): Promise<RunningStore> {
+  const server = await startServer(
+    {
+      name: "dashwire",
+      command: (port, host) => ({
+        cmd: process.execPath,
+        args: [
+          BIN,
+          "start",
+          "--workers",
+          "1",
+          "--no-demo",
+          "--port",
+          String(port),
+          "--host",
+          host,
+          "--data-dir",
+          o.dataDir,
+          "--log-level",
+          "warn",
+        ],
+      }),
+    },
+    { cpus: o.cpus, host: o.host, port: o.port },
+  );
+  const baseUrl = `http://${server.host}:${server.port}`;
+  let self = "";
+  try {
+    self = await (await fetch(`${baseUrl}/api/v1/config`)).text();
+  } catch (error) {
+    self = `GET /api/v1/config failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return { ...server, baseUrl, self };
+}
+
+/** The dashwire storage target. */
+export const dashwireStore: IngestTarget = {
+  name: "dashwire",
+  label: "dashwire (--workers 1)",
+  // Update with the store: what docs/dashboard.md says a 2xx means.
+  durability: {
+    onAck: "no",
+    how: "memory store: points live in the process only and are gone after any restart (docs/dashboard.md, Rollups)",
+  },
+  writePath: "/api/v1/metrics?precision=ms",
+  unavailable: () => (existsSync(BUILT) ? undefined : `dashwire is not built (${BUILT}): npm run build`),
+  start,
+  async countPoints(baseUrl: string, w: IngestWorkload, fromMs: number): Promise<number[]> {
+    const counts: number[] = [];
+    const to = Date.now();
+    // The query serves whole buckets from the first one starting at or after `from`: start at
+    // a minute boundary (the coarsest ring's) so the first points are not cut off.
+    const from = Math.floor(fromMs / 60_000) * 60_000;
+    for (let i = 0; i < w.series; i++) {
+      const id = encodeURIComponent(dashwireSeriesId(i));
+      const res = await fetch(`${baseUrl}/api/v1/query?series=${id}&from=${from}&to=${to}`);
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`query answered ${res.status}: ${body.slice(0, 200)}`);
+      counts.push(parseQuery(body).points.reduce((sum, bucket) => sum + (bucket[1] ?? 0), 0));
+    }
+    return counts;
+  },
+  rollupQueryPath: (i, fromMs, toMs) =>
+    `/api/v1/query?series=${encodeURIComponent(dashwireSeriesId(i))}&from=${fromMs}&to=${toMs}&step=1000`,
+  bucketsIn: (body) => parseQuery(body).points.length,
+};

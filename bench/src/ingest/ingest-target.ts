@@ -1,0 +1,54 @@
+import type { ServerProcess } from "../targets/server-process.js";
+import type { IngestWorkload } from "./ingest-workload.js";
+
+/** Targets of the storage scenarios. */
+export const INGEST_TARGET_NAMES = ["dashwire", "influxdb"] as const;
+
+/** A storage target's name. */
+export type IngestTargetName = (typeof INGEST_TARGET_NAMES)[number];
+
+/** Whether a 2xx answer means the points are on disk, and where that statement comes from. */
+export interface Durability {
+  /** "yes", "no", or a short qualified answer. */
+  onAck: string;
+  /** How, and the source (a config setting, a doc). */
+  how: string;
+}
+
+/** Where and how to start a storage target. */
+export interface StoreStartOptions {
+  /** CPU list for taskset (empty: unpinned). */
+  cpus: string;
+  host: string;
+  /** TCP port (0: a free one). */
+  port: number;
+  /** The target's data lives here; the same folder again is a restart. */
+  dataDir: string;
+}
+
+/** A storage target's server, running (its process, plus where and what it is). */
+export interface RunningStore extends Pick<ServerProcess, "pid" | "port" | "output" | "stop"> {
+  /** `http://host:port` */
+  baseUrl: string;
+  /** What the server says about itself (version, store settings), for the report. */
+  self: string;
+}
+
+/** A store the storage scenarios measure: started as a private process, spoken to over HTTP. */
+export interface IngestTarget {
+  name: IngestTargetName;
+  /** Label in reports, with its version. */
+  label: string;
+  durability: Durability;
+  /** Path and query of a write of one line-protocol body (ms timestamps). */
+  writePath: string;
+  /** Why it cannot run on this machine, or undefined when it can. */
+  unavailable(): string | undefined;
+  start(o: StoreStartOptions): Promise<RunningStore>;
+  /** Points stored of each series of the workload (index = series), by the target's query API. */
+  countPoints(baseUrl: string, w: IngestWorkload, fromMs: number): Promise<number[]>;
+  /** Path and query asking for series `i`'s 1 s rollups (count, sum, min, max, last) in [from, to). */
+  rollupQueryPath(i: number, fromMs: number, toMs: number): string;
+  /** Buckets in an answer to `rollupQueryPath` (throws when the answer is not one). */
+  bucketsIn(body: string): number;
+}

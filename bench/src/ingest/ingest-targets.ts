@@ -1,0 +1,9 @@
+import { dashwireStore } from "./dashwire-store.js";
+import { influxdbStore } from "./influxdb-store.js";
+import type { IngestTarget, IngestTargetName } from "./ingest-target.js";
+
+/** Every storage target, by name. */
+export const INGEST_TARGETS: Record<IngestTargetName, IngestTarget> = {
+  dashwire: dashwireStore,
+  influxdb: influxdbStore,
+};
