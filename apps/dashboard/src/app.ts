@@ -24,6 +24,7 @@ import { ApiError, ApiErrorCode } from "./errors.js";
 import { DemoFeed } from "./feeds/demo-feed.js";
 import { SystemFeed } from "./feeds/system-feed.js";
 import { applyCors } from "./http/cors.js";
+import { dashboardAllowedHosts, RequestGuard } from "./http/request-guard.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { Router } from "./http/router.js";
 import { StaticFiles } from "./http/static-files.js";
@@ -99,6 +100,9 @@ export async function createDashboardApp(
 ): Promise<DashboardApp> {
   const options: DashboardOptions = { ...dashboardDefaults, ...input };
   const nodeId = deps.nodeId ?? randomBytes(6).toString("base64url");
+  // One Host list for the socket (the server's check) and the HTTP routes (the guard's).
+  const allowedHosts = dashboardAllowedHosts(options.host, options.allowedHosts);
+  const guard = new RequestGuard(allowedHosts, options.corsOrigins);
   const inner = deps.broker ?? brokerFromUrl(options.broker);
   // Alone (memory broker), nothing crosses nodes; otherwise internal topics ride the broker.
   const bus = inner.name === "memory" ? undefined : new InternalBus(inner);
@@ -106,6 +110,7 @@ export async function createDashboardApp(
     path: WS_PATH,
     logLevel: options.logLevel,
     allowedOrigins: options.corsOrigins,
+    allowedHosts,
     broker: bus ?? inner,
     nodeId,
   });
@@ -190,6 +195,7 @@ export async function createDashboardApp(
   const files = new StaticFiles(options.uiDir);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    guard.check(req);
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
     if (path.startsWith("/api/")) {

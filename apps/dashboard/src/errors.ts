@@ -1,5 +1,5 @@
 import { STATUS_CODES } from "node:http";
-import { APP_ERROR_CODE_MIN, ErrorCode } from "@dashwire/protocol";
+import { APP_ERROR_CODE_MIN, CloseCode, ErrorCode } from "@dashwire/protocol";
 
 /**
  * Codes the dashboard API uses in `{ error: { code, message } }`. Protocol codes where one fits
@@ -19,6 +19,10 @@ export const ApiErrorCode = {
   LimitReached: ErrorCode.LimitReached,
   /** The node that must handle this (the rollup leader) cannot be reached now; retry (HTTP 503). */
   Unavailable: ErrorCode.BrokerUnavailable,
+  /** The request's `Host` is not a name this server answers to (DNS rebinding; HTTP 403). */
+  ForbiddenHost: CloseCode.ForbiddenHost,
+  /** A state-changing request from a browser origin that is not allowed (HTTP 403). */
+  ForbiddenOrigin: CloseCode.ForbiddenOrigin,
   /** Unexpected failure; details are in the server log. */
   Internal: ErrorCode.Internal,
   /** No such route or object (HTTP 404). */

@@ -9,6 +9,7 @@ import type { Dashboard } from "../dashboards/dashboard-schema.js";
 import type { DashboardStore } from "../dashboards/dashboard-store.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/read-body.js";
+import { requireJson } from "../http/request-guard.js";
 import { sendJson } from "../http/respond.js";
 import type { Router } from "../http/router.js";
 
@@ -34,7 +35,10 @@ export const MAX_DASHBOARD_BYTES = 256 * 1024;
 /** Registers the dashboard routes. */
 export function dashboardRoutes(router: Router, deps: DashboardRoutesDeps): void {
   const { dashboards, writer, keys } = deps;
-  const body = async (req: IncomingMessage) => parseJsonBody(await readBody(req, MAX_DASHBOARD_BYTES));
+  const body = async (req: IncomingMessage) => {
+    requireJson(req);
+    return parseJsonBody(await readBody(req, MAX_DASHBOARD_BYTES));
+  };
 
   router.add("GET", "/api/v1/dashboards", (req, res) => {
     keys.require(requestKey(req), "read");

@@ -11,6 +11,7 @@ import type { IngestResult } from "../ingest/ingest.js";
 import { parseJsonPoints } from "../ingest/json-points.js";
 import { parseLineProtocol, parsePrecision } from "../ingest/line-protocol.js";
 import { parseJsonBody, readBody } from "../http/read-body.js";
+import { isJsonType, mediaType } from "../http/request-guard.js";
 import { sendJson } from "../http/respond.js";
 import type { Router } from "../http/router.js";
 import type { ParseResult } from "../ingest/point.js";
@@ -27,8 +28,8 @@ export interface MetricsRoutesDeps {
 
 /** Which parser a request's Content-Type asks for; `sniff` decides by the first character. */
 function bodyKind(req: IncomingMessage): "json" | "line" | "sniff" {
-  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (type === "application/json" || type.endsWith("+json")) return "json";
+  const type = mediaType(req);
+  if (isJsonType(type)) return "json";
   if (type === "text/plain") return "line";
   // curl -d sends form encoding; tools often send octet-stream or nothing.
   if (type === "" || type === "application/x-www-form-urlencoded" || type === "application/octet-stream")

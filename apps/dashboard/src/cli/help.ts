@@ -27,6 +27,8 @@ Options:
       --api-key <key:scopes> require API keys; scopes read,write,admin (repeatable)
       --no-public-read       with API keys, require the read scope for reads too
       --cors-origin <url>    allow a browser origin to call the API and socket (repeatable)
+      --allowed-hosts <name> a host name browsers use to reach this server, besides localhost
+                             and IP addresses (repeatable or comma-separated; * for any)
       --max-series <n>       series limit (default 10000)
       --tls-cert <file>      PEM certificate: serve HTTPS and WSS (needs --tls-key)
       --tls-key <file>       PEM private key for --tls-cert

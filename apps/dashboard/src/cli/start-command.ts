@@ -35,6 +35,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
         "public-read": { type: "boolean" },
         "no-public-read": { type: "boolean" },
         "cors-origin": { type: "string", multiple: true },
+        "allowed-hosts": { type: "string", multiple: true },
         "max-series": { type: "string" },
         "log-level": { type: "string" },
         "tls-cert": { type: "string" },

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { normalizeAllowedHosts } from "@dashwire/server";
 import { type ApiKey, parseApiKey, parseApiKeyList } from "../auth/api-keys.js";
 import { zodMessage } from "../zod-message.js";
 import { type DashboardOptions, dashboardDefaults } from "./options.js";
@@ -27,6 +28,7 @@ export interface StartFlags {
   "data-dir"?: string;
   "api-key"?: string[];
   "cors-origin"?: string[];
+  "allowed-hosts"?: string[];
   "max-series"?: string;
   "public-read"?: boolean;
   "no-public-read"?: boolean;
@@ -47,6 +49,7 @@ export const ENV_VARS: Record<string, string> = {
   DASHWIRE_API_KEYS: "API keys, key:scope,scope separated by spaces or ;",
   DASHWIRE_PUBLIC_READ: "with keys, allow reads without one (1/0)",
   DASHWIRE_CORS_ORIGINS: "allowed browser origins, comma-separated",
+  DASHWIRE_ALLOWED_HOSTS: "host names browsers may use besides localhost and IPs, comma-separated",
   DASHWIRE_MAX_SERIES: "series limit",
   DASHWIRE_LOG_LEVEL: "log level (fatal, error, warn, info, debug, silent)",
   DASHWIRE_TLS_CERT: "PEM certificate file (with DASHWIRE_TLS_KEY: HTTPS and WSS)",
@@ -72,6 +75,7 @@ export const configFileSchema = z
     apiKeys: z.array(apiKeyEntry),
     publicRead: z.boolean(),
     corsOrigins: z.array(z.string().min(1)),
+    allowedHosts: z.array(z.string().min(1)),
     maxSeries: z.number().int().positive(),
     futureSkewMs: z.number().int().min(0),
     maxBodyBytes: z.number().int().positive(),
@@ -117,6 +121,19 @@ function broker(value: string, source: string): string {
   throw new ConfigError(`${source}: broker must be memory, redis://… or nats://…, got ${value}`);
 }
 
+function hostList(values: string[], source: string): string[] {
+  const list = values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  try {
+    normalizeAllowedHosts(list);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+  return list;
+}
+
 function logLevel(value: string, source: string): string {
   if (!LOG_LEVELS.includes(value))
     throw new ConfigError(`${source}: log level must be one of ${LOG_LEVELS.join(", ")}`);
@@ -146,6 +163,8 @@ export function readConfigFile(path: string): Partial<DashboardOptions> {
   if (rest.broker !== undefined) out.broker = broker(rest.broker, `config file ${path}: broker`);
   if (rest.dataDir !== undefined) out.dataDir = resolve(rest.dataDir);
   if (rest.uiDir !== undefined) out.uiDir = resolve(rest.uiDir);
+  if (rest.allowedHosts !== undefined)
+    out.allowedHosts = hostList(rest.allowedHosts, `config file ${path}: allowedHosts`);
   if (apiKeys !== undefined)
     out.apiKeys = apiKeys.map((k) =>
       typeof k === "string" ? (keys([k], `config file ${path}: apiKeys`)[0] as ApiKey) : k,
@@ -183,6 +202,7 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
+  if ((v = e("DASHWIRE_ALLOWED_HOSTS")) !== undefined) o.allowedHosts = hostList([v], "DASHWIRE_ALLOWED_HOSTS");
   if ((v = e("DASHWIRE_MAX_SERIES")) !== undefined) o.maxSeries = positiveInt(v, "DASHWIRE_MAX_SERIES");
   if ((v = e("DASHWIRE_LOG_LEVEL")) !== undefined) o.logLevel = logLevel(v, "DASHWIRE_LOG_LEVEL");
   if ((v = e("DASHWIRE_TLS_CERT")) !== undefined) o.tlsCert = v;
@@ -199,6 +219,7 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if (flags["public-read"]) o.publicRead = true;
   if (flags["no-public-read"]) o.publicRead = false;
   if (flags["cors-origin"] !== undefined) o.corsOrigins = flags["cors-origin"];
+  if (flags["allowed-hosts"] !== undefined) o.allowedHosts = hostList(flags["allowed-hosts"], "--allowed-hosts");
   if (flags["max-series"] !== undefined) o.maxSeries = positiveInt(flags["max-series"], "--max-series");
   if (flags["log-level"] !== undefined) o.logLevel = logLevel(flags["log-level"], "--log-level");
   if (flags["tls-cert"] !== undefined) o.tlsCert = flags["tls-cert"];

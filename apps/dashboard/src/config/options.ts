@@ -22,6 +22,11 @@ export interface DashboardOptions {
   publicRead: boolean;
   /** Browser origins allowed to call the API and open the socket from another origin ("*": any). */
   corsOrigins: string[];
+  /**
+   * Host names browsers may use besides `localhost`, IP addresses and `host` (DNS-rebinding
+   * defense; `.example.com` for a domain and its subdomains, "*": any).
+   */
+  allowedHosts: string[];
   /** Most series kept; new series past it are refused. */
   maxSeries: number;
   /** How far ahead of the server clock a point may be, ms. */
@@ -51,6 +56,7 @@ export const dashboardDefaults: DashboardOptions = {
   apiKeys: [],
   publicRead: true,
   corsOrigins: [],
+  allowedHosts: [],
   maxSeries: 10_000,
   futureSkewMs: 5_000,
   maxBodyBytes: 1024 * 1024,
