@@ -33,6 +33,7 @@ import { parseJsonPoints } from "./ingest/json-points.js";
 import type { BucketTuple } from "./rollup/ring.js";
 import { type Series, SeriesStore } from "./rollup/series-store.js";
 import type { Tags } from "./series/series-id.js";
+import { seriesTopic, withSeriesId } from "./series/series-topic.js";
 
 /** Path of the dashwire socket endpoint. */
 export const WS_PATH = "/dashwire";
@@ -235,7 +236,11 @@ export async function createDashboardApp(
     inflight++;
     stats.publishes++;
     server
-      .publish(`metrics:${s.id}`, { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] }, { key: s.id })
+      .publish(
+        seriesTopic(s.id),
+        withSeriesId(s.id, { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] }),
+        { key: s.id },
+      )
       .catch((err: unknown) => {
         stats.publishErrors++;
         log.warn({ err, series: s.id }, "publish failed");

@@ -58,7 +58,7 @@ export function metricsRoutes(router: Router, deps: MetricsRoutesDeps): void {
     const result =
       kind === "json"
         ? await deps.ingest(parseJsonPoints(parseJsonBody(body)), "index")
-        : await deps.ingest(parseLineProtocol(body.toString("utf8"), precision), "line");
+        : await deps.ingest(parseLineProtocol(body, precision), "line");
     deps.onIngest(result);
     if (result.rejectedTotal === 0) {
       sendJson(

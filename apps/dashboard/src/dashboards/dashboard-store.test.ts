@@ -47,7 +47,7 @@ describe("DashboardStore", () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ title: "", panels: [] }, /^title: /],
       [{ title: "x", panels: [{ ...panel, kind: "pie" }] }, /^panels\.0\.kind: /],
-      [{ title: "x", panels: [{ ...panel, series: ["cpu usage"] }] }, /^panels\.0\.series\.0: must be a series id/],
+      [{ title: "x", panels: [{ ...panel, series: ["cpu,host"] }] }, /^panels\.0\.series\.0: must be a series id/],
       [{ title: "x", panels: [panel, panel] }, /^panels\.1\.id: duplicate panel id p1/],
       [{ title: "x", panels: [{ ...panel, colour: "red" }] }, /^panels\.0: Unrecognized key: "colour"/],
       [{ id: "bad id", title: "x", panels: [] }, /^id: /],

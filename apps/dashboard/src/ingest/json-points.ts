@@ -2,10 +2,12 @@
  * JSON ingest bodies: one point `{ name, value, tags?, ts? }`, an array of points, or
  * `{ points: [...] }`. Each point is validated on its own (zod), so one bad point does not
  * spoil the batch; errors name the field (`value: expected number, received string`).
+ * Tags are copied from the parsed body into a null-prototype object, so a tag named
+ * `__proto__` is kept like any other (zod's record output would drop it).
  */
 import { z } from "zod";
 import { ApiError, ApiErrorCode } from "../errors.js";
-import { checkSeries } from "../series/series-id.js";
+import { checkSeries, makeTags } from "../series/series-id.js";
 import { zodMessage } from "../zod-message.js";
 import type { ParseResult } from "./point.js";
 
@@ -43,14 +45,17 @@ export function parseJsonPoints(body: unknown): ParseResult {
     }
     const p = parsed.data;
     const value = typeof p.value === "boolean" ? (p.value ? 1 : 0) : p.value;
-    const why = checkSeries(p.name, p.tags);
+    // The validated shape, but the tags as sent (own keys of the parsed JSON).
+    const rawTags = (items[i] as { tags?: Record<string, string> }).tags;
+    const tags = rawTags === undefined ? undefined : makeTags(Object.entries(rawTags));
+    const why = checkSeries(p.name, tags);
     if (why !== undefined) {
       result.rejected.push({ index: i, error: why, code: ApiErrorCode.InvalidField });
       continue;
     }
     result.points.push({
       name: p.name,
-      tags: p.tags,
+      tags,
       value,
       ts: p.ts === undefined ? undefined : Math.floor(p.ts),
       origin: i,

@@ -1,203 +1,365 @@
 /**
- * InfluxDB line protocol parser (what Telegraf's `influxdb` output speaks):
+ * InfluxDB line protocol parser (what Telegraf's `influxdb` outputs speak):
  * `measurement[,tag=v...] field=value[,field2=value2...] [timestamp]`
- * (https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/).
+ * (https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/), checked against the
+ * cases of InfluxDB's own parser tests (line-protocol.cases.test.ts).
  *
- * Each numeric field becomes one point named `measurement.field`. Escaping follows the spec:
- * in measurements `\,` and `\ `; in tag keys, tag values and field keys `\,` `\=` `\ `; in string
- * field values `\"` and `\\`. A backslash before any other character is kept literally.
- * Policies: string fields are skipped (dashwire stores numbers) and counted as `ignored`; a line
- * whose fields are all strings is rejected; characters outside the series charset in names and
- * tags are replaced by `_` (tools like Telegraf send what the host reports, e.g. spaces).
+ * Each numeric field becomes one point named `<measurement>.<field>`; a `.` or `\` inside the
+ * measurement is written `\.` / `\\` there, so (`a.b`, `c`) and (`a`, `b.c`) stay two series.
+ * Names and tags are kept as written (Unicode included); nothing is replaced or merged. Escapes
+ * follow InfluxDB: `\,` and `\ ` in measurements; `\,` `\=` `\ ` in tag keys, tag values and field
+ * keys; `\"` and `\\` in string values; a backslash before anything else is kept literally.
+ * A quoted string value may hold newlines. String fields are skipped (dashwire stores numbers)
+ * and counted as `ignored`; a line of only string fields is not an error.
+ *
+ * Refusals name the line (1-based, counting every newline of the body): a syntax error, a bad or
+ * repeated tag, a field given twice or invalid UTF-8 refuses the whole line; a field whose value
+ * or series name cannot be stored is refused alone and the line's other fields are kept.
  */
+import { isUtf8 } from "node:buffer";
 import { ApiErrorCode } from "../errors.js";
-import { checkSeries, sanitizeSeriesPart, type Tags } from "../series/series-id.js";
-import type { ParseResult, Point } from "./point.js";
+import { checkNameFor, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
+import { invalidUtf8Lines, lineEnd, newlines } from "./line-bounds.js";
+import { FieldRefusal, fieldValue, LineError, type Precision, timestampMs } from "./line-values.js";
+import type { ParseResult, Point, Rejection } from "./point.js";
 
-/** Timestamp precisions accepted in `?precision=` (InfluxDB v1 short names included). */
-export type Precision = "ns" | "us" | "ms" | "s";
+export { type Precision, parsePrecision } from "./line-values.js";
 
-const PRECISION_ALIASES: Record<string, Precision> = { ns: "ns", n: "ns", us: "us", u: "us", ms: "ms", s: "s" };
+const NL = 10;
+const CR = 13;
+const SP = 32;
+const TAB = 9;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const EQ = 61;
+const BSL = 92;
 
-/** Reads a `?precision=` value; undefined when it is not one of ns, us, ms, s (or n, u). */
-export function parsePrecision(value: string): Precision | undefined {
-  return PRECISION_ALIASES[value];
+/** Unescapes `\,` and `\ ` (measurements). */
+const MEASUREMENT_ESCAPES = /\\([, ])/g;
+/** Unescapes `\,` `\=` `\ ` (tag keys, tag values, field keys). */
+const KEY_ESCAPES = /\\([,= ])/g;
+/** Characters escaped when a measurement becomes the first part of a name. */
+const NAME_ESCAPES = /[\\.]/g;
+
+/** Most distinct measurement-and-tags spellings (and field names of one) memoized per body. */
+const MAX_SECTIONS = 4096;
+
+/** A parsed, checked measurement and tag set. */
+interface Section {
+  /** The measurement as the first part of a name (`.` and `\` escaped). */
+  mname: string;
+  /** Tags (shared by every point of every line with this spelling; never mutated). */
+  tags: Tags | undefined;
+  /** Size of the tags in a series id (`tagSetSize`). */
+  tagsSize: number;
+  /** Field key → series name, or why that name cannot be stored. */
+  names: Map<string, string | FieldRefusal>;
 }
 
-const INT = /^[-+]?\d+$/;
-const FLOAT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const TRUE = new Set(["t", "T", "true", "True", "TRUE"]);
-const FALSE = new Set(["f", "F", "false", "False", "FALSE"]);
+/** A character for an error message. */
+function showChar(c: number): string {
+  return Number.isNaN(c) ? "end of line" : JSON.stringify(String.fromCharCode(c));
+}
 
-/** A syntax error in one line; caught per line. */
-class LineError extends Error {}
+/** One pass over a body. */
+class LineParser {
+  private pos = 0;
+  /** Physical line (1-based) of `pos`. */
+  private line = 1;
+  private readonly len: number;
+  /** Measurement-and-tags spellings seen in this body. */
+  private readonly sections = new Map<string, Section>();
+  /** Field keys of the current line (cleared per line). */
+  private readonly seen = new Set<string>();
+  /** Refused fields of the current line, kept only if the line parses. */
+  private readonly refused: string[] = [];
+  /** String fields of the current line. */
+  private strings = 0;
 
-/** Cursor over one line. */
-class Scanner {
-  pos = 0;
-  constructor(readonly s: string) {}
-
-  /** Reads up to (not including) an unescaped stop character; `escapable` lists what `\` escapes. */
-  token(stops: string, escapable: string): string {
-    let out = "";
-    const s = this.s;
-    while (this.pos < s.length) {
-      const c = s[this.pos] as string;
-      if (c === "\\" && this.pos + 1 < s.length && escapable.includes(s[this.pos + 1] as string)) {
-        out += s[this.pos + 1];
-        this.pos += 2;
-        continue;
-      }
-      if (stops.includes(c)) break;
-      out += c;
-      this.pos++;
-    }
-    return out;
+  constructor(
+    private readonly s: string,
+    private readonly precision: Precision,
+    /** Physical lines that were not valid UTF-8. */
+    private readonly badLines: ReadonlySet<number> | undefined,
+    private readonly out: ParseResult,
+  ) {
+    this.len = s.length;
   }
 
-  /** Reads a double-quoted string field value; the cursor is on the opening quote. */
-  quoted(): string {
-    let out = "";
-    const s = this.s;
-    this.pos++;
-    while (this.pos < s.length) {
-      const c = s[this.pos] as string;
-      if (c === "\\" && (s[this.pos + 1] === '"' || s[this.pos + 1] === "\\")) {
-        out += s[this.pos + 1];
-        this.pos += 2;
-        continue;
-      }
-      if (c === '"') {
+  private code(i: number): number {
+    return this.s.charCodeAt(i); // NaN past the end
+  }
+
+  /** True at a line end: `\n`, `\r\n`, a `\r` ending the body, or the end of the body. */
+  private atEol(): boolean {
+    const c = this.code(this.pos);
+    return c === NL || Number.isNaN(c) || (c === CR && (this.pos + 1 === this.len || this.code(this.pos + 1) === NL));
+  }
+
+  run(): void {
+    while (this.pos < this.len) {
+      let c = this.code(this.pos);
+      while (c === SP || c === TAB) c = this.code(++this.pos);
+      if (c === NL) {
         this.pos++;
-        return out;
+        this.line++;
+        continue;
       }
-      out += c;
+      if (this.atEol()) {
+        this.pos++;
+        continue;
+      }
+      if (c === HASH) {
+        const nl = this.s.indexOf("\n", this.pos);
+        this.pos = nl === -1 ? this.len : nl;
+        continue;
+      }
+      this.lineAt(this.pos);
+    }
+  }
+
+  /** Parses the logical line starting at `start`, keeping its points or refusing it. */
+  private lineAt(start: number): void {
+    const startLine = this.line;
+    const points = this.out.points;
+    const before = points.length;
+    this.refused.length = 0;
+    this.strings = 0;
+    let error: string | undefined;
+    try {
+      this.parseLine(startLine);
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      error = err.message;
+      const end = lineEnd(this.s, start);
+      this.line = startLine + newlines(this.s, start, end);
+      if (end === this.len && this.line > startLine)
+        error += ` (lines ${startLine}-${this.line} were read as one line)`;
+      this.pos = end;
+    }
+    if (this.badLines !== undefined) {
+      for (let l = startLine; l <= this.line; l++)
+        if (this.badLines.has(l)) {
+          error = "invalid UTF-8";
+          break;
+        }
+    }
+    if (error !== undefined) {
+      points.length = before;
+      this.reject(startLine, error);
+      return;
+    }
+    this.out.ignored += this.strings;
+    for (const why of this.refused) this.reject(startLine, why);
+  }
+
+  private reject(line: number, error: string): void {
+    const r: Rejection = { line, error, code: ApiErrorCode.InvalidField };
+    this.out.rejected.push(r);
+  }
+
+  /** Scans a key or measurement up to an unescaped stop; returns it unescaped. */
+  private token(escapes: RegExp, stopEq: boolean): string {
+    const s = this.s;
+    const start = this.pos;
+    const keyEscapes = escapes === KEY_ESCAPES;
+    let escaped = false;
+    for (;;) {
+      const c = s.charCodeAt(this.pos);
+      if (c === BSL) {
+        const next = s.charCodeAt(this.pos + 1);
+        if (next === COMMA || next === SP || (keyEscapes && next === EQ)) {
+          escaped = true;
+          this.pos += 2;
+          continue;
+        }
+      } else if (
+        c === COMMA ||
+        c === SP ||
+        c === NL ||
+        Number.isNaN(c) ||
+        (stopEq && c === EQ) ||
+        (c === CR && this.atEol())
+      )
+        break;
       this.pos++;
     }
-    throw new LineError("unterminated string field value");
+    const raw = s.slice(start, this.pos);
+    return escaped ? raw.replace(escapes, "$1") : raw;
   }
 
-  peek(): string | undefined {
-    return this.s[this.pos];
-  }
-}
-
-/** Parses a numeric (or boolean) field value; null for a string, throws on garbage. */
-function fieldValue(raw: string, key: string): number {
-  const last = raw[raw.length - 1];
-  if (last === "i" || last === "u") {
-    const digits = raw.slice(0, -1);
-    if (!INT.test(digits) || (last === "u" && digits.startsWith("-")))
-      throw new LineError(
-        `field ${key}: invalid ${last === "i" ? "integer" : "unsigned"} value ${JSON.stringify(raw)}`,
-      );
-    return Number(digits);
-  }
-  if (TRUE.has(raw)) return 1;
-  if (FALSE.has(raw)) return 0;
-  if (!FLOAT.test(raw)) throw new LineError(`field ${key}: invalid value ${JSON.stringify(raw.slice(0, 40))}`);
-  const v = Number(raw);
-  if (!Number.isFinite(v)) throw new LineError(`field ${key}: value out of range`);
-  return v;
-}
-
-/** Converts a timestamp string at `precision` to epoch milliseconds. */
-function timestampMs(raw: string, precision: Precision): number {
-  if (!INT.test(raw)) throw new LineError(`invalid timestamp ${JSON.stringify(raw.slice(0, 40))}`);
-  switch (precision) {
-    case "ns":
-      return Number(BigInt(raw) / 1_000_000n);
-    case "us":
-      return Number(BigInt(raw) / 1_000n);
-    case "ms":
-      return Number(raw);
-    case "s":
-      return Number(raw) * 1000;
-  }
-}
-
-/** Parses one non-empty line into points (one per numeric field). */
-function parseLine(line: string, lineNo: number, precision: Precision, out: Point[]): number {
-  const sc = new Scanner(line);
-  const measurement = sc.token(", ", ", ");
-  if (measurement.length === 0) throw new LineError("missing measurement");
-  let tags: Tags | undefined;
-  while (sc.peek() === ",") {
-    sc.pos++;
-    const k = sc.token("=, ", ",= ");
-    if (sc.peek() !== "=") throw new LineError(`tag ${JSON.stringify(k)}: missing "="`);
-    sc.pos++;
-    const v = sc.token(", ", ",= ");
-    if (k.length === 0) throw new LineError("empty tag key");
-    if (v.length === 0) throw new LineError(`tag ${k}: empty value`);
-    tags ??= {};
-    tags[sanitizeSeriesPart(k)] = sanitizeSeriesPart(v);
-  }
-  if (sc.peek() !== " ") throw new LineError("missing field set");
-  while (sc.peek() === " ") sc.pos++;
-
-  const fields: Array<[string, number]> = [];
-  let ignored = 0;
-  for (;;) {
-    const key = sc.token("=, ", ",= ");
-    if (key.length === 0) throw new LineError("empty field key");
-    if (sc.peek() !== "=") throw new LineError(`field ${key}: missing "="`);
-    sc.pos++;
-    if (sc.peek() === '"') {
-      sc.quoted();
-      ignored++;
-    } else {
-      const raw = sc.token(", ", "");
-      if (raw.length === 0) throw new LineError(`field ${key}: missing value`);
-      fields.push([key, fieldValue(raw, key)]);
+  /**
+   * The measurement and tags at the cursor, parsed and checked once per distinct spelling in a
+   * body (a batch repeats few series many times), then taken from `sections`.
+   */
+  private section(): Section {
+    const s = this.s;
+    const start = this.pos;
+    let end = start;
+    for (;;) {
+      const c = s.charCodeAt(end);
+      if (c === BSL) {
+        const next = s.charCodeAt(end + 1);
+        if (next === COMMA || next === SP || next === EQ) {
+          end += 2;
+          continue;
+        }
+      } else if (
+        c === SP ||
+        c === NL ||
+        Number.isNaN(c) ||
+        (c === CR && (end + 1 === this.len || s.charCodeAt(end + 1) === NL))
+      )
+        break;
+      end++;
     }
-    const c = sc.peek();
-    if (c === ",") {
-      sc.pos++;
-      continue;
+    const key = s.slice(start, end);
+    const cached = this.sections.get(key);
+    if (cached !== undefined) {
+      this.pos = end;
+      return cached;
     }
-    if (c === undefined || c === " ") break;
-    throw new LineError(`field ${key}: unexpected ${JSON.stringify(c)} after value`);
+    const parsed = this.parseSection();
+    if (this.sections.size >= MAX_SECTIONS) this.sections.clear();
+    this.sections.set(key, parsed);
+    return parsed;
   }
-  if (fields.length === 0) throw new LineError("no numeric field (string fields are not stored)");
 
-  let ts: number | undefined;
-  const rest = line.slice(sc.pos).trim();
-  if (rest.length > 0) ts = timestampMs(rest, precision);
+  private parseSection(): Section {
+    const measurement = this.token(MEASUREMENT_ESCAPES, false);
+    if (measurement.length === 0) throw new LineError("missing measurement");
+    const mname =
+      measurement.includes(".") || measurement.includes("\\") ? measurement.replace(NAME_ESCAPES, "\\$&") : measurement;
+    const bad = checkNameFor(mname, 0);
+    if (bad !== undefined) throw new LineError(`measurement: ${bad.replace(/^name /, "")}`);
 
-  const name0 = sanitizeSeriesPart(measurement);
-  for (const [key, value] of fields) {
-    const name = `${name0}.${sanitizeSeriesPart(key)}`;
-    const why = checkSeries(name, tags);
-    if (why !== undefined) throw new LineError(why);
-    out.push({ name, tags, value, ts, origin: lineNo });
+    let tags: Tags | undefined;
+    while (this.code(this.pos) === COMMA) {
+      this.pos++;
+      const key = this.token(KEY_ESCAPES, true);
+      if (this.code(this.pos) !== EQ)
+        throw new LineError(key.length === 0 ? "empty tag key" : `tag ${JSON.stringify(key)}: missing "="`);
+      if (key.length === 0) throw new LineError("empty tag key");
+      this.pos++;
+      const value = this.token(KEY_ESCAPES, true);
+      if (this.code(this.pos) === EQ) throw new LineError(`tag ${JSON.stringify(key)}: unescaped "=" in its value`);
+      if (value.length === 0) throw new LineError(`tag ${JSON.stringify(key)}: empty value`);
+      tags ??= makeTags();
+      if (key in tags) throw new LineError(`tag ${JSON.stringify(key)} given twice`);
+      tags[key] = value;
+    }
+    const tagsSize = tagSetSize(tags);
+    if (typeof tagsSize === "string") throw new LineError(tagsSize);
+    return { mname, tags, tagsSize, names: new Map() };
   }
-  return ignored;
+
+  /** The series name of `field` under `sec`, or why it cannot be stored (memoized per section). */
+  private nameOf(sec: Section, field: string): string | FieldRefusal {
+    let name = sec.names.get(field);
+    if (name === undefined) {
+      const full = `${sec.mname}.${field}`;
+      const why = checkNameFor(full, sec.tagsSize);
+      name = why === undefined ? full : new FieldRefusal(`field ${JSON.stringify(field)}: ${why}`);
+      if (sec.names.size < MAX_SECTIONS) sec.names.set(field, name);
+    }
+    return name;
+  }
+
+  private parseLine(lineNo: number): void {
+    const sec = this.section();
+    if (this.code(this.pos) !== SP) throw new LineError("missing field set");
+    while (this.code(this.pos) === SP) this.pos++;
+    if (this.atEol()) throw new LineError("missing field set");
+
+    const seen = this.seen;
+    seen.clear();
+    const fields: Array<[string, number]> = [];
+    for (;;) {
+      const key = this.token(KEY_ESCAPES, true);
+      if (key.length === 0) throw new LineError("empty field key");
+      if (this.code(this.pos) !== EQ) throw new LineError(`field ${JSON.stringify(key)}: missing "="`);
+      this.pos++;
+      if (seen.has(key)) throw new LineError(`field ${JSON.stringify(key)} given twice`);
+      seen.add(key);
+      if (this.code(this.pos) === QUOTE) {
+        this.quoted(key);
+        this.strings++;
+      } else {
+        const start = this.pos;
+        while (!this.atEol()) {
+          const c = this.code(this.pos);
+          if (c === COMMA || c === SP) break;
+          this.pos++;
+        }
+        if (this.pos === start) throw new LineError(`field ${JSON.stringify(key)}: missing value`);
+        const v = fieldValue(this.s.slice(start, this.pos), key);
+        if (v instanceof FieldRefusal) this.refused.push(v.reason);
+        else fields.push([key, v]);
+      }
+      const c = this.code(this.pos);
+      if (c === COMMA) {
+        this.pos++;
+        continue;
+      }
+      if (c === SP || this.atEol()) break;
+      throw new LineError(`field ${JSON.stringify(key)}: unexpected ${showChar(c)} after its value`);
+    }
+
+    while (this.code(this.pos) === SP) this.pos++;
+    let ts: number | undefined;
+    if (!this.atEol()) {
+      const start = this.pos;
+      while (!this.atEol() && this.code(this.pos) !== SP) this.pos++;
+      ts = timestampMs(this.s.slice(start, this.pos), this.precision);
+      while (this.code(this.pos) === SP) this.pos++;
+      if (!this.atEol()) throw new LineError("unexpected text after the timestamp");
+    }
+
+    const points = this.out.points;
+    for (const [key, value] of fields) {
+      const name = this.nameOf(sec, key);
+      if (name instanceof FieldRefusal) this.refused.push(name.reason);
+      else points.push({ name, tags: sec.tags, value, ts, origin: lineNo } satisfies Point);
+    }
+  }
+
+  /** Skips a quoted string value (the cursor is on its opening quote); it may span lines. */
+  private quoted(key: string): void {
+    const s = this.s;
+    let i = this.pos + 1;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (Number.isNaN(c)) throw new LineError(`field ${JSON.stringify(key)}: unterminated string value`);
+      if (c === BSL) {
+        const next = s.charCodeAt(i + 1);
+        if (next === QUOTE || next === BSL) {
+          i += 2;
+          continue;
+        }
+      } else if (c === QUOTE) break;
+      else if (c === NL) this.line++;
+      i++;
+    }
+    this.pos = i + 1;
+  }
 }
 
-/** Parses a line protocol body. Bad lines are listed in `rejected`; the others are kept. */
-export function parseLineProtocol(body: string, precision: Precision = "ns"): ParseResult {
+/**
+ * Parses a line protocol body (a Buffer is checked for valid UTF-8 line by line). Bad lines and
+ * fields are listed in `rejected`; everything else is kept.
+ */
+export function parseLineProtocol(body: string | Buffer, precision: Precision = "ns"): ParseResult {
+  let text: string;
+  let badLines: Set<number> | undefined;
+  if (typeof body === "string") text = body;
+  else {
+    if (!isUtf8(body)) badLines = invalidUtf8Lines(body);
+    text = body.toString("utf8");
+  }
+  // A byte order mark is not part of the first measurement's name.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const result: ParseResult = { points: [], rejected: [], ignored: 0 };
-  let lineNo = 0;
-  let start = 0;
-  while (start <= body.length) {
-    let end = body.indexOf("\n", start);
-    if (end === -1) end = body.length;
-    lineNo++;
-    let line = body.slice(start, end);
-    start = end + 1;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    const trimmed = line.trimStart();
-    if (trimmed.length === 0 || trimmed.startsWith("#")) continue;
-    const before = result.points.length;
-    try {
-      result.ignored += parseLine(trimmed, lineNo, precision, result.points);
-    } catch (err) {
-      // A line is all or nothing: drop the fields already taken from it.
-      result.points.length = before;
-      if (!(err instanceof LineError)) throw err;
-      result.rejected.push({ line: lineNo, error: err.message, code: ApiErrorCode.InvalidField });
-    }
-  }
+  new LineParser(text, precision, badLines, result).run();
   return result;
 }

@@ -73,7 +73,7 @@ describe("dashboards API", () => {
       [{ title: "x" }, /^panels: /],
       [{ title: "x", panels: [{ ...ops.panels[0], kind: "pie" }] }, /^panels\.0\.kind: /],
       [{ title: "x", panels: [{ ...ops.panels[0], maxRate: -1 }] }, /^panels\.0\.maxRate: /],
-      [{ title: "x", panels: [{ ...ops.panels[0], series: ["has space"] }] }, /^panels\.0\.series\.0: /],
+      [{ title: "x", panels: [{ ...ops.panels[0], series: ["has,no-equals"] }] }, /^panels\.0\.series\.0: /],
       [{ title: "x", panels: [], extra: 1 }, /Unrecognized key: "extra"/],
       ["{broken", /invalid JSON/],
     ];

@@ -81,7 +81,7 @@ describe("GET /api/v1/query", () => {
   it("answers bad parameters with a 400 that names them", async () => {
     const cases: Array<[string, RegExp]> = [
       ["", /^series: required/],
-      ["series=cpu%20usage", /^series: not a series id/],
+      ["series=cpu%2Chost", /^series: not a series id/],
       ["series=q.v,host=a&from=abc", /^from: /],
       ["series=q.v,host=a&step=0", /^step: /],
       ["series=q.v,host=a&from=2000&to=1000", /^from: must be before to/],

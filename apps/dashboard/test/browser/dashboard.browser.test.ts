@@ -43,11 +43,12 @@ function newest(dir: string): number {
 /** Builds the UI when dist-ui is missing or older than its sources. */
 function ensureUiBuilt(): void {
   const ui = join(appDir, "ui");
-  // The bundle includes the client SDK and protocol sources too.
+  // The bundle includes the client SDK and protocol sources too, and the series topic mapping.
   const sources = Math.max(
     newest(ui),
     newest(join(repoRoot, "packages/client/src")),
     newest(join(repoRoot, "packages/protocol/src")),
+    newest(join(appDir, "src/series")),
   );
   if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
   execFileSync("npm", ["run", "build", "-w", "@dashwire/dashboard"], { cwd: repoRoot, stdio: "ignore" });
@@ -203,6 +204,40 @@ describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
     expect(latency["mid-second"]).toBeLessThan(1000);
     expect(latency.worst).toBeLessThan(1000);
     expect(await value.textContent()).toBe("17");
+    await page.close();
+  });
+
+  it("shows series with Unicode and escaped names live, each on its own panel", async () => {
+    // Before issue 12 item 7 both names became "__" and shared one series and one topic.
+    const series = ["温度.c,room=lab 1", "湿度.c,room=lab 1"];
+    const board = {
+      id: "unicode",
+      title: "Unicode",
+      panels: series.map((s, i) => ({ id: `p${i}`, kind: "stat", title: s, series: [s], maxRate: 10 })),
+    };
+    expect((await postJson(`${app.url}/api/v1/dashboards`, board)).status).toBe(201);
+    const page = await openPage("#/d/unicode");
+    const value = (i: number) => page.locator(`[data-panel-id=p${i}] [data-testid=stat-value]`);
+    const send = (t: number, h: number) =>
+      fetch(`${app.url}/api/v1/metrics`, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: `温度,room=lab\\ 1 c=${t}\n湿度,room=lab\\ 1 c=${h}`,
+      });
+    expect((await send(21.5, 40)).status).toBe(200);
+    await expect.poll(() => value(0).getAttribute("data-value"), { timeout: 4000 }).toBe("21.5");
+    await expect.poll(() => value(1).getAttribute("data-value"), { timeout: 4000 }).toBe("40");
+    // Live, not only back-filled: new values reach each panel over its own topic.
+    const received = async (id: string) =>
+      page.evaluate(
+        (panel) => window.__dashwire?.view()?.panels.find((p) => p.id === panel)?.feeds[0]?.received ?? 0,
+        id,
+      );
+    expect((await send(22, 41)).status).toBe(200);
+    await expect.poll(() => value(0).getAttribute("data-value"), { timeout: 4000 }).toBe("22");
+    await expect.poll(() => value(1).getAttribute("data-value"), { timeout: 4000 }).toBe("41");
+    expect(await received("p0")).toBeGreaterThan(0);
+    expect(await received("p1")).toBeGreaterThan(0);
     await page.close();
   });
 

@@ -1,3 +1,4 @@
+import { isForSeries, seriesTopic } from "../../../src/series/series-topic.js";
 import { query } from "../api.js";
 import type { LiveClient, LiveSubscription } from "./live-client.js";
 import { rowToBucket, SeriesWindow, toBucket } from "./series-window.js";
@@ -29,7 +30,8 @@ export function stepFor(windowMs: number): number {
 
 /**
  * One series feeding one panel: back-fills its window from `/api/v1/query`, holds a live
- * subscription to `metrics:<series>`, and merges both into a bounded `SeriesWindow`.
+ * subscription to the series' topic (`seriesTopic`, shared with the server), and merges both into
+ * a bounded `SeriesWindow`.
  *
  * No gap: the subscription is opened together with the first back-fill, and each time the server
  * confirms it (first subscribe, resubscribe after a reconnect) a short back-fill from the newest
@@ -96,7 +98,7 @@ export class SeriesFeed {
     void this.backfill(this.catchUpFrom());
     let sub: LiveSubscription;
     try {
-      sub = this.client.subscribe(`metrics:${this.options.series}`, this.onData, {
+      sub = this.client.subscribe(seriesTopic(this.options.series), this.onData, {
         mode: this.options.mode,
         maxRate: this.options.maxRate,
         snapshot: true,
@@ -154,7 +156,7 @@ export class SeriesFeed {
   }
 
   private readonly onData = (data: unknown): void => {
-    if (this.state !== "live") return;
+    if (this.state !== "live" || !isForSeries(this.options.series, data)) return;
     const b = toBucket(data);
     if (!b) return;
     this.received++;

@@ -1,0 +1,143 @@
+/**
+ * Field values and timestamps of InfluxDB line protocol, checked the way InfluxDB checks them:
+ * integers `12i` within int64, unsigned `12u` within uint64 (leading zeros allowed), floats
+ * without NaN or infinities, the ten boolean spellings, and timestamps within int64 nanoseconds.
+ * dashwire stores every value as a float64, so an integer it could not store exactly (beyond
+ * ±2^53) is refused rather than rounded without a word.
+ */
+
+/** Timestamp precisions accepted in `?precision=` (InfluxDB v1 short names included). */
+export type Precision = "ns" | "us" | "ms" | "s";
+
+/** Reads a `?precision=` value; undefined when it is not one of ns, us, ms, s (or n, u). */
+export function parsePrecision(value: string): Precision | undefined {
+  switch (value) {
+    case "ns":
+    case "n":
+      return "ns";
+    case "us":
+    case "u":
+      return "us";
+    case "ms":
+    case "s":
+      return value;
+  }
+  return undefined;
+}
+
+/** A value that is well-formed but cannot be stored; only its field is refused. */
+export class FieldRefusal {
+  constructor(readonly reason: string) {}
+}
+
+/** A syntax error; the whole line is refused. */
+export class LineError extends Error {}
+
+const INT64_MAX = "9223372036854775807";
+const INT64_MIN_ABS = "9223372036854775808";
+const UINT64_MAX = "18446744073709551615";
+
+/** True when a digit string (no sign, no leading zeros) is at most `max` (same form). */
+function atMost(digits: string, max: string): boolean {
+  return digits.length < max.length || (digits.length === max.length && digits <= max);
+}
+
+/** `raw` without leading zeros ("0" stays "0"). */
+function stripZeros(raw: string): string {
+  let i = 0;
+  while (i < raw.length - 1 && raw.charCodeAt(i) === 48) i++;
+  return i === 0 ? raw : raw.slice(i);
+}
+
+/** True when every character of `s` from `from` is an ASCII digit (and there is one). */
+function allDigits(s: string, from: number, to = s.length): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const FLOAT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** Quotes a raw value for an error message, cut short. */
+function show(raw: string): string {
+  return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+}
+
+/**
+ * Parses a numeric or boolean field value (not a quoted string). Throws `LineError` on bad
+ * syntax or a value out of its type's range; returns a `FieldRefusal` for an integer that is
+ * valid but beyond what a float64 holds exactly.
+ */
+export function fieldValue(raw: string, field: string): number | FieldRefusal {
+  const last = raw.charCodeAt(raw.length - 1);
+  if (last === 105 /* i */ || last === 117 /* u */) {
+    const signed = last === 105;
+    const neg = signed && raw.charCodeAt(0) === 45;
+    const start = neg ? 1 : 0;
+    if (!allDigits(raw, start, raw.length - 1))
+      throw new LineError(
+        `field ${JSON.stringify(field)}: invalid ${signed ? "integer" : "unsigned"} value ${show(raw)}`,
+      );
+    const digits = stripZeros(raw.slice(start, -1));
+    if (!atMost(digits, signed ? (neg ? INT64_MIN_ABS : INT64_MAX) : UINT64_MAX))
+      throw new LineError(
+        `field ${JSON.stringify(field)}: ${show(raw)} is out of range for ${signed ? "int64" : "uint64"}`,
+      );
+    const v = Number(digits);
+    if (v > Number.MAX_SAFE_INTEGER)
+      return new FieldRefusal(
+        `field ${JSON.stringify(field)}: integer ${show(raw)} is beyond ±2^53 and would be rounded (values are float64); send it as a float to accept that`,
+      );
+    return neg ? 0 - v : v; // 0 - v: "-0i" is 0, not -0
+  }
+  switch (raw) {
+    case "t":
+    case "T":
+    case "true":
+    case "True":
+    case "TRUE":
+      return 1;
+    case "f":
+    case "F":
+    case "false":
+    case "False":
+    case "FALSE":
+      return 0;
+  }
+  if (!FLOAT.test(raw)) throw new LineError(`field ${JSON.stringify(field)}: invalid value ${show(raw)}`);
+  const v = Number(raw);
+  if (!Number.isFinite(v))
+    throw new LineError(`field ${JSON.stringify(field)}: ${show(raw)} is out of range for float64`);
+  return v;
+}
+
+/** Digits dropped to turn a timestamp at each precision into milliseconds (negative: multiply). */
+const TO_MS_DIGITS: Record<Precision, number> = { ns: 6, us: 3, ms: 0, s: -3 };
+/** The largest timestamp at each precision whose nanosecond value fits int64. */
+const MAX_AT: Record<Precision, string> = {
+  ns: INT64_MAX,
+  us: INT64_MAX.slice(0, -3),
+  ms: INT64_MAX.slice(0, -6),
+  s: INT64_MAX.slice(0, -9),
+};
+
+/** Converts a timestamp at `precision` to epoch milliseconds (rounded down). */
+export function timestampMs(raw: string, precision: Precision): number {
+  const neg = raw.charCodeAt(0) === 45;
+  if (!allDigits(raw, neg ? 1 : 0)) throw new LineError(`invalid timestamp ${show(raw)}`);
+  const digits = stripZeros(neg ? raw.slice(1) : raw);
+  if (!atMost(digits, MAX_AT[precision])) throw new LineError(`timestamp ${show(raw)} is out of range`);
+  const drop = TO_MS_DIGITS[precision];
+  if (drop <= 0) {
+    const ms = Number(digits) * 10 ** -drop;
+    return neg ? 0 - ms : ms;
+  }
+  if (neg) {
+    // Floor, not truncation: -1 ns is in the millisecond before the epoch.
+    return Number(-((BigInt(digits) + 10n ** BigInt(drop) - 1n) / 10n ** BigInt(drop)));
+  }
+  return digits.length <= drop ? 0 : Number(digits.slice(0, -drop));
+}
