@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import { CloseCode } from "@dashwire/protocol";
 import type { RawData, WebSocket } from "ws";
+import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../close-reason.js";
 import type { Transport, TransportSink } from "./transport.js";
 
 /**
@@ -65,8 +66,9 @@ export class WebSocketTransport implements Transport {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    // Close reasons are limited to 123 bytes by RFC 6455 §5.5.
-    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    // Close reasons are limited to 123 bytes by RFC 6455 §5.5; a cut inside a character would
+    // decode to U+FFFD, grow past 123 bytes and make ws throw (the session then never closed).
+    this.ws.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
     const socket = this.ws;
     // An abuser (flooding, malformed, oversize) is not read any more: its buffered bytes would
     // cost unmasking until the close handshake ends. It gets its close frame and a second.
