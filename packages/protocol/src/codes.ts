@@ -41,6 +41,8 @@ export const CloseCode = {
   Replaced: 4007,
   /** Too many new connections from this address per second: reconnect after a backoff. */
   ConnectingTooFast: 4008,
+  /** Disconnected by the server (server API or `server.disconnectUser`) asking for a reconnect, e.g. to pick up new permissions. */
+  ForceReconnect: 4009,
   /** Authentication failed: no, bad or wrong-audience credentials. Terminal. */
   Unauthorized: 4500,
   /** Origin not allowed. Terminal. */
@@ -53,6 +55,8 @@ export const CloseCode = {
   Rejected: 4504,
   /** The `Host` the client used is not one the server answers to (DNS rebinding). Terminal. */
   ForbiddenHost: 4505,
+  /** Disconnected by the server (server API or `server.disconnectUser`): logged out or banned. Terminal. */
+  ForceDisconnect: 4506,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -284,15 +284,25 @@ export class Hub implements BrokerSink {
       const hook = config.options.canPresence ?? config.options.canSubscribe;
       if (hook !== undefined && !(await hook(access)))
         throw new DashwireError(ErrorCode.Forbidden, `not allowed to see presence of ${topic}`);
-      // This node's clients, then the other nodes' (see PresenceSync).
-      const present = this.entries.get(topic)?.present;
-      const clients: PresenceInfo[] = [];
-      for (const who of present?.values() ?? []) if (clients.length < PRESENCE_LIST_LIMIT) clients.push(who);
-      for (const who of this.presenceSync.list(topic)) if (clients.length < PRESENCE_LIST_LIMIT) clients.push(who);
-      session.reply(id, { count: (present?.size ?? 0) + this.presenceSync.count(topic), clients });
+      session.reply(id, this.presenceList(topic));
     } catch (err) {
       session.replyError(id, toWireError(err));
     }
+  }
+
+  /** Who is present on `topic`: the full count and the first `limit` entries, this node's first. */
+  presenceList(topic: string, limit = PRESENCE_LIST_LIMIT): { count: number; clients: PresenceInfo[] } {
+    // This node's clients, then the other nodes' (see PresenceSync).
+    const present = this.entries.get(topic)?.present;
+    const clients: PresenceInfo[] = [];
+    for (const who of present?.values() ?? []) if (clients.length < limit) clients.push(who);
+    for (const who of this.presenceSync.list(topic)) if (clients.length < limit) clients.push(who);
+    return { count: (present?.size ?? 0) + this.presenceSync.count(topic), clients };
+  }
+
+  /** Topics with subscribers on this node, with how many. */
+  *localTopics(): IterableIterator<[topic: string, subscribers: number]> {
+    for (const [topic, entry] of this.entries) yield [topic, entry.subs.length];
   }
 
   private entryFor(topic: string, config: TopicEntry["config"]): TopicEntry {

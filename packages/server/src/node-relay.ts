@@ -9,7 +9,23 @@ const NO_RETENTION: TopicRetention = { historySize: 0, historyTtlMs: 0, latestKe
 /** Prefix of internal topics; `$` is outside the client topic charset, so clients cannot name them. */
 export const NODE_TOPIC_PREFIX = "$node:";
 
+/** The topic every node listens on for commands to all nodes (no node id is `*`). */
+export const NODE_BROADCAST_TOPIC = `${NODE_TOPIC_PREFIX}*`;
+
+/** A command every node runs on its own clients (sent with `NodeRelay.broadcast`). */
+export interface NodeCommand {
+  k: "disconnect";
+  /** The user whose connections close. */
+  user: string;
+  /** Only this connection (session id) of the user. */
+  client?: string;
+  /** Close code and reason (at most 123 bytes: the WebSocket limit). */
+  code: number;
+  reason: string;
+}
+
 type RelayMessage =
+  | NodeCommand
   | { k: "send"; tid: string; f: string }
   | { k: "close"; tid: string }
   | { k: "poll"; tid: string; rid: number; from: string }
@@ -19,7 +35,8 @@ type RelayMessage =
 /**
  * No sticky sessions (design decision 5): an HTTP transport lives on the node that opened it,
  * and a POST or poll that a round-robin balancer sends to another node is carried to that home
- * node through the broker, on the home node's own topic `$node:<id>`.
+ * node through the broker, on the home node's own topic `$node:<id>`. Commands for every node
+ * (disconnect a user, from the server API) go on `$node:*`, which every node also listens on.
  */
 export class NodeRelay implements TransportRelay {
   /** Polls relayed from this node, waiting for the home node's answer. */
@@ -35,11 +52,23 @@ export class NodeRelay implements TransportRelay {
     private readonly transports: HttpTransports,
     /** Longest a relayed poll waits for the home node (ms). */
     private readonly pollWaitMs: number,
+    /** Runs a broadcast command on this node's clients. */
+    private readonly run: (command: NodeCommand) => void,
   ) {}
 
   /** The topic on which this node receives relayed requests. */
   get topic(): string {
     return NODE_TOPIC_PREFIX + this.nodeId;
+  }
+
+  /** Starts receiving: this node's own topic and the broadcast topic. */
+  async subscribe(): Promise<void> {
+    await Promise.all([this.broker.subscribe(this.topic), this.broker.subscribe(NODE_BROADCAST_TOPIC)]);
+  }
+
+  /** Sends a command to every node, this one included; resolves once the broker took it. */
+  async broadcast(command: NodeCommand): Promise<void> {
+    await this.broker.publish({ topic: NODE_BROADCAST_TOPIC, data: JSON.stringify(command), retention: NO_RETENTION });
   }
 
   send(home: string, tid: string, frame: string): void {
@@ -74,6 +103,9 @@ export class NodeRelay implements TransportRelay {
       return;
     }
     switch (m.k) {
+      case "disconnect":
+        this.run(m);
+        return;
       case "send":
         this.transports.deliver(m.tid, m.f);
         return;

@@ -1,6 +1,7 @@
 import { type Codec, jsonCodec, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
+import type { ServerApiOptions } from "./http/server-api.js";
 import type { TopicOptions } from "./topic-config.js";
 
 /** Per-connection limits. Every one is a bound with a documented policy (see docs/guarantees.md). */
@@ -78,6 +79,8 @@ export interface ServerOptions {
   trustProxy: boolean;
   /** This node's id in a cluster (default: random per process). */
   nodeId?: string;
+  /** The server HTTP API for backends (publish, presence, history, disconnect); off without keys. */
+  serverApi?: Partial<ServerApiOptions>;
 }
 
 /** Defaults of `ServerOptions`. */

@@ -11,6 +11,10 @@ export const PRESENCE_REFRESH_MS = 10_000;
 const PRESENCE_EXPIRY_MS = 3 * PRESENCE_REFRESH_MS;
 /** Most remote entries kept per topic; past it new ones are ignored (counted, not listed). */
 const MAX_REMOTE_PER_TOPIC = 100_000;
+/** How long a topic asked about by `watch` stays tracked without local subscribers (ms). */
+export const PRESENCE_WATCH_MS = 60_000;
+/** Most topics watched at once; past it the oldest watch ends. */
+const MAX_WATCHED = 10_000;
 
 const NO_RETENTION: TopicRetention = { historySize: 0, historyTtlMs: 0, latestKeys: 0 };
 
@@ -42,6 +46,10 @@ export interface PresenceHost {
 export class PresenceSync {
   private readonly topics = new Map<string, Map<string, RemoteNode>>();
   private readonly timer: NodeJS.Timeout;
+  /** Topics tracked for `watch` callers, until when (ms), oldest first. */
+  private readonly watched = new Map<string, number>();
+  /** First watches still waiting for the other nodes' lists. */
+  private readonly waiting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly broker: Broker,
@@ -53,19 +61,48 @@ export class PresenceSync {
     this.timer.unref();
   }
 
-  /** Starts tracking `topic`: subscribes to its presence channel and asks for the others' lists. */
-  track(topic: string): void {
-    if (this.topics.has(topic)) return;
+  /**
+   * Starts tracking `topic`: subscribes to its presence channel and asks for the others' lists.
+   * Resolves once the question is out (never rejects).
+   */
+  track(topic: string): Promise<void> {
+    if (this.topics.has(topic)) return Promise.resolve();
     this.topics.set(topic, new Map());
-    this.broker.subscribe(PRESENCE_TOPIC_PREFIX + topic).then(
+    return this.broker.subscribe(PRESENCE_TOPIC_PREFIX + topic).then(
       () => this.post(topic, { k: "sync", node: this.nodeId }),
       (err: unknown) => this.logger.warn({ err, topic }, "presence subscribe failed"),
     );
   }
 
-  /** Stops tracking `topic`. */
+  /**
+   * For a caller with no local subscriber on `topic` (the server API): tracks it for
+   * `PRESENCE_WATCH_MS` after the last call. The first call waits `waitMs` for the other nodes'
+   * answers: nodes are not counted anywhere, so there is no "all answered" to wait for.
+   */
+  watch(topic: string, waitMs: number): Promise<void> {
+    const local = this.topics.has(topic) && !this.watched.has(topic);
+    if (local) return Promise.resolve();
+    this.watched.delete(topic);
+    this.watched.set(topic, Date.now() + PRESENCE_WATCH_MS);
+    if (this.watched.size > MAX_WATCHED) this.unwatch(this.watched.keys().next().value as string);
+    const waiting = this.waiting.get(topic);
+    if (waiting !== undefined || this.topics.has(topic)) return waiting ?? Promise.resolve();
+    const first = this.track(topic)
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref()))
+      .finally(() => this.waiting.delete(topic));
+    this.waiting.set(topic, first);
+    return first;
+  }
+
+  /** Ends a watch; the topic stays tracked while it has local presence subscribers. */
+  private unwatch(topic: string): void {
+    this.watched.delete(topic);
+    if (this.host.local(topic) === undefined) this.untrack(topic);
+  }
+
+  /** Stops tracking `topic` (unless a `watch` still holds it). */
   untrack(topic: string): void {
-    if (!this.topics.delete(topic)) return;
+    if (this.watched.has(topic) || !this.topics.delete(topic)) return;
     this.broker.unsubscribe(PRESENCE_TOPIC_PREFIX + topic).catch(() => {});
   }
 
@@ -138,7 +175,9 @@ export class PresenceSync {
 
   /** Re-announces local lists and drops nodes not heard from. */
   private refresh(): void {
-    const deadline = Date.now() - PRESENCE_EXPIRY_MS;
+    const now = Date.now();
+    for (const [topic, until] of this.watched) if (until < now) this.unwatch(topic);
+    const deadline = now - PRESENCE_EXPIRY_MS;
     for (const [topic, nodes] of this.topics) {
       this.post(topic, { k: "state", node: this.nodeId, who: [...(this.host.local(topic) ?? [])] });
       for (const [id, node] of nodes)

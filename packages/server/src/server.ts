@@ -30,6 +30,7 @@ import {
 } from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
+import { ServerApi } from "./http/server-api.js";
 import { Hub } from "./hub.js";
 import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
 import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
@@ -38,6 +39,7 @@ import { type EventHandler, type EventMiddleware, type Namespace, Router } from 
 import type { AppSchema, EventData, EventName, EventReply, TopicData, TopicName } from "./schema.js";
 import { Heartbeat } from "./heartbeat.js";
 import { Session } from "./session.js";
+import { type DisconnectOptions, disconnectCommand, runDisconnect } from "./user-disconnect.js";
 import { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
 import { HttpTransports } from "./transport/http-transports.js";
@@ -93,6 +95,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   private closing = false;
   private readonly http: HttpTransports;
   private readonly relay: NodeRelay;
+  private readonly api: ServerApi | undefined;
   /** This node's id (random per process unless set): names its HTTP transports for routing. */
   readonly nodeId: string;
 
@@ -128,7 +131,10 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
         return server.relay;
       },
     });
-    this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000);
+    this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000, (command) =>
+      runDisconnect(this.sessions, command),
+    );
+    this.api = ServerApi.create(this, options.serverApi);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: limits.frameBytes,
@@ -183,6 +189,16 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     return this.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
   }
 
+  /**
+   * Closes every connection of `user` on every node (through the broker), or only the one named
+   * `options.client`: 4506 (terminal) by default, 4009 (reconnect) with `reconnect: true`.
+   * Resolves once the broker took the command.
+   */
+  async disconnectUser(user: string, options: DisconnectOptions = {}): Promise<void> {
+    await this.start();
+    await this.relay.broadcast(disconnectCommand(user, options));
+  }
+
   /** Connected clients. */
   clients(): IterableIterator<Client> {
     return this.sessions.values();
@@ -226,6 +242,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
       if (this.http.handle(req, res, path.slice(prefix.length + 1), query)) return true;
     }
+    if (this.api?.handle(req, res, path)) return true;
     if (req.method === "GET" && (path === healthPath || path === metricsPath)) {
       if (!this.hostAllowed(req)) {
         const body = JSON.stringify({ error: { code: CloseCode.ForbiddenHost, message: "host not allowed" } });
@@ -309,7 +326,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
           hub.onStatus(status);
         },
       })
-      .then(() => this.broker.subscribe(relay.topic));
+      .then(() => relay.subscribe());
     return this.started;
   }
 
