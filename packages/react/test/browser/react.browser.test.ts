@@ -2,8 +2,9 @@
  * @dashwire/react in real headless Chromium: a Vite-built page (React StrictMode, development
  * build) against a real dashwire server. It renders the latest value without a re-render storm,
  * a stream list that resumes across a server restart, connection state transitions, presence of
- * two pages, a server event, and an emit with its ack; StrictMode's double effects open one
- * connection and one subscription per topic, and an unmounted component's subscription goes.
+ * two pages, a server event, an emit with its ack and a publish; StrictMode's double effects open
+ * one connection and one subscription per topic, an unmounted component's subscription goes, and
+ * an unmounted provider's connection too.
  * The server uses the Redis broker, so history outlives the restart and the stream resumes.
  */
 import { execFileSync } from "node:child_process";
@@ -37,7 +38,7 @@ class AppServer {
 
   constructor(pageDir: string, prefix: string) {
     this.app = createServer<TestSchema>({ logLevel: "silent", broker: new RedisBroker({ connection: REDIS, prefix }) });
-    this.app.topic("log", { history: { size: 1000 } });
+    this.app.topic("log", { history: { size: 1000 }, clientPublish: true });
     this.app.topic("room", { presence: true });
     this.app.on("add", ({ a, b }) => a + b);
     this.server = http.createServer((req, res) => {
@@ -142,6 +143,14 @@ describe.skipIf(!chromiumPath)("@dashwire/react in Chromium", () => {
     await page.click("[data-testid=toggle-stream]");
     await until(async () => (await server.gauges(port)).subscriptions - before.subscriptions === 3, 5000, "log again");
     expect((await server.gauges(port)).connections - before.connections).toBe(1);
+    // Unmounting the provider closes its client: nothing is left open on the server.
+    await page.click("[data-testid=toggle-provider]");
+    await until(async () => (await server.gauges(port)).connections === before.connections, 5000, "client closed");
+    expect((await server.gauges(port)).subscriptions).toBe(before.subscriptions);
+    await page.click("[data-testid=toggle-provider]");
+    await page.waitForSelector("[data-testid=conn][data-state=connected]", { timeout: 10_000 });
+    await until(async () => (await server.gauges(port)).subscriptions - before.subscriptions === 3, 5000, "back");
+    expect((await server.gauges(port)).connections - before.connections).toBe(1);
   });
 
   it("renders the latest value at most at its maxRate while the topic publishes at 60/s", async () => {
@@ -190,7 +199,7 @@ describe.skipIf(!chromiumPath)("@dashwire/react in Chromium", () => {
     expect(await attr(page, "stream", "data-resets")).toBe("0");
   });
 
-  it("shows presence of two pages, a server event, and an emit's ack", async () => {
+  it("shows presence of two pages, a server event, an emit's ack and a page's publication", async () => {
     const one = await open();
     await one.waitForSelector("[data-testid=presence][data-count='1']", { timeout: 5000 });
     const two = await open();
@@ -200,6 +209,10 @@ describe.skipIf(!chromiumPath)("@dashwire/react in Chromium", () => {
     await one.waitForSelector("[data-testid=notice]:has-text('hello pages')", { timeout: 5000 });
     await two.click("[data-testid=emit]");
     await two.waitForSelector("[data-testid=reply]:has-text('5')", { timeout: 5000 });
+    // A publication from one page, acked with its offset, reaches the other's stream list.
+    await two.click("[data-testid=publish]");
+    await two.waitForSelector("[data-testid=published]:not(:empty)", { timeout: 5000 });
+    await one.waitForSelector("[data-testid=stream] li:has-text('from a page')", { state: "attached", timeout: 5000 });
     await (contexts.pop() as BrowserContext).close();
     await one.waitForSelector("[data-testid=presence][data-count='1']", { timeout: 5000 });
   });

@@ -71,6 +71,23 @@ function Emit() {
   );
 }
 
+function Publish() {
+  const publish = dw.usePublish();
+  const [offset, setOffset] = useState("");
+  return (
+    <p>
+      <button
+        type="button"
+        data-testid="publish"
+        onClick={() => publish("log", "from a page").then((p) => setOffset(String(p.offset)))}
+      >
+        publish
+      </button>
+      <span data-testid="published">{offset}</span>
+    </p>
+  );
+}
+
 function Notice() {
   const [text, setText] = useState("");
   dw.useEvent("notice", (d) => setText(d.text));
@@ -89,16 +106,33 @@ function App() {
       {showStream && <Stream />}
       <Presence />
       <Emit />
+      <Publish />
       <Notice />
     </>
   );
 }
 
 const url = `${location.origin.replace(/^http/, "ws")}/dashwire`;
+
+/** The provider can be unmounted: its client must close with it. */
+function Root() {
+  const [live, setLive] = useState(true);
+  return (
+    <>
+      <button type="button" data-testid="toggle-provider" onClick={() => setLive((l) => !l)}>
+        toggle provider
+      </button>
+      {live && (
+        <DashwireProvider url={url} options={{ reconnect: { minDelayMs: 100, maxDelayMs: 500, factor: 2 } }}>
+          <App />
+        </DashwireProvider>
+      )}
+    </>
+  );
+}
+
 createRoot(document.getElementById("root") as HTMLElement).render(
   <StrictMode>
-    <DashwireProvider url={url} options={{ reconnect: { minDelayMs: 100, maxDelayMs: 500, factor: 2 } }}>
-      <App />
-    </DashwireProvider>
+    <Root />
   </StrictMode>,
 );
