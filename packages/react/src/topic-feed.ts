@@ -7,7 +7,7 @@ import type {
   SubscribeResult,
   Subscription,
 } from "@dashwire/client";
-import { PresenceTracker } from "./presence-tracker.js";
+import { type PresenceState, PresenceTracker } from "./presence-tracker.js";
 
 /** Where a topic's subscription stands: "idle" before one exists, then the SDK's subscription state. */
 export type TopicStatus = "idle" | "subscribing" | "subscribed" | "unsubscribed";
@@ -122,7 +122,16 @@ export class TopicFeed<T = unknown> {
     resetSeq: number;
     gaps: number;
     error: DashwireClientError | Error | undefined;
-  } = { ...empty, data: undefined };
+  } = {
+    status: "idle",
+    data: undefined,
+    pub: undefined,
+    recovered: undefined,
+    resets: 0,
+    resetSeq: 0,
+    gaps: 0,
+    error: undefined,
+  };
 
   constructor(
     private readonly client: Client,
@@ -136,7 +145,7 @@ export class TopicFeed<T = unknown> {
   }
 
   /** Presence of the topic (meaningful once a consumer asked for it). */
-  get presenceState() {
+  get presenceState(): PresenceState {
     return this.presence.state;
   }
 
