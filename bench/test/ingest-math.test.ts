@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { benchDefaults } from "../src/bench-options.js";
+import { DASHWIRE_DURABILITY, storeKindOf } from "../src/ingest/dashwire-store.js";
 import { acceptedPerSec, dropCheck, ratio } from "../src/ingest/ingest-math.js";
 import { type IngestOutcome, renderIngestMarkdown } from "../src/ingest/ingest-report.js";
 import type { IngestFigures } from "../src/ingest/ingest-run.js";
@@ -79,7 +80,7 @@ describe("the storage scenarios' arithmetic", () => {
     const outcome = (name: "dashwire" | "influxdb", f: IngestFigures): IngestOutcome => ({
       target: name,
       label: INGEST_TARGETS[name].label,
-      durability: INGEST_TARGETS[name].durability,
+      durability: name === "dashwire" ? DASHWIRE_DURABILITY.memory : INGEST_TARGETS[name].durability(),
       ingest: f,
     });
     const md = renderIngestMarkdown({
@@ -94,5 +95,16 @@ describe("the storage scenarios' arithmetic", () => {
     expect(md).toContain("4,499,900 / 4,500,000: **100 missing** in 100 series");
     expect(md).toMatch(/\| InfluxDB 1\.6 [^|]*\| yes \| 300,000 \|.*4,500,000 \/ 4,500,000 ✓/);
     expect(md).toContain("**dashwire / InfluxDB: 0.50×**");
+  });
+
+  it("reads dashwire's durability from its own start --help: --sync came with the SQLite store", () => {
+    const memory = "      --data-dir <dir>       where dashboards are saved (default .data)\n      --max-series <n>";
+    const sqlite =
+      "      --store <url>          sqlite (default) | postgres://…\n" +
+      "      --sync <mode>          SQLite durability: full (default; an ack survives power loss) | normal";
+    expect(storeKindOf(memory)).toBe("memory");
+    expect(storeKindOf(sqlite)).toBe("sqlite");
+    expect(DASHWIRE_DURABILITY[storeKindOf(sqlite)].onAck).toBe("yes");
+    expect(DASHWIRE_DURABILITY[storeKindOf(memory)].onAck).toBe("no");
   });
 });

@@ -3,10 +3,11 @@
  * --no-demo`, its default store), written to through `POST /api/v1/metrics` and counted through
  * `GET /api/v1/query` (HTTP only, so the scenario does not depend on how the store works inside).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startServer } from "../targets/server-process.js";
-import type { IngestTarget, RunningStore, StoreStartOptions } from "./ingest-target.js";
+import type { Durability, IngestTarget, RunningStore, StoreStartOptions } from "./ingest-target.js";
 import { dashwireSeriesId, type IngestWorkload } from "./ingest-workload.js";
 
 const DASHBOARD = fileURLToPath(new URL("../../../apps/dashboard/", import.meta.url));
@@ -22,6 +23,33 @@ function parseQuery(body: string): QueryAnswer {
   const answer = JSON.parse(body) as Partial<QueryAnswer>;
   if (!Array.isArray(answer.points)) throw new Error(`not a query answer: ${body.slice(0, 200)}`);
   return answer as QueryAnswer;
+}
+
+/** What a 2xx means for each store dashwire has had, as its docs/dashboard.md says. */
+export const DASHWIRE_DURABILITY: Record<"memory" | "sqlite", Durability> = {
+  memory: {
+    onAck: "no",
+    how: "memory store: points live in the process only and are gone after any restart (docs/dashboard.md, Rollups)",
+  },
+  sqlite: {
+    onAck: "yes",
+    how:
+      "SQLite store, `--sync full` (its default, passed explicitly): each request is one transaction, answered " +
+      "after its commit, the WAL fsynced at every commit (synchronous=FULL; docs/dashboard.md, Storage and durability)",
+  },
+};
+
+/** Which store a dashwire build runs, from its own `start --help`: `--sync` came with the SQLite store. */
+export function storeKindOf(startHelp: string): "memory" | "sqlite" {
+  return /^\s*--sync <mode>/m.test(startHelp) ? "sqlite" : "memory";
+}
+
+let kind: "memory" | "sqlite" | undefined;
+
+/** The store of the dashwire in this checkout (asked once). */
+function dashwireStoreKind(): "memory" | "sqlite" {
+  kind ??= storeKindOf(spawnSync(process.execPath, [BIN, "start", "--help"], { encoding: "utf8" }).stdout ?? "");
+  return kind;
 }
 
 async function start(o: StoreStartOptions): Promise<RunningStore> {
@@ -44,6 +72,8 @@ async function start(o: StoreStartOptions): Promise<RunningStore> {
           o.dataDir,
           "--log-level",
           "warn",
+          // Durability on, as by default, and said so in the command.
+          ...(dashwireStoreKind() === "sqlite" ? ["--sync", "full"] : []),
         ],
       }),
     },
@@ -63,11 +93,7 @@ async function start(o: StoreStartOptions): Promise<RunningStore> {
 export const dashwireStore: IngestTarget = {
   name: "dashwire",
   label: "dashwire (--workers 1)",
-  // Update with the store: what docs/dashboard.md says a 2xx means.
-  durability: {
-    onAck: "no",
-    how: "memory store: points live in the process only and are gone after any restart (docs/dashboard.md, Rollups)",
-  },
+  durability: () => DASHWIRE_DURABILITY[dashwireStoreKind()],
   writePath: "/api/v1/metrics?precision=ms",
   unavailable: () => (existsSync(BUILT) ? undefined : `dashwire is not built (${BUILT}): npm run build`),
   start,

@@ -102,10 +102,10 @@ async function start(o: StoreStartOptions): Promise<RunningStore> {
 export const influxdbStore: IngestTarget = {
   name: "influxdb",
   label: "InfluxDB 1.6 (Debian influxdb, WAL + TSM)",
-  durability: {
+  durability: () => ({
     onAck: "yes",
     how: 'WAL fsynced before the 204 (wal-fsync-delay = "0s", written in its config)',
-  },
+  }),
   writePath: `/write?db=${DATABASE}&precision=ms`,
   unavailable: () =>
     findExecutable("influxd")

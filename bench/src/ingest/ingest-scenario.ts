@@ -102,7 +102,7 @@ export async function runIngestScenario(
   const measuredCpus = [...cpuList(options.serverCpus), ...cpuList(options.loadCpus)];
   for (const [index, name] of options.ingestTargets.entries()) {
     const target = INGEST_TARGETS[name];
-    const outcome: IngestOutcome = { target: name, label: target.label, durability: target.durability };
+    const outcome: IngestOutcome = { target: name, label: target.label, durability: target.durability() };
     outcomes.push(outcome);
     const why = wrkMissing() ?? target.unavailable();
     if (why) {

@@ -39,7 +39,8 @@ export interface IngestTarget {
   name: IngestTargetName;
   /** Label in reports, with its version. */
   label: string;
-  durability: Durability;
+  /** What its 2xx means (read from the build under test where it can change). */
+  durability(): Durability;
   /** Path and query of a write of one line-protocol body (ms timestamps). */
   writePath: string;
   /** Why it cannot run on this machine, or undefined when it can. */
