@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { benchDefaults } from "../src/bench-options.js";
 import { DASHWIRE_DURABILITY, storeKindOf } from "../src/ingest/dashwire-store.js";
-import { acceptedPerSec, dropCheck, ratio } from "../src/ingest/ingest-math.js";
+import { acceptedPerSec, dropCheck, pointsPerCpuSecond, ratio } from "../src/ingest/ingest-math.js";
 import { type IngestOutcome, renderIngestMarkdown } from "../src/ingest/ingest-report.js";
 import type { IngestFigures } from "../src/ingest/ingest-run.js";
 import { INGEST_TARGETS } from "../src/ingest/ingest-targets.js";
@@ -56,6 +56,11 @@ describe("the storage scenarios' arithmetic", () => {
     expect(twice).toMatchObject({ overcounted: 5000, ok: false });
   });
 
+  it("gives points per CPU-second only when CPU was measured", () => {
+    expect(pointsPerCpuSecond(150_000, 50)).toBe(300_000);
+    expect(pointsPerCpuSecond(150_000, 0)).toBeUndefined();
+  });
+
   it("gives the ratio only when both sides have a figure", () => {
     expect(ratio(150_000, 300_000)).toBe(0.5);
     expect(ratio(1, 3)).toBe(0.33);
@@ -73,6 +78,7 @@ describe("the storage scenarios' arithmetic", () => {
       self: "{}",
       window: wrk,
       pointsPerSec,
+      pointsPerCpuSecond: pointsPerCpuSecond(pointsPerSec, 99),
       server: { cpuPct: 99, waitPct: 0, rssAvgMB: 120, rssPeakMB: 150, baselineRssMB: 60, endRssMB: 140, processes: 1 },
       drop: dropCheck(Array(100).fill(stored), 900, 907, w),
       timestamps: { first: 0, end: 1 },
@@ -91,10 +97,10 @@ describe("the storage scenarios' arithmetic", () => {
       notes: [],
       targets: [outcome("dashwire", figures(150_000, 900 * 50 - 1)), outcome("influxdb", figures(300_000, 900 * 50))],
     });
-    expect(md).toContain("| dashwire (--workers 1) | no | 150,000 | 900 / 3 | 53 ms | 151 ms | 99 % |");
+    expect(md).toContain("| dashwire (--workers 1) | no | 150,000 | 900 / 3 | 53 ms | 151 ms | 99 % | 151,515 |");
     expect(md).toContain("4,499,900 / 4,500,000: **100 missing** in 100 series");
     expect(md).toMatch(/\| InfluxDB 1\.6 [^|]*\| yes \| 300,000 \|.*4,500,000 \/ 4,500,000 ✓/);
-    expect(md).toContain("**dashwire / InfluxDB: 0.50×**");
+    expect(md).toContain("**dashwire / InfluxDB: 0.50×** the points/s accepted; 0.50× the points per CPU-second.");
   });
 
   it("reads dashwire's durability from its own start --help: --sync came with the SQLite store", () => {

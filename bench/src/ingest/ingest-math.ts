@@ -7,6 +7,14 @@ export function acceptedPerSec(r: Pick<WrkResult, "ok" | "durationS">, w: Ingest
   return r.durationS > 0 ? (r.ok * pointsPerBody(w)) / r.durationS : 0;
 }
 
+/**
+ * Points accepted per second of server CPU: what a core buys when the server does not get a whole
+ * one (on a shared machine the rate follows the core's availability, this much less).
+ */
+export function pointsPerCpuSecond(pointsPerSec: number, cpuPct: number): number | undefined {
+  return cpuPct > 0 ? Math.round(pointsPerSec / (cpuPct / 100)) : undefined;
+}
+
 /** Whether every acknowledged point is stored, counted per series after the run. */
 export interface DropCheck {
   /** Points answered 2xx. */

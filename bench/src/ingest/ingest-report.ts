@@ -52,29 +52,39 @@ function notRun(t: IngestOutcome, columns: number): string {
 
 function ingestTable(targets: IngestOutcome[]): string[] {
   const rows = [
-    "| Server | Durable on ack | Points/s accepted | Requests 2xx / other | p50 | p99 | Server CPU | Server RSS avg (peak) | Stored / acknowledged | wrk CPU |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| Server | Durable on ack | Points/s accepted | Requests 2xx / other | p50 | p99 | Server CPU | Points per CPU-second | Server RSS avg (peak) | Stored / acknowledged | wrk CPU |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const t of targets) {
     const f = t.ingest;
     if (!f) {
-      rows.push(notRun(t, 10));
+      rows.push(notRun(t, 11));
       continue;
     }
     const w = f.window;
     const other = Object.values(w.statuses).reduce((a, b) => a + b, 0);
     rows.push(
       `| ${t.label} | ${t.durability.onAck} | ${int(f.pointsPerSec)} | ${int(w.ok)} / ${int(other)} | ${ms(w.latencyMs.p50)} | ` +
-        `${ms(w.latencyMs.p99)} | ${f.server.cpuPct.toFixed(0)} % | ${MB(f.server.rssAvgMB)} (${MB(f.server.rssPeakMB)}) | ` +
+        `${ms(w.latencyMs.p99)} | ${f.server.cpuPct.toFixed(0)} % | ${f.pointsPerCpuSecond === undefined ? "–" : int(f.pointsPerCpuSecond)} | ` +
+        `${MB(f.server.rssAvgMB)} (${MB(f.server.rssPeakMB)}) | ` +
         `${dropCell(f.drop)} | ${Math.round(w.cpuPct)} % |`,
     );
   }
-  const rate = (name: IngestTargetName) => targets.find((t) => t.target === name)?.ingest?.pointsPerSec;
-  const r = ratio(rate("dashwire"), rate("influxdb"));
-  if (r !== undefined) rows.push("", `**dashwire / InfluxDB: ${r.toFixed(2)}×** the points/s accepted.`);
+  const figure = (name: IngestTargetName) => targets.find((t) => t.target === name)?.ingest;
+  const r = ratio(figure("dashwire")?.pointsPerSec, figure("influxdb")?.pointsPerSec);
+  const perCpu = ratio(figure("dashwire")?.pointsPerCpuSecond, figure("influxdb")?.pointsPerCpuSecond);
+  if (r !== undefined) {
+    rows.push(
+      "",
+      `**dashwire / InfluxDB: ${r.toFixed(2)}×** the points/s accepted` +
+        (perCpu === undefined ? "." : `; ${perCpu.toFixed(2)}× the points per CPU-second.`),
+    );
+  }
   rows.push(
     "",
-    "Points/s accepted = 2xx answers × points per body / the window. p50/p99: wrk's request latency (closed loop: each " +
+    "Points/s accepted = 2xx answers × points per body / the window. Points per CPU-second = that rate / the " +
+      "server's CPU share: what one core buys, the figure to compare when a server did not get a whole core " +
+      "(see the notes for how long each waited for it). p50/p99: wrk's request latency (closed loop: each " +
       "connection sends its next body when the last is answered). Stored / acknowledged: after the run, the target's own " +
       "query API counts the points of every series (warm-up and window); every acknowledged point must be there, " +
       "and no point may be counted twice (a point of a body in flight when wrk stopped may be stored beyond the acknowledged).",

@@ -4,7 +4,7 @@
  * count of every series proving no acknowledged point was dropped.
  */
 import { ServerMeter, type ServerUsage } from "../run/server-meter.js";
-import { acceptedPerSec, type DropCheck, dropCheck } from "./ingest-math.js";
+import { acceptedPerSec, type DropCheck, dropCheck, pointsPerCpuSecond } from "./ingest-math.js";
 import { awaitStored, type StoreProgress, type StoreRunOptions, storeRunDefaults, withStore } from "./ingest-steps.js";
 import type { IngestTarget } from "./ingest-target.js";
 import { type IngestWorkload, ingestWorkloadDefaults, nextBase, pointsPerSeries } from "./ingest-workload.js";
@@ -52,6 +52,8 @@ export interface IngestFigures {
   warmup?: WrkResult;
   /** Points acknowledged per second in the window. */
   pointsPerSec: number;
+  /** The same per second of server CPU (undefined when no CPU was measured). */
+  pointsPerCpuSecond?: number;
   server: ServerUsage;
   /** Counted over warm-up and window (every point the target acknowledged). */
   drop: DropCheck;
@@ -106,12 +108,16 @@ export async function runIngest(
     const sentBodies = window.sent + (warmup?.sent ?? 0);
     const perSeries = ackedBodies * pointsPerSeries(w);
     const counts = await awaitStored(target, store.baseUrl, w, first - 1000, perSeries, o.countTimeoutMs);
+    const server = meter.usage();
+    const pointsPerSec = Math.round(acceptedPerSec(window, w));
+    const perCpu = pointsPerCpuSecond(pointsPerSec, server.cpuPct);
     return {
       self: store.self,
       window,
       ...(warmup ? { warmup } : {}),
-      pointsPerSec: Math.round(acceptedPerSec(window, w)),
-      server: meter.usage(),
+      pointsPerSec,
+      ...(perCpu === undefined ? {} : { pointsPerCpuSecond: perCpu }),
+      server,
       drop: dropCheck(counts, ackedBodies, sentBodies, w),
       timestamps: { first, end },
     };
