@@ -23,6 +23,11 @@ export const CloseCode = {
   GoingAway: 1001,
   /** Frame larger than the server accepts (WebSocket standard code). */
   MessageTooBig: 1009,
+  /**
+   * The server failed while handling this connection (a bug or a throwing hook; details are in
+   * the server log). Only this connection is closed; the client may reconnect (RFC 6455 §7.4.1).
+   */
+  InternalError: 1011,
   /** No pong or ping arrived within the heartbeat timeout. */
   HeartbeatTimeout: 4000,
   /** The client broke the protocol repeatedly (too many malformed frames). */

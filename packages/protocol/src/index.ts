@@ -3,3 +3,4 @@ export * from "./codes.js";
 export * from "./messages.js";
 export * from "./codec.js";
 export * from "./validate.js";
+export * from "./text.js";
