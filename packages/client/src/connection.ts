@@ -5,9 +5,11 @@ import {
   closeCodeAllowsReconnect,
   type DisconnectMessage,
   ErrorCode,
+  MAX_CLOSE_REASON_BYTES,
   PROTOCOL_VERSION,
   parseServerMessage,
   type ServerMessage,
+  truncateUtf8,
 } from "@dashwire/protocol";
 import { backoff } from "./backoff.js";
 import type { ClientEvents, ClientState, StateReason } from "./client-events.js";
@@ -225,7 +227,17 @@ export class Connection {
       this.events.emit("error", new DashwireClientError(ErrorCode.BadFrame, "server frame could not be decoded"));
       return;
     }
-    this.dispatch(values);
+    try {
+      this.dispatch(values);
+    } catch (error) {
+      // A message the client could not handle (listener errors are re-thrown in a microtask,
+      // never here): like the server, end this connection, not the app, and reconnect.
+      this.events.emit(
+        "error",
+        new DashwireClientError(ErrorCode.Internal, `handling a server frame failed: ${String(error)}`),
+      );
+      this.drop(CloseCode.InternalError, "handling a server frame failed");
+    }
   }
 
   private dispatch(values: unknown[]): void {
@@ -246,8 +258,8 @@ export class Connection {
           this.connected(m);
           break;
         case "disconnect":
-          this.pendingDisconnect = m;
-          this.drop(m.code, m.reason);
+          this.pendingDisconnect = disconnectOf(m);
+          this.drop(this.pendingDisconnect.code, this.pendingDisconnect.reason);
           break;
         default:
           this.host.message(m);
@@ -397,4 +409,11 @@ export class Connection {
     this.currentState = state;
     this.events.emit("state", state, reason);
   }
+}
+
+/** A server's `disconnect` with its fields checked: a number code, a reason of at most 123 bytes. */
+function disconnectOf(m: DisconnectMessage): DisconnectMessage {
+  const code = typeof m.code === "number" ? m.code : CloseCode.ProtocolError;
+  const reason = typeof m.reason === "string" ? truncateUtf8(m.reason, MAX_CLOSE_REASON_BYTES) : "";
+  return { t: "disconnect", code, reason, reconnect: m.reconnect === true };
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@dashwire/protocol";
+import { ErrorCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
 import type { ClientTransport, TransportEnv, TransportHandlers } from "./transport.js";
 
@@ -75,7 +75,8 @@ export class WebSocketTransport implements ClientTransport {
     this.detach();
     if (ws === undefined) return;
     try {
-      ws.close(code, reason);
+      // Browsers throw SyntaxError on a reason past 123 bytes: cut by bytes, not characters.
+      ws.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
     } catch {
       // Browsers throw on codes outside 1000/3000-4999; the socket is dropped either way.
       ws.close();

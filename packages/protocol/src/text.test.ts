@@ -31,6 +31,16 @@ describe("truncateUtf8", () => {
     expect(bytes(cut)).toBe(122);
   });
 
+  it("never leaves a replacement character where it cut (from the server's first close-reason fix)", () => {
+    // 122 + 2 + 3 bytes: the cut at 123 falls inside "é"; cutting the bytes gave 125.
+    expect(truncateUtf8(`${"a".repeat(122)}é€`, 123)).toBe("a".repeat(122));
+    for (let n = 0; n < 12; n++) {
+      const cut = truncateUtf8("€😀é".repeat(4), n);
+      expect(bytes(cut)).toBeLessThanOrEqual(n);
+      expect(cut).not.toContain("\uFFFD");
+    }
+  });
+
   it("never splits a surrogate pair", () => {
     expect(truncateUtf8("ab😀", 5)).toBe("ab");
     expect(truncateUtf8("ab😀", 6)).toBe("ab😀");

@@ -2,7 +2,7 @@ import { ErrorCode, type PublishMessage, type RefreshMessage } from "@dashwire/p
 import type { PublishInput, TopicRetention } from "./broker/broker.js";
 import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
 import type { ServerCore } from "./core.js";
-import { toWireError } from "./errors.js";
+import { DashwireError, toWireError } from "./errors.js";
 import type { Session } from "./session.js";
 
 /** The broker's input for one publication; `data` is encoded to JSON here, once. */
@@ -28,16 +28,20 @@ export function publishFromClient(core: ServerCore, session: Session, msg: Publi
     else session.replyError(msg.id, { code: ErrorCode.Forbidden, message: `clients may not publish to ${msg.topic}` });
     return;
   }
-  Promise.resolve(hook({ client: session, topic: msg.topic, params: config.params })).then(
-    (ok) => {
-      if (ok) publish(core, session, msg, config.retention);
-      else session.replyError(msg.id, { code: ErrorCode.Forbidden, message: `not allowed to publish to ${msg.topic}` });
-    },
-    (err: unknown) => {
-      core.logger.error({ err, topic: msg.topic }, "canPublish failed");
-      session.replyError(msg.id, toWireError(err));
-    },
-  );
+  // A sync throw from the hook lands in the rejection path too (`new Promise` runs it inside).
+  new Promise<boolean>((resolve) => resolve(hook({ client: session, topic: msg.topic, params: config.params })))
+    .then(
+      (ok) => {
+        if (ok) publish(core, session, msg, config.retention);
+        else
+          session.replyError(msg.id, { code: ErrorCode.Forbidden, message: `not allowed to publish to ${msg.topic}` });
+      },
+      (err: unknown) => {
+        if (!(err instanceof DashwireError)) core.logger.error({ err, topic: msg.topic }, "canPublish failed");
+        session.replyError(msg.id, toWireError(err));
+      },
+    )
+    .catch((err: unknown) => session.fail(err));
 }
 
 function publish(core: ServerCore, session: Session, msg: PublishMessage, retention: TopicRetention): void {
@@ -50,15 +54,18 @@ function publish(core: ServerCore, session: Session, msg: PublishMessage, retent
     return;
   }
   core.stats.publications++;
-  core.broker.publish(input).then(
-    (pub) => {
-      if (id !== undefined) session.reply(id, { epoch: pub.epoch, offset: pub.offset });
-    },
-    (err: unknown) => {
-      core.logger.warn({ err, topic: msg.topic }, "publish failed");
-      session.replyError(id, { code: ErrorCode.BrokerUnavailable, message: "publish failed: broker unavailable" });
-    },
-  );
+  core.broker
+    .publish(input)
+    .then(
+      (pub) => {
+        if (id !== undefined) session.reply(id, { epoch: pub.epoch, offset: pub.offset });
+      },
+      (err: unknown) => {
+        core.logger.warn({ err, topic: msg.topic }, "publish failed");
+        session.replyError(id, { code: ErrorCode.BrokerUnavailable, message: "publish failed: broker unavailable" });
+      },
+    )
+    .catch((err: unknown) => session.fail(err));
 }
 
 /** A client's `refresh`: connect middleware runs again on the new credentials. */

@@ -15,3 +15,24 @@ describe("Flusher.frame", () => {
     expect(flusher.frame([a, b, a])).toBe(`[${a},${b},${a}]`);
   });
 });
+
+describe("Flusher.schedule", () => {
+  it("hands a throwing flush to its item and flushes the others of the turn", async () => {
+    const flusher = new Flusher(jsonCodec);
+    const flushed: string[] = [];
+    const failed: unknown[] = [];
+    const item = (name: string, broken = false) => ({
+      flush() {
+        if (broken) throw new Error(`${name} bug`);
+        flushed.push(name);
+      },
+      fail(err: unknown) {
+        failed.push(err);
+      },
+    });
+    for (const i of [item("a"), item("b", true), item("c")]) flusher.schedule(i);
+    await new Promise((r) => setImmediate(r));
+    expect(flushed).toEqual(["a", "c"]);
+    expect(failed).toHaveLength(1);
+  });
+});

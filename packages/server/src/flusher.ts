@@ -3,6 +3,8 @@ import type { Codec } from "@dashwire/protocol";
 /** Something with queued output to write once per event-loop turn. */
 export interface Flushable {
   flush(): void;
+  /** `flush` threw: the item handles it (a session closes its connection); the others go on. */
+  fail(err: unknown): void;
 }
 
 /**
@@ -58,7 +60,14 @@ export class Flusher {
     const list = this.pending;
     // Swap buffers: sessions scheduled while flushing go to the next turn.
     this.pending = this.spare;
-    for (let i = 0; i < list.length; i++) (list[i] as Flushable).flush();
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i] as Flushable;
+      try {
+        item.flush();
+      } catch (err) {
+        item.fail(err);
+      }
+    }
     list.length = 0;
     this.spare = list;
     // Do not keep the turn's last frame alive until the next busy turn.

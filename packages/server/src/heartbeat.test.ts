@@ -10,17 +10,23 @@ class FakeSession implements Beating {
   limited = 2;
   pings: number[] = [];
   closed: number | undefined = undefined;
+  failed: unknown[] = [];
+  broken = false;
   newPeriod(): void {
     this.violations = 0;
     this.limited = 0;
   }
   push(part: string): void {
+    if (this.broken) throw new Error("push bug");
     expect(part).toBe('{"t":"ping"}');
     this.pings.push(Date.now());
   }
   close(code: number): void {
     this.closed = code;
     this.isOpen = false;
+  }
+  fail(err: unknown): void {
+    this.failed.push(err);
   }
 }
 
@@ -70,6 +76,15 @@ describe("Heartbeat", () => {
     }
     expect(talker.closed).toBeUndefined();
     expect(silent.closed).toBe(CloseCode.HeartbeatTimeout);
+    heartbeat.stop();
+  });
+
+  it("hands a throw to that session (it closes itself) and pings the others", () => {
+    const { sessions, heartbeat } = setUp(3, 60);
+    (sessions[1] as FakeSession).broken = true;
+    vi.advanceTimersByTime(60);
+    expect(sessions.map((s) => s.pings.length)).toEqual([1, 0, 1]);
+    expect((sessions[1] as FakeSession).failed).toHaveLength(1);
     heartbeat.stop();
   });
 

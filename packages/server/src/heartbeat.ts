@@ -11,6 +11,8 @@ export interface Beating {
   newPeriod(): void;
   push(part: string): void;
   close(code: number, reason: string): void;
+  /** A throw while pinging or closing it: the session closes its own connection. */
+  fail(err: unknown): void;
 }
 
 /** Most slices a period is cut into. */
@@ -66,10 +68,14 @@ export class Heartbeat {
     const deadline = this.periodMs + this.pongTimeoutMs;
     for (const session of this.sessions) {
       if (session.heartbeatSlot !== slot) continue;
-      session.newPeriod();
-      if (!session.isOpen) continue;
-      if (now - session.lastSeen > deadline) session.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
-      else session.push(PING);
+      try {
+        session.newPeriod();
+        if (!session.isOpen) continue;
+        if (now - session.lastSeen > deadline) session.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
+        else session.push(PING);
+      } catch (err) {
+        session.fail(err);
+      }
     }
   };
 }

@@ -57,7 +57,18 @@ export class Hub implements BrokerSink {
     entry.epoch = pub.epoch;
     entry.offset = pub.offset;
     const part = this.encode(pub);
-    for (let i = 0; i < subs.length; i++) (subs[i] as Subscription).deliver(pub, part);
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i] as Subscription;
+      try {
+        sub.deliver(pub, part);
+      } catch (err) {
+        // One connection's failure ends that connection, not the fan-out to the others.
+        sub.session.fail(err);
+      }
+      // Delivering may have closed a connection (hard cap, failure) and taken its subscription
+      // out of `subs`: step back so the next subscriber is not skipped.
+      if (subs[i] !== sub) i--;
+    }
   }
 
   onStatus(status: BrokerStatus): void {

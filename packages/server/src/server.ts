@@ -7,8 +7,10 @@ import {
   type Codec,
   CloseCode,
   type ConnectionLimits,
+  ErrorCode,
   type PublishMessage,
   type RefreshMessage,
+  truncateUtf8,
 } from "@dashwire/protocol";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -233,6 +235,21 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
    * other request, so it can sit in front of Express, Fastify or a plain handler.
    */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
+    try {
+      return this.route(req, res);
+    } catch (err) {
+      // A bug in one request's handling answers that request with 500, never ends the process.
+      this.logger.error({ err, path: pathOf(req.url) }, "request handling failed");
+      if (!res.headersSent)
+        res
+          .writeHead(500, { "content-type": "application/json", "cache-control": "no-store" })
+          .end(`{"error":{"code":${ErrorCode.Internal},"message":"internal error"}}`);
+      else res.destroy();
+      return true;
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -353,12 +370,17 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      socket.off("error", destroySocket);
-      const transport = new WebSocketTransport(ws, socket, this.options.limits.transportHighWaterBytes);
-      // Other refusals go out as a close code after the upgrade, so clients learn why.
-      const refused = this.closing ? CloseCode.GoingAway : this.gate.admit(req, true);
-      if (refused === undefined) this.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
-      else transport.close(refused, closeReason(refused));
+      try {
+        socket.off("error", destroySocket);
+        const transport = new WebSocketTransport(ws, socket, this.options.limits.transportHighWaterBytes);
+        // Other refusals go out as a close code after the upgrade, so clients learn why.
+        const refused = this.closing ? CloseCode.GoingAway : this.gate.admit(req, true);
+        if (refused === undefined) this.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
+        else transport.close(refused, closeReason(refused));
+      } catch (err) {
+        this.logger.error({ err }, "opening a WebSocket connection failed");
+        ws.terminate();
+      }
     });
   };
 
@@ -395,7 +417,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   }
 
   reportGap(session: Session, topic: string, from: number, to: number): void {
-    if (this.events.listenerCount("gap") > 0) this.events.emit("gap", session, topic, from, to);
+    if (this.events.listenerCount("gap") > 0) this.emitSafely("gap", session, topic, from, to);
   }
 
   sessionOpened(session: Session): void {
@@ -410,9 +432,28 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     this.stats.close(code);
     if (wasOpen) {
       this.stats.connections--;
-      this.events.emit("disconnect", session, code, reason);
+      this.emitSafely("disconnect", session, code, reason);
     }
   }
+
+  /**
+   * Emits an event to application listeners; a listener that throws is logged. (A throw in a
+   * "connection" listener is not caught here: it closes that connection, as a failing hook does.)
+   */
+  private emitSafely<K extends "disconnect" | "gap">(event: K, ...args: ServerEvents[K]): void {
+    try {
+      (this.events.emit as (event: K, ...args: ServerEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.error({ err, event }, "server event listener failed");
+    }
+  }
+}
+
+/** The path of a request target, for logs: no query (it may hold a token), at most 200 bytes. */
+function pathOf(url: string | undefined): string {
+  const target = url ?? "/";
+  const q = target.indexOf("?");
+  return truncateUtf8(q < 0 ? target : target.slice(0, q), 200);
 }
 
 /** Creates a dashwire server. */

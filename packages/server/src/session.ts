@@ -4,8 +4,11 @@ import {
   type ConnectMessage,
   closeCodeAllowsReconnect,
   ErrorCode,
+  MAX_CLOSE_REASON_BYTES,
+  MAX_ERROR_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   parseClientMessage,
+  truncateUtf8,
   Violation,
   type WireError,
 } from "@dashwire/protocol";
@@ -109,6 +112,7 @@ export class Session implements Client, TransportSink, InboxHost {
   }
 
   disconnect(code: number = CloseCode.Normal, reason = "closed by server"): void {
+    if (!isCloseCode(code)) throw new RangeError(`close code ${code} is not 1000, 1001 or 3000-4999`);
     this.close(code, reason);
   }
 
@@ -150,17 +154,33 @@ export class Session implements Client, TransportSink, InboxHost {
     this.push(this.core.codec.encode(message));
   }
 
-  /** Replies to a message that carried an id. */
+  /**
+   * Replies to a message that carried an id. Reply data comes from application code: when it
+   * cannot be encoded (a BigInt, a cycle), the client gets `Internal` instead and the log says why.
+   */
   reply(id: number | undefined, data: unknown): void {
     if (id === undefined) return;
-    this.send(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
+    let part: string;
+    try {
+      part = this.core.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
+    } catch (err) {
+      this.core.logger.error({ err, session: this.id }, "reply could not be encoded");
+      this.replyError(id, { code: ErrorCode.Internal, message: "internal error" });
+      return;
+    }
+    this.push(part);
   }
 
-  /** Replies with a coded error: an `ack` when the message had an id, an `err` otherwise. */
+  /**
+   * Replies with a coded error: an `ack` when the message had an id, an `err` otherwise. The
+   * message is cut to `MAX_ERROR_MESSAGE_BYTES` (it may quote client input or app text).
+   */
   replyError(id: number | undefined, error: WireError): void {
     this.core.stats.error(error.code);
-    if (id === undefined) this.send({ t: "err", code: error.code, message: error.message });
-    else this.send({ t: "ack", id, error });
+    const message = truncateUtf8(error.message, MAX_ERROR_MESSAGE_BYTES);
+    if (id === undefined) this.send({ t: "err", code: error.code, message });
+    else if (message === error.message) this.send({ t: "ack", id, error });
+    else this.send({ t: "ack", id, error: { ...error, message } });
   }
 
   /** Marks a stream subscription as owing a gap notice. */
@@ -189,8 +209,12 @@ export class Session implements Client, TransportSink, InboxHost {
   }
 
   onDrain(): void {
-    this.writable = true;
-    this.flush();
+    try {
+      this.writable = true;
+      this.flush();
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   private sendGaps(): void {
@@ -204,6 +228,14 @@ export class Session implements Client, TransportSink, InboxHost {
   onFrame(frame: string): void {
     // A closed session reads nothing more (a flooder's buffered frames are not decoded).
     if (this.state === CLOSED) return;
+    try {
+      this.receive(frame);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private receive(frame: string): void {
     const stats = this.core.stats;
     stats.framesIn++;
     stats.bytesIn += frame.length;
@@ -247,7 +279,11 @@ export class Session implements Client, TransportSink, InboxHost {
 
   /** @internal Inbox host: one message of a sliced frame. */
   handleInbound(value: unknown): boolean {
-    this.handleValue(value);
+    try {
+      this.handleValue(value);
+    } catch (err) {
+      this.fail(err);
+    }
     return this.state !== CLOSED;
   }
 
@@ -311,13 +347,13 @@ export class Session implements Client, TransportSink, InboxHost {
         core.router.dispatch(this, msg);
         return;
       case "sub":
-        core.hub.subscribe(this, msg);
+        core.hub.subscribe(this, msg).catch((err: unknown) => this.fail(err));
         return;
       case "unsub":
         core.hub.unsubscribe(this, msg.topic, msg.id);
         return;
       case "presence":
-        core.hub.presence(this, msg);
+        core.hub.presence(this, msg).catch((err: unknown) => this.fail(err));
         return;
       case "refresh":
         core.refresh(this, msg);
@@ -350,10 +386,13 @@ export class Session implements Client, TransportSink, InboxHost {
     this.held = [];
     const info = this.handshake as HandshakeInfo;
     const ctx = new ConnectContext(this, info, msg);
-    this.core.runConnectMiddleware(ctx).then(
-      () => this.finishHandshake(ctx),
-      (err: unknown) => this.rejectHandshake(err),
-    );
+    this.core
+      .runConnectMiddleware(ctx)
+      .then(
+        () => this.finishHandshake(ctx),
+        (err: unknown) => this.rejectHandshake(err),
+      )
+      .catch((err: unknown) => this.fail(err));
   }
 
   private finishHandshake(ctx: ConnectContext): void {
@@ -414,15 +453,27 @@ export class Session implements Client, TransportSink, InboxHost {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Closes: tells the client why (`disconnect`), flushes, closes the transport, cleans up. */
-  close(code: number, reason: string): void {
+  /**
+   * Closes: tells the client why (`disconnect`), flushes, closes the transport, cleans up; never
+   * throws. The reason is cut to `MAX_CLOSE_REASON_BYTES` (a close frame's limit) for both.
+   */
+  close(code: number, text: string): void {
     if (this.state === CLOSED) return;
-    this.send({ t: "disconnect", code, reason, reconnect: closeCodeAllowsReconnect(code) });
-    this.writable = true; // the last words go out even past congestion
-    this.flush();
+    const reason = truncateUtf8(text, MAX_CLOSE_REASON_BYTES);
+    try {
+      this.send({ t: "disconnect", code, reason, reconnect: closeCodeAllowsReconnect(code) });
+      this.writable = true; // the last words go out even past congestion
+      this.flush();
+    } catch (err) {
+      this.core.logger.error({ err, session: this.id }, "last words failed; closing without them");
+    }
     const wasOpen = this.state === OPEN;
     this.state = CLOSED;
-    this.transportRef.close(code, reason);
+    try {
+      this.transportRef.close(code, reason);
+    } catch (err) {
+      this.core.logger.error({ err, session: this.id }, "transport close failed");
+    }
     this.cleanup(code, reason, wasOpen);
   }
 
@@ -433,18 +484,38 @@ export class Session implements Client, TransportSink, InboxHost {
     this.cleanup(code, reason, wasOpen);
   }
 
+  /**
+   * A throw while handling this connection (a bug, a hook or listener that threw): logged, and
+   * this connection alone closes with 1011. Every entry point into a session (transport
+   * callbacks, inbox slices, flushes, heartbeat, timers, promises) ends here, never in the process.
+   * (`close` itself never throws.)
+   */
+  fail(err: unknown): void {
+    this.core.logger.error({ err, session: this.id }, "connection handling failed; closing it");
+    this.close(CloseCode.InternalError, "internal error");
+  }
+
   private cleanup(code: number, reason: string, wasOpen: boolean): void {
     clearTimeout(this.handshakeTimer);
     clearTimeout(this.expiryTimer);
     this.parts.length = 0;
     this.queuedBytes = 0;
     this.gapped = undefined;
-    this.core.hub.removeSession(this);
-    this.core.sessionClosed(this, code, reason, wasOpen);
+    try {
+      this.core.hub.removeSession(this);
+      this.core.sessionClosed(this, code, reason, wasOpen);
+    } catch (err) {
+      this.core.logger.error({ err, session: this.id }, "connection cleanup failed");
+    }
   }
 }
 
 /** Shared timer callback (no closure per session). */
 function handshakeTimedOut(session: Session): void {
   session.close(CloseCode.HandshakeTimeout, "no connect message in time");
+}
+
+/** Close codes a close frame may carry (RFC 6455 §7.4: 1000, 1001, and 3000-4999 for apps). */
+function isCloseCode(code: number): boolean {
+  return Number.isInteger(code) && (code === 1000 || code === 1001 || (code >= 3000 && code <= 4999));
 }

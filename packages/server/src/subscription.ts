@@ -137,5 +137,9 @@ export class Subscription {
 
 /** Shared timer callback: no closure per subscription (idle memory per connection is a target). */
 function flushLatestOf(sub: Subscription): void {
-  sub.flushLatest();
+  try {
+    sub.flushLatest();
+  } catch (err) {
+    sub.session.fail(err);
+  }
 }

@@ -1,6 +1,5 @@
-import { CloseCode } from "@dashwire/protocol";
+import { CloseCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import type { Client } from "./client.js";
-import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "./close-reason.js";
 import type { NodeCommand } from "./node-relay.js";
 
 /** Options of `server.disconnectUser`. */

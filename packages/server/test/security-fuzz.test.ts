@@ -5,6 +5,7 @@ import { type ProcessWatch, type TestServer, watchProcess } from "./fuzz/harness
 import { HttpFuzzer } from "./fuzz/http-target.js";
 import { isKnownFrameCrasher } from "./fuzz/known-crashers.js";
 import { checkProtocolFrame } from "./fuzz/protocol-target.js";
+import { TextFuzzer, textInputArb } from "./fuzz/text-target.js";
 import { startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
 
 /**
@@ -76,6 +77,26 @@ describe("fuzz", () => {
     expect(s.inputs + s.skippedKnown).toBe(1500);
     expect(s.skippedKnown).toBeLessThan(300);
     console.log("wire fuzz", JSON.stringify(s));
+  });
+
+  it("text into byte-limited fields (close reasons, errors, JWT headers): cut by bytes, never a crash", async () => {
+    t = await startFuzzServer();
+    const fuzzer = new TextFuzzer(t);
+    try {
+      await fc.assert(
+        fc.asyncProperty(textInputArb, async (input) => {
+          await fuzzer.run(input);
+          expect(watch.failures).toEqual([]);
+        }),
+        { numRuns: 400, endOnFailure: true },
+      );
+    } finally {
+      fuzzer.close();
+    }
+    expect(watch.failures).toEqual([]);
+    // The generators must reach the limits, or the property proves little.
+    expect(fuzzer.stats.cut).toBeGreaterThan(20);
+    console.log("text fuzz", JSON.stringify(fuzzer.stats));
   });
 
   it("HTTP routes (health, metrics, SSE, polling, upgrade): allowed statuses only, health stays up", async () => {

@@ -68,6 +68,12 @@ describe("known crashes (one frame or request takes the process down)", () => {
   // throws TypeError. Split on "?" as `handle` does, or try/catch and socket.destroy(). After this
   // crash server.close() also never resolves (the half-handled socket is never closed).
   it("survives an upgrade request for `//` (server.ts onUpgrade new URL)", () => survives("upgrade-bad-target"));
+
+  // Issue 12 item 1: close reasons were cut to 123 *characters* (then to 123 bytes mid-character,
+  // which decodes to U+FFFD and grows past 123), and `ws.close` threw RangeError inside the
+  // handshake's promise callback. Fixed: every byte-limited field is cut by `truncateUtf8`.
+  it("survives a JWT whose header alg makes a close reason past 123 bytes (jwtAuth)", () => survives("jwt-alg-header"));
+  it("survives connect middleware refusing with 62 two-byte characters", () => survives("reject-multibyte"));
 });
 
 describe("limits that are not yet complete", () => {

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@dashwire/protocol";
+import { ErrorCode, truncateUtf8 } from "@dashwire/protocol";
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -126,7 +126,7 @@ export function jwtAuth(input: Partial<JwtAuthOptions>): ConnectMiddleware {
 
   const verify = async (token: string): Promise<JWTPayload> => {
     const alg = algorithmOf(token);
-    if (!allowed.has(alg)) throw unauthorized(`token algorithm ${JSON.stringify(alg.slice(0, 20))} not allowed`);
+    if (!allowed.has(alg)) throw unauthorized(`token algorithm ${JSON.stringify(truncateUtf8(alg, 20))} not allowed`);
     if (alg.startsWith("HS")) {
       // Rotation: a bad signature under one secret may be good under the next; any other failure
       // (expiry, audience…) comes after the signature check and is final.

@@ -4,9 +4,8 @@
  * so a misspelt field (`channel` for `topic`) is refused by name instead of ignored. Every string
  * is bounded in bytes before it reaches a byte-limited place (a Redis key, a close frame).
  */
-import { isValidTopic, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
+import { isValidTopic, MAX_CLOSE_REASON_BYTES, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
 import { z } from "zod";
-import { MAX_CLOSE_REASON_BYTES } from "../close-reason.js";
 
 /** Longest publication key, user id, client id or idempotency key, in bytes. */
 export const MAX_ID_BYTES = 256;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode, ErrorCode } from "@dashwire/protocol";
+import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import { closeReason } from "../edge.js";
 import { type PollResponder, PollingTransport } from "./polling-transport.js";
 import { SseTransport } from "./sse-transport.js";
@@ -269,5 +269,5 @@ function fail(
     return;
   }
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify({ error: { code, message } }));
+  res.end(JSON.stringify({ error: { code, message: truncateUtf8(message, MAX_ERROR_MESSAGE_BYTES) } }));
 }

@@ -1,7 +1,6 @@
 import type { Duplex } from "node:stream";
-import { CloseCode } from "@dashwire/protocol";
+import { CloseCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import type { RawData, WebSocket } from "ws";
-import { MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "../close-reason.js";
 import type { Transport, TransportSink } from "./transport.js";
 
 /**
@@ -66,10 +65,16 @@ export class WebSocketTransport implements Transport {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    // Close reasons are limited to 123 bytes by RFC 6455 §5.5; a cut inside a character would
-    // decode to U+FFFD, grow past 123 bytes and make ws throw (the session then never closed).
-    this.ws.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
     const socket = this.ws;
+    try {
+      // Close reasons are limited to 123 bytes by RFC 6455 §5.5: cut inside a character, a
+      // reason decodes to U+FFFD and grows past that; ws throws then, and on a code a close
+      // frame may not carry.
+      socket.close(code, truncateUtf8(reason, MAX_CLOSE_REASON_BYTES));
+    } catch {
+      socket.terminate();
+      return;
+    }
     // An abuser (flooding, malformed, oversize) is not read any more: its buffered bytes would
     // cost unmasking until the close handshake ends. It gets its close frame and a second.
     const abusive =

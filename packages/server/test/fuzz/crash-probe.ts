@@ -34,6 +34,17 @@ const CASES: Record<string, (url: string, port: number) => Promise<void>> = {
     const c = await RawClient.connect(url);
     c.send(`{"t":"evt","event":"echo","id":1,"data":${deep}}`);
   },
+  /** A JWT whose header `alg` quotes to 123+ bytes with a multi-byte character across byte 123. */
+  "jwt-alg-header": async (url) => {
+    const header = Buffer.from(JSON.stringify({ alg: `${"\u0001".repeat(17)}€€€` })).toString("base64url");
+    const c = await RawClient.open(url);
+    c.send({ t: "connect", v: 1, token: `${header}.e30.c2ln` });
+  },
+  /** Connect middleware refusing with 62 two-byte characters: 124 bytes as the close reason. */
+  "reject-multibyte": async (url) => {
+    const c = await RawClient.open(url);
+    c.send({ t: "connect", v: 1, data: { reject: "é".repeat(62) } });
+  },
   "upgrade-bad-target": async (_url, port) => {
     const s = net.connect(port, "127.0.0.1");
     s.on("error", () => {});

@@ -4,6 +4,7 @@ import { type ProcessWatch, type TestServer, watchProcess } from "./harness.js";
 import { HttpFuzzer } from "./http-target.js";
 import { isKnownFrameCrasher, isKnownHttpCrasher, isKnownWireCrasher } from "./known-crashers.js";
 import { checkProtocolFrame } from "./protocol-target.js";
+import { TextFuzzer, textInputArb } from "./text-target.js";
 import { startFuzzServer, WireFuzzer } from "./wire-target.js";
 
 /** Closes a fuzz server; a close that hangs (sockets left behind by a crash) is a failure too. */
@@ -68,7 +69,7 @@ function parse(args: string[]): LongRunOptions {
   return {
     runs: Number(value("--runs") ?? 100_000),
     seed: Number(value("--seed") ?? Date.now() % 2 ** 31),
-    targets: (value("--targets") ?? "protocol,wire,http").split(","),
+    targets: (value("--targets") ?? "protocol,wire,http,text").split(","),
     includeKnown: args.includes("--include-known"),
   };
 }
@@ -188,6 +189,35 @@ async function httpTarget(o: LongRunOptions): Promise<number> {
   return failures.total;
 }
 
+async function textTarget(o: LongRunOptions): Promise<number> {
+  const started = performance.now();
+  const failures = new Failures();
+  const t = await startFuzzServer();
+  const watch = watchProcess();
+  const fuzzer = new TextFuzzer(t);
+  try {
+    await fc.assert(
+      fc.asyncProperty(textInputArb, async (input) => {
+        try {
+          await fuzzer.run(input);
+        } catch (err) {
+          failures.add(err, input);
+        }
+        failures.drain(watch, input);
+        if (fuzzer.stats.inputs % 1000 === 0) process.stdout.write(".");
+      }),
+      { numRuns: o.runs, seed: o.seed },
+    );
+  } finally {
+    fuzzer.close();
+    await closeServer(t, failures);
+    failures.drain(watch, "close");
+    watch.stop();
+  }
+  report("text into byte-limited fields", started, { ...fuzzer.stats }, failures);
+  return failures.total;
+}
+
 /** Runs the selected targets; returns the process exit code. */
 export async function runLong(args: string[]): Promise<number> {
   const o = parse(args);
@@ -199,6 +229,7 @@ export async function runLong(args: string[]): Promise<number> {
   if (o.targets.includes("protocol")) failed += await protocolTarget(o);
   if (o.targets.includes("wire")) failed += await wireTarget(o);
   if (o.targets.includes("http")) failed += await httpTarget(o);
+  if (o.targets.includes("text")) failed += await textTarget(o);
   console.log(`\n${failed === 0 ? "OK" : "FAILED"}: ${failed} broken contracts`);
   return failed === 0 ? 0 : 1;
 }

@@ -1,9 +1,10 @@
 /**
  * The dedicated fuzz run: ≥100,000 generated inputs per target (decoder + validator, the live
- * server over WebSocket, the server's HTTP routes), printing the counts.
+ * server over WebSocket, the server's HTTP routes, text into byte-limited fields), printing the
+ * counts.
  *
  *   npx tsx packages/server/test/fuzz/run-long.ts [--runs 100000] [--seed 42]
- *       [--targets protocol,wire,http] [--include-known]
+ *       [--targets protocol,wire,http,text] [--include-known]
  *
  * Inputs of the known crashers (fuzz/known-crashers.ts) are skipped and counted unless
  * `--include-known` is given; then the crashes they cause are counted too. Exit code 1 when any

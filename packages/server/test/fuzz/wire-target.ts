@@ -22,6 +22,12 @@ export async function startFuzzServer(options: ServerOptionsInput = fuzzServerOp
   const t = await startServer(options);
   const { server } = t;
   server.useConnect(jwtAuth({ secret: "fuzz-secret-fuzz-secret-fuzz-secret!!", required: false }));
+  // Apps put client text in their refusals: `connect.data.reject` comes back as the close reason.
+  server.useConnect((ctx) => {
+    const data = ctx.data as { reject?: unknown; crash?: unknown } | undefined;
+    if (typeof data?.reject === "string") throw new DashwireError(FUZZ_APP_CODE, data.reject);
+    if (typeof data?.crash === "string") throw new Error(data.crash);
+  });
   server.topic("fuzz:*", { clientPublish: true, history: { size: 10 }, latest: { maxKeys: 10 }, presence: true });
   server.topic("presence:*", { presence: true });
   server.topic("guarded:*", {
@@ -48,6 +54,13 @@ export async function startFuzzServer(options: ServerOptionsInput = fuzzServerOp
     return d;
   });
   server.on("nothing", () => undefined);
+  // Client text in an error reply and in a disconnect reason.
+  server.on("reject", (d: unknown) => {
+    throw new DashwireError(FUZZ_APP_CODE, String(d));
+  });
+  server.on("kick", (d: unknown, ctx) => {
+    ctx.client.disconnect(4007, String(d));
+  });
   server.on("sentinel", (d: unknown) => d);
   return t;
 }
