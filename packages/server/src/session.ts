@@ -51,6 +51,8 @@ export class Session implements Client, TransportSink, InboxHost {
   pendingAcks = 0;
   /** Bytes queued and not yet handed to the transport. */
   queuedBytes = 0;
+  /** The part of `queuedBytes` that is stream publications (what `limits.queueBytes` bounds). */
+  private streamBytes = 0;
   /** False while the transport is congested. */
   writable = true;
   /** Protocol violations in the current heartbeat period. */
@@ -120,20 +122,24 @@ export class Session implements Client, TransportSink, InboxHost {
 
   /**
    * Queues an encoded stream publication. Returns false, queueing nothing, when the queue is at
-   * its byte limit: the caller then records a gap (decision 3).
+   * its byte limit: the caller then records a gap (decision 3). A publication larger than the
+   * whole limit is taken when no other stream publication is queued, and goes out alone:
+   * refused, it would come back as gap, resume, gap… for ever (issue 12 item 3).
    */
   enqueue(part: string): boolean {
-    if (this.queuedBytes + part.length > this.core.options.limits.queueBytes) return false;
+    if (this.queuedBytes + part.length > this.core.options.limits.queueBytes && this.streamBytes > 0) return false;
     this.push(part);
+    this.streamBytes += part.length;
     return true;
   }
 
   /** Queues an encoded message regardless of the stream limit (control messages, replays). */
   push(part: string): void {
     if (this.state === CLOSED) return;
-    if (this.queuedBytes > this.core.options.limits.queueBytes * 2) {
+    if (this.queuedBytes - this.streamBytes > this.core.options.limits.queueBytes * 2) {
       // Hard cap: control replies pile up only for a client that reads nothing while it keeps
-      // sending. It is closed rather than allowed to grow.
+      // sending. It is closed rather than allowed to grow. (Stream publications do not count:
+      // they have their own limit, and one oversize publication may exceed it alone.)
       this.core.stats.limit("queueHardCap");
       this.state = CLOSED;
       this.transportRef.close(CloseCode.SlowConsumer, "outbound queue full");
@@ -192,20 +198,30 @@ export class Session implements Client, TransportSink, InboxHost {
     }
   }
 
-  /** Writes everything queued as one frame (called by the flusher once per turn). */
+  /**
+   * Writes everything queued as one frame (called by the flusher once per turn). Owed `gap`
+   * notices are queued once everything before them is written and the transport still takes
+   * more (else at its drain): they go out in the next turn's frame, and the client's resume
+   * finds an empty queue.
+   */
   flush(): void {
     this.dirty = false;
     if (!this.writable) return;
-    if (this.gapped !== undefined && this.queuedBytes <= this.core.options.limits.queueBytes / 2) this.sendGaps();
     const parts = this.parts;
-    if (parts.length === 0) return;
-    const frame = this.core.flusher.frame(parts);
-    parts.length = 0;
-    this.queuedBytes = 0;
-    const stats = this.core.stats;
-    stats.framesOut++;
-    stats.bytesOut += frame.length;
-    this.writable = this.transportRef.send(frame);
+    if (parts.length > 0) {
+      const frame = this.core.flusher.frame(parts);
+      parts.length = 0;
+      this.queuedBytes = 0;
+      this.streamBytes = 0;
+      const stats = this.core.stats;
+      stats.framesOut++;
+      stats.bytesOut += frame.length;
+      this.writable = this.transportRef.send(frame);
+    }
+    // Checked after the write, not before: a gap held back "until the queue drains" waited for
+    // a flush nothing scheduled when that write left the transport writable, and the
+    // subscription stayed silent for good (issue 12 item 2).
+    if (this.gapped !== undefined && this.writable && this.state !== CLOSED) this.sendGaps();
   }
 
   onDrain(): void {
@@ -500,6 +516,7 @@ export class Session implements Client, TransportSink, InboxHost {
     clearTimeout(this.expiryTimer);
     this.parts.length = 0;
     this.queuedBytes = 0;
+    this.streamBytes = 0;
     this.gapped = undefined;
     try {
       this.core.hub.removeSession(this);
