@@ -108,7 +108,10 @@ export interface PresenceMessage {
   topic: string;
 }
 
-/** Replace the connection's credentials without reconnecting. */
+/**
+ * Replace the connection's credentials without reconnecting. The ack's data is `{ ttl }` (ms
+ * until the new credentials expire) when they expire, and nothing when they never do.
+ */
 export interface RefreshMessage {
   t: "refresh";
   id?: number;
@@ -161,6 +164,11 @@ export interface ConnectedMessage {
   resumed?: boolean;
   /** Data returned by connect middleware. */
   data?: unknown;
+  /**
+   * Milliseconds until the credentials expire (absent: they never do). The connection is closed
+   * with 4004 then unless the client sends `refresh` first; the refresh ack carries the new `ttl`.
+   */
+  ttl?: number;
 }
 
 /** Reply to a client message that carried an `id`. */

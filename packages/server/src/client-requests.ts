@@ -68,7 +68,13 @@ function publish(core: ServerCore, session: Session, msg: PublishMessage, retent
     .catch((err: unknown) => session.fail(err));
 }
 
-/** A client's `refresh`: connect middleware runs again on the new credentials. */
+/**
+ * A client's `refresh`: connect middleware runs again on the new credentials, and the ack says
+ * how long they last (`ttl`, ms). Refused, keeping the identity and the earlier expiry:
+ * credentials that never expire for a session whose credentials do (a refresh must not make a
+ * bounded session unbounded, issue 12 item 6), and credentials naming no user for a session that
+ * has one.
+ */
 export function refreshCredentials(core: ServerCore, session: Session, msg: RefreshMessage): void {
   const info: HandshakeInfo = {
     headers: {},
@@ -77,12 +83,27 @@ export function refreshCredentials(core: ServerCore, session: Session, msg: Refr
     transport: session.transport,
   };
   const ctx = new ConnectContext(session, info, { t: "connect", v: 1, token: msg.token });
-  core.runConnectMiddleware(ctx).then(
-    () => {
-      session.user = ctx.user;
-      session.setExpiry(ctx.expiresAt);
-      session.reply(msg.id, undefined);
-    },
-    (err: unknown) => session.replyError(msg.id, toWireError(err)),
-  );
+  core
+    .runConnectMiddleware(ctx)
+    .then(
+      () => {
+        if (!session.isOpen) return;
+        if (ctx.expiresAt === undefined && session.expiresAt !== undefined) {
+          session.replyError(msg.id, {
+            code: ErrorCode.Unauthorized,
+            message: "refresh credentials do not expire; this session's do",
+          });
+          return;
+        }
+        if (ctx.user === undefined && session.user !== undefined) {
+          session.replyError(msg.id, { code: ErrorCode.Unauthorized, message: "refresh credentials name no user" });
+          return;
+        }
+        session.user = ctx.user;
+        session.setExpiry(ctx.expiresAt);
+        session.reply(msg.id, ctx.expiresAt === undefined ? undefined : { ttl: session.ttl() });
+      },
+      (err: unknown) => session.replyError(msg.id, toWireError(err)),
+    )
+    .catch((err: unknown) => session.fail(err));
 }

@@ -71,6 +71,8 @@ export class Session implements Client, TransportSink, InboxHost {
   /** Message rate limit (created on the first message past the handshake). */
   private rate: MessageRate | undefined = undefined;
   private expiryTimer: NodeJS.Timeout | undefined = undefined;
+  /** When the credentials expire (ms since epoch); undefined: never. */
+  private expiry: number | undefined = undefined;
   /** Messages of big frames waiting for their turn (created on the first such frame). */
   private inbox: Inbox | undefined = undefined;
 
@@ -431,6 +433,9 @@ export class Session implements Client, TransportSink, InboxHost {
       limits: this.core.wireLimits,
     };
     if (ctx.reply !== undefined) connected.data = ctx.reply;
+    // The client renews its credentials ahead of this (see docs/client.md, "Authentication").
+    const ttl = this.ttl();
+    if (ttl !== undefined) connected.ttl = ttl;
     this.send(connected);
     this.core.sessionOpened(this);
     const held = this.held as unknown[];
@@ -453,10 +458,21 @@ export class Session implements Client, TransportSink, InboxHost {
     this.close(code, wire.message);
   }
 
+  /** When the credentials expire (ms since epoch), or undefined when they never do. */
+  get expiresAt(): number | undefined {
+    return this.expiry;
+  }
+
+  /** Milliseconds until the credentials expire (0 when past), or undefined when they never do. */
+  ttl(): number | undefined {
+    return this.expiry === undefined ? undefined : Math.max(0, this.expiry - Date.now());
+  }
+
   /** Arms (or re-arms, after `refresh`) the close at credential expiry. */
   setExpiry(expiresAt: number | undefined): void {
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
+    this.expiry = expiresAt;
     if (expiresAt === undefined) return;
     // setTimeout takes at most 2^31-1 ms; longer expiries are re-armed when that fires.
     const wait = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);

@@ -241,7 +241,12 @@ describe("credential expiry", () => {
     });
     const lapsed = await client({ token: "150" });
     const refreshed = await client({ token: "150" });
-    expect(await refreshed.request({ t: "refresh", token: "5000" }, 1)).toEqual({ t: "ack", id: 1 });
+    // The ack says how long the new credentials last (ms).
+    expect(await refreshed.request({ t: "refresh", token: "5000" }, 1)).toMatchObject({
+      t: "ack",
+      id: 1,
+      data: { ttl: expect.any(Number) },
+    });
     expect(await lapsed.closed()).toBe(CloseCode.TokenExpired);
     expect(lapsed.messages.at(-1)).toMatchObject({ t: "disconnect", code: CloseCode.TokenExpired, reconnect: true });
     await new Promise((r) => setTimeout(r, 100));

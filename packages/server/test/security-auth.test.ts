@@ -230,10 +230,11 @@ describe("token refresh", () => {
     const refreshed = await connected(await hs("frank", {}, SECRET, soon));
     const lapsed = await connected(await hs("grace", {}, SECRET, soon));
     const later = now() + 600;
-    expect(await refreshed.request({ t: "refresh", token: await hs("frank", { v: 2 }, SECRET, later) }, 1)).toEqual({
-      t: "ack",
-      id: 1,
-    });
+    const ack = await refreshed.request({ t: "refresh", token: await hs("frank", { v: 2 }, SECRET, later) }, 1);
+    // The ack says how long the new credentials last.
+    expect(ack).toMatchObject({ t: "ack", id: 1, data: { ttl: expect.any(Number) } });
+    expect((ack.data as { ttl: number }).ttl).toBeGreaterThan(590_000);
+    expect((ack.data as { ttl: number }).ttl).toBeLessThanOrEqual(600_000);
     expect(await lapsed.closed(4000)).toBe(CloseCode.TokenExpired);
     expect(lapsed.messages.at(-1)).toMatchObject({ t: "disconnect", code: 4004, reconnect: true });
     await sleep(200);
@@ -254,6 +255,30 @@ describe("token refresh", () => {
     const other = await c.request({ t: "refresh", token: await hs("mallory") }, 3);
     expect(other.error).toMatchObject({ code: ErrorCode.Unauthorized, message: "refresh token is for another user" });
     expect((await c.request({ t: "evt", event: "whoami" }, 4)).data).toMatchObject({ id: "heidi" });
+  });
+
+  it("tells the client how long its credentials last in `connected` (ttl, ms)", async () => {
+    await start({ secret: SECRET, clockToleranceSec: 0, required: false });
+    const bounded = await attempt(await hs("ivan", {}, SECRET, now() + 100));
+    const info = await bounded.next((m) => m.t === "connected");
+    expect(info.ttl).toBeGreaterThan(90_000);
+    expect(info.ttl).toBeLessThanOrEqual(100_000);
+    const anonymous = await attempt(undefined);
+    expect((await anonymous.next((m) => m.t === "connected")).ttl).toBeUndefined();
+  });
+
+  // Issue 12 item 6: a token without `exp` made a bounded session unbounded.
+  it("refuses a refresh that would make a bounded session unbounded, and still closes it at the old expiry", async () => {
+    await start({ secret: SECRET, clockToleranceSec: 0, required: false });
+    const c = await connected(await hs("judy", {}, SECRET, now() + 2));
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("judy").sign(key(SECRET));
+    const noExp = await c.request({ t: "refresh", token: forever }, 1);
+    expect(noExp.error).toMatchObject({ code: ErrorCode.Unauthorized });
+    // An empty token (anonymous, allowed at connect here) may not drop the bound either.
+    const empty = await c.request({ t: "refresh", token: "" }, 2);
+    expect(empty.error).toMatchObject({ code: ErrorCode.Unauthorized });
+    expect((await c.request({ t: "evt", event: "whoami" }, 3)).data).toMatchObject({ id: "judy" });
+    expect(await c.closed(5000)).toBe(CloseCode.TokenExpired);
   });
 });
 
