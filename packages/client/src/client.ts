@@ -15,6 +15,7 @@ import {
 import { backoff, backoffDefaults } from "./backoff.js";
 import type { ClientEvents, ClientState } from "./client-events.js";
 import { Connection } from "./connection.js";
+import { Credentials } from "./credentials.js";
 import { Emitter, reportError } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
@@ -79,7 +80,7 @@ export class Client<S = AppSchema> {
   private readonly subAcks = new Map<number, Subscription>();
   private readonly eventHandlers = new Map<string, Set<EventHandler>>();
   private readonly subHost: SubscriptionHost;
-  private refreshedToken: string | undefined = undefined;
+  private readonly credentials: Credentials;
   private maxSubscriptions = Number.POSITIVE_INFINITY;
   private lastId = 0;
 
@@ -97,6 +98,12 @@ export class Client<S = AppSchema> {
           createTransportMemory(this.options.rememberTransportMs, () => scheduler.now()))
         : undefined;
     const plan = new TransportPlan(usableTransports(this.options), url, memory);
+    const { token, getToken } = this.options;
+    this.credentials = new Credentials(
+      typeof token === "string" ? token : undefined,
+      getToken ?? (typeof token === "function" ? token : undefined),
+      { scheduler, refresh: () => this.refresh(), report: (error) => this.events.emit("error", error) },
+    );
     this.connection = new Connection(
       url,
       this.options,
@@ -121,7 +128,7 @@ export class Client<S = AppSchema> {
             this.requests.failThrough(mark, new DashwireClientError(ErrorCode.Disconnected, reason)),
         },
       },
-      () => this.readToken(),
+      this.credentials,
       plan,
     );
     const connection = this.connection;
@@ -268,24 +275,25 @@ export class Client<S = AppSchema> {
   }
 
   /**
-   * Replaces the connection's credentials without reconnecting. A string `token` option is
-   * replaced too, for later reconnects; a token function is still called at each connect.
+   * Replaces the connection's credentials without reconnecting: with `token`, or one from
+   * `getToken` when omitted. A string `token` option is replaced too, for later reconnects;
+   * `getToken` is still called at each connect. While disconnected it only stores the token.
    */
-  refresh(token: string): Promise<void> {
-    if (typeof this.options.token !== "function") this.refreshedToken = token;
-    if (!this.connection.ready) return Promise.resolve();
+  async refresh(token?: string): Promise<void> {
+    const fresh = token ?? (await this.credentials.fresh());
+    if (!this.connection.ready) {
+      this.credentials.replace(fresh);
+      return;
+    }
     const id = ++this.lastId;
-    return this.request(id, { t: "refresh", id, token }).then(() => undefined);
+    const data = await this.request(id, { t: "refresh", id, token: fresh });
+    const ttl = (data as { ttl?: unknown } | undefined)?.ttl;
+    this.credentials.renewed(fresh, typeof ttl === "number" ? ttl : undefined);
   }
 
   /** Closes for good: no reconnect; pending requests and `ready` promises reject with `Disconnected`. */
   close(): void {
     this.connection.close(CloseCode.Normal, "client closed");
-  }
-
-  private readToken(): Promise<string | undefined> | string | undefined {
-    const token = this.options.token;
-    return typeof token === "function" ? token() : (this.refreshedToken ?? token);
   }
 
   private request(id: number, message: object, timeoutMs?: number): Promise<unknown> {
@@ -320,11 +328,13 @@ export class Client<S = AppSchema> {
     const limits = info.limits;
     if (limits?.maxPendingAcks > 0) this.requests.maxPendingAcks = limits.maxPendingAcks;
     if (limits?.maxSubscriptions > 0) this.maxSubscriptions = limits.maxSubscriptions;
+    this.credentials.schedule(typeof info.ttl === "number" ? info.ttl : undefined);
     for (const sub of this.subs.values()) if (switched || sub.pendingId === undefined) this.sendSub(sub);
     this.requests.drain();
   }
 
   private lost(code: number, reason: string, permanent: boolean): void {
+    this.credentials.stop();
     this.requests.failInflight(
       new DashwireClientError(ErrorCode.Disconnected, `connection lost before the reply (${code} ${reason})`),
     );

@@ -13,6 +13,7 @@ import {
 } from "@dashwire/protocol";
 import { backoff } from "./backoff.js";
 import type { ClientEvents, ClientState, StateReason } from "./client-events.js";
+import { authError, type Credentials } from "./credentials.js";
 import type { Emitter } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
 import { ABNORMAL_CLOSE } from "./http-fetch.js";
@@ -77,8 +78,8 @@ export class Connection {
     private readonly options: ResolvedClientOptions,
     private readonly events: Emitter<ClientEvents>,
     private readonly host: ConnectionHost,
-    /** Returns the token for the next attempt. */
-    private readonly readToken: () => Promise<string | undefined> | string | undefined,
+    /** The token for each attempt; told when the server calls it expired. */
+    private readonly credentials: Credentials,
     private readonly plan: TransportPlan,
   ) {
     const { codec, scheduler } = options;
@@ -92,7 +93,7 @@ export class Connection {
     this.heartbeatTimer = new Timer(() => this.checkHeartbeat(), scheduler);
     this.upgrade = new Upgrade(url, options, plan, {
       connectMessage: (token) => this.connectMessage(token),
-      readToken,
+      readToken: () => credentials.next(),
       busy: () => this.outbox.waiting,
       ready: (link, info, rest) => this.switchTo(link, info, rest),
     });
@@ -148,9 +149,13 @@ export class Connection {
     const generation = ++this.generation;
     let token: string | undefined;
     try {
-      token = await this.readToken();
+      token = await this.credentials.next();
     } catch (error) {
       if (generation !== this.generation) return;
+      if (error instanceof DashwireClientError && error.code === ErrorCode.TokenExpired) {
+        this.authFailed(CloseCode.TokenExpired, error.message);
+        return;
+      }
       this.events.emit(
         "error",
         new DashwireClientError(ErrorCode.Unauthorized, `token provider failed: ${String(error)}`),
@@ -383,9 +388,18 @@ export class Connection {
     this.upgrade.stop();
     this.endRetiring();
     if (this.closed) return;
+    if (code === CloseCode.TokenExpired) {
+      // Never offered again: a new token from getToken, or stop.
+      if (!this.credentials.expire()) {
+        this.authFailed(code, "token expired and there is no getToken to renew it");
+        return;
+      }
+      this.events.emit("error", authError(code, `token expired (${reason}); reconnecting with one from getToken`));
+    }
     const allowed = closeCodeAllowsReconnect(code) && (d === undefined || d.reconnect);
     if (!allowed) {
-      this.close(code, reason);
+      if (code === CloseCode.Unauthorized) this.authFailed(code, reason);
+      else this.close(code, reason);
       return;
     }
     this.host.lost(code, reason, false);
@@ -401,6 +415,15 @@ export class Connection {
     }
     this.setState("connecting", { code, reason });
     this.reconnectTimer.start(backoff(this.attempt++, this.options.reconnect));
+  }
+
+  /**
+   * Credentials the server refused for good (4500), or an expired token nothing can replace:
+   * an `error` event, then the terminal state "disconnected" with the close code.
+   */
+  private authFailed(code: number, reason: string): void {
+    this.events.emit("error", authError(code, reason));
+    this.close(code, reason);
   }
 
   /** The one place the connection state changes. */

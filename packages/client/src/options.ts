@@ -13,8 +13,17 @@ export type TokenProvider = () => string | undefined | Promise<string | undefine
 
 /** Options of `connect(url, options)`; every field is optional (see `clientDefaults`). */
 export interface ClientOptions {
-  /** Credentials sent in `connect.token`; a function is called again before every connect attempt. */
+  /**
+   * Credentials sent in `connect.token`. A string is static: once the server calls it expired
+   * (4004) the client stops. A function works as `getToken`.
+   */
   token?: string | TokenProvider;
+  /**
+   * Fresh credentials, called (and awaited) before every connect attempt and before every
+   * renewal: the client renews ahead of the expiry the server announces, and after a 4004 it
+   * reconnects with a new token (never with the one the server called expired).
+   */
+  getToken?: TokenProvider;
   /** Arbitrary data sent in `connect.data` for the server's connect middleware. */
   data?: unknown;
   /** WebSocket implementation; default `globalThis.WebSocket` (`@dashwire/client/node` passes `ws`). */
@@ -52,6 +61,7 @@ export interface ClientOptions {
 /** Options with every default applied. */
 export interface ResolvedClientOptions {
   token: string | TokenProvider | undefined;
+  getToken: TokenProvider | undefined;
   data: unknown;
   WebSocket: WebSocketConstructor | undefined;
   fetch: FetchLike | undefined;
@@ -104,8 +114,13 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   const maxBufferedSends = options.maxBufferedSends ?? clientDefaults.maxBufferedSends;
   if (!(Number.isSafeInteger(maxBufferedSends) && maxBufferedSends >= 0))
     throw invalid("maxBufferedSends must be a non-negative integer");
+  if (options.getToken !== undefined && typeof options.getToken !== "function")
+    throw invalid("getToken must be a function");
+  if (options.getToken !== undefined && typeof options.token === "function")
+    throw invalid("give getToken or a token function, not both");
   return {
     token: options.token,
+    getToken: options.getToken,
     data: options.data,
     WebSocket: options.WebSocket,
     fetch: options.fetch,
