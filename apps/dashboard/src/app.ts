@@ -12,7 +12,9 @@ import { type Broker, createServer, DashwireError, type DashwireServer, ErrorCod
 import { dashboardRoutes } from "./api/dashboard-routes.js";
 import { metricsRoutes } from "./api/metrics-routes.js";
 import { queryRoutes } from "./api/query-routes.js";
-import { ApiKeys, requestKey, type Scope } from "./auth/api-keys.js";
+import { authRoutes } from "./api/auth-routes.js";
+import { ApiKeys, requestKey } from "./auth/api-keys.js";
+import { canRead, metricsReader, requireSocketScope, socketKeys } from "./auth/read-access.js";
 import { brokerFromUrl } from "./cluster/broker-from-url.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import { HeartbeatElection, type HeartbeatElectionOptions } from "./cluster/heartbeat-election.js";
@@ -107,8 +109,14 @@ export async function createDashboardApp(
   const inner = deps.broker ?? brokerFromUrl(options.broker);
   // Alone (memory broker), nothing crosses nodes; otherwise internal topics ride the broker.
   const bus = inner.name === "memory" ? undefined : new InternalBus(inner);
+  const keys = new ApiKeys(options.apiKeys, options.publicRead);
+  // Every topic, known or not, is read with the read scope (presence included).
+  const readable = canRead(keys);
+  const metricsReadable = metricsReader(keys, options.privateMetrics);
   const server = createServer({
     path: WS_PATH,
+    topicDefaults: { canSubscribe: readable },
+    canReadMetrics: metricsReadable,
     logLevel: options.logLevel,
     allowedOrigins: options.corsOrigins,
     allowedHosts,
@@ -116,10 +124,14 @@ export async function createDashboardApp(
     nodeId,
   });
   const log = server.logger;
-  server.topic("metrics:*", { history: { size: 300, ttlMs: 600_000 }, latest: { maxKeys: 1 } });
-  server.topic("dashboard:*", { presence: true, history: { size: 0 }, latest: { maxKeys: 0 } });
+  server.topic("metrics:*", { history: { size: 300, ttlMs: 600_000 }, latest: { maxKeys: 1 }, canSubscribe: readable });
+  server.topic("dashboard:*", {
+    presence: true,
+    history: { size: 0 },
+    latest: { maxKeys: 0 },
+    canSubscribe: readable,
+  });
 
-  const keys = new ApiKeys(options.apiKeys, options.publicRead);
   const series = new SeriesStore({ maxSeries: options.maxSeries, futureSkewMs: options.futureSkewMs });
   const dashboards = await DashboardStore.open({
     dataDir: options.dataDir,
@@ -145,19 +157,11 @@ export async function createDashboardApp(
     stats.pointsRejected += r.rejectedTotal;
   };
 
-  // Socket ingest: `emit("metrics.write", points)` with the same body as the JSON API; with
-  // keys configured the connection's token must be a key with the write scope.
-  server.useConnect((ctx) => {
-    const scopes = keys.scopesOf(ctx.token);
-    if (scopes !== undefined) ctx.client.data.scopes = [...scopes];
-  });
+  // The socket's token is an API key: its scopes guard subscriptions (reads) and socket ingest,
+  // `emit("metrics.write", points)` with the same body as the JSON API (writes).
+  server.useConnect(socketKeys(keys));
   server.on<unknown, IngestResult>("metrics.write", async (data, ctx) => {
-    if (keys.enabled) {
-      const scopes = ctx.client.data.scopes as Scope[] | undefined;
-      if (scopes === undefined) throw new DashwireError(ErrorCode.Unauthorized, "API key required (connect token)");
-      if (!scopes.includes("write") && !scopes.includes("admin"))
-        throw new DashwireError(ErrorCode.Forbidden, "this API key lacks the write scope");
-    }
+    requireSocketScope(keys, ctx.client, "write");
     let parsed: ReturnType<typeof parseJsonPoints>;
     try {
       parsed = parseJsonPoints(data);
@@ -188,7 +192,12 @@ export async function createDashboardApp(
   });
   queryRoutes(router, { store: series, keys });
   dashboardRoutes(router, { dashboards, writer: node, keys });
-  router.add("GET", "/api/v1/config", (_req, res) => sendJson(res, 200, { wsPath: WS_PATH, version: VERSION }));
+  authRoutes(router, keys);
+  router.add("GET", "/api/v1/config", (req, res) => {
+    if (!metricsReadable(req))
+      throw new ApiError(401, ApiErrorCode.Unauthorized, "a key with the read scope is required (--private-metrics)");
+    sendJson(res, 200, { wsPath: WS_PATH, version: VERSION });
+  });
   router.add("GET", "/api/v1/cluster", (req, res) => {
     keys.require(requestKey(req), "read");
     sendJson(res, 200, { node: nodeId, leader: node.leader ?? null, broker: server.broker.name, ...node.stats });

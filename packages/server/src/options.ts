@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { type Codec, jsonCodec, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
@@ -72,6 +73,11 @@ export interface ServerOptions {
   healthPath: string | false;
   /** Prometheus endpoint path (false: off). */
   metricsPath: string | false;
+  /**
+   * Decides whether a request may read `/metrics` and the details of `/healthz` (default:
+   * anyone). Refused: `/metrics` answers 401, `/healthz` only its status (load balancers need no more).
+   */
+  canReadMetrics?(req: IncomingMessage): boolean;
   /**
    * Take the client address from the first `X-Forwarded-For` entry (set this only behind a
    * proxy that sets it), so per-address limits count clients, not the proxy.

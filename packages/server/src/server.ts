@@ -31,7 +31,7 @@ import {
   refuseUpgrade,
 } from "./edge.js";
 import { Flusher } from "./flusher.js";
-import { createMetricsRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
+import { createMetricsRegistry, refuseMetrics, serveHealth, serveMetrics } from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
 import { Hub } from "./hub.js";
 import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
@@ -264,7 +264,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       if (!this.hostAllowed(req)) {
         const body = JSON.stringify({ error: { code: CloseCode.ForbiddenHost, message: "host not allowed" } });
         res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
-      } else if (path === healthPath) serveHealth(res, this.health());
+      } else if (path === healthPath) serveHealth(res, this.health(), this.options.canReadMetrics?.(req) ?? true);
+      else if (!(this.options.canReadMetrics?.(req) ?? true)) refuseMetrics(res);
       else {
         this.registry ??= createMetricsRegistry(this.stats, this.hub);
         serveMetrics(res, this.registry, this.logger);

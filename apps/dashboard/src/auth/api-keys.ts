@@ -82,15 +82,31 @@ export class ApiKeys {
     return found;
   }
 
-  /** Throws 401/403 unless `presented` may use `scope` (always passes when no key is configured). */
-  require(presented: string | undefined, scope: Scope): void {
-    if (!this.enabled) return;
-    if (scope === "read" && this.publicRead) return;
+  /** True when `scope` needs a key: keys are configured, and for reads `publicRead` is off. */
+  needsKey(scope: Scope): boolean {
+    return this.enabled && !(scope === "read" && this.publicRead);
+  }
+
+  /**
+   * The one rule of every path (HTTP routes, socket events, topic hooks): may a client holding
+   * `scopes` (undefined: no key) use `scope`? `admin` implies the others.
+   */
+  allows(scopes: ReadonlySet<Scope> | undefined, scope: Scope): boolean {
+    if (!this.needsKey(scope)) return true;
+    return scopes !== undefined && (scopes.has(scope) || scopes.has("admin"));
+  }
+
+  /**
+   * Throws 401/403 unless `presented` may use `scope`. A presented key that is not configured is
+   * refused even where none is needed: a wrong credential is an error, never silently anonymous.
+   */
+  require(presented: string | undefined, scope: Scope): ReadonlySet<Scope> | undefined {
+    const scopes = this.scopesOf(presented);
+    if (presented !== undefined && scopes === undefined && this.enabled)
+      throw new ApiError(401, ApiErrorCode.Unauthorized, "unknown API key");
+    if (this.allows(scopes, scope)) return scopes;
     if (presented === undefined)
       throw new ApiError(401, ApiErrorCode.Unauthorized, "API key required (Authorization: Bearer <key> or X-API-Key)");
-    const scopes = this.scopesOf(presented);
-    if (scopes === undefined) throw new ApiError(401, ApiErrorCode.Unauthorized, "unknown API key");
-    if (!scopes.has(scope) && !scopes.has("admin"))
-      throw new ApiError(403, ApiErrorCode.Forbidden, `this API key lacks the ${scope} scope`);
+    throw new ApiError(403, ApiErrorCode.Forbidden, `this API key lacks the ${scope} scope`);
   }
 }

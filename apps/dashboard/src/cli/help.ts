@@ -25,7 +25,8 @@ Options:
   -c, --config <file.json>   JSON config file (same names as the options, e.g. {"port": 9000})
       --data-dir <dir>       where dashboards are saved (default .data)
       --api-key <key:scopes> require API keys; scopes read,write,admin (repeatable)
-      --no-public-read       with API keys, require the read scope for reads too
+      --no-public-read       with API keys, require the read scope for reads too (HTTP and socket)
+      --private-metrics      /metrics, /api/v1/config and /healthz details need a read key
       --cors-origin <url>    allow a browser origin to call the API and socket (repeatable)
       --allowed-hosts <name> a host name browsers use to reach this server, besides localhost
                              and IP addresses (repeatable or comma-separated; * for any)

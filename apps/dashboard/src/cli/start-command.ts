@@ -34,6 +34,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
         "api-key": { type: "string", multiple: true },
         "public-read": { type: "boolean" },
         "no-public-read": { type: "boolean" },
+        "private-metrics": { type: "boolean" },
         "cors-origin": { type: "string", multiple: true },
         "allowed-hosts": { type: "string", multiple: true },
         "max-series": { type: "string" },

@@ -32,6 +32,7 @@ export interface StartFlags {
   "max-series"?: string;
   "public-read"?: boolean;
   "no-public-read"?: boolean;
+  "private-metrics"?: boolean;
   "log-level"?: string;
   "tls-cert"?: string;
   "tls-key"?: string;
@@ -48,6 +49,7 @@ export const ENV_VARS: Record<string, string> = {
   DASHWIRE_DATA_DIR: "data directory",
   DASHWIRE_API_KEYS: "API keys, key:scope,scope separated by spaces or ;",
   DASHWIRE_PUBLIC_READ: "with keys, allow reads without one (1/0)",
+  DASHWIRE_PRIVATE_METRICS: "/metrics, /api/v1/config and health details need a read key (1/0)",
   DASHWIRE_CORS_ORIGINS: "allowed browser origins, comma-separated",
   DASHWIRE_ALLOWED_HOSTS: "host names browsers may use besides localhost and IPs, comma-separated",
   DASHWIRE_MAX_SERIES: "series limit",
@@ -74,6 +76,7 @@ export const configFileSchema = z
     dataDir: z.string().min(1),
     apiKeys: z.array(apiKeyEntry),
     publicRead: z.boolean(),
+    privateMetrics: z.boolean(),
     corsOrigins: z.array(z.string().min(1)),
     allowedHosts: z.array(z.string().min(1)),
     maxSeries: z.number().int().positive(),
@@ -197,6 +200,7 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
     }
   }
   if ((v = e("DASHWIRE_PUBLIC_READ")) !== undefined) o.publicRead = bool(v, "DASHWIRE_PUBLIC_READ");
+  if ((v = e("DASHWIRE_PRIVATE_METRICS")) !== undefined) o.privateMetrics = bool(v, "DASHWIRE_PRIVATE_METRICS");
   if ((v = e("DASHWIRE_CORS_ORIGINS")) !== undefined)
     o.corsOrigins = v
       .split(",")
@@ -218,6 +222,11 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if (flags["api-key"] !== undefined) o.apiKeys = keys(flags["api-key"], "--api-key");
   if (flags["public-read"]) o.publicRead = true;
   if (flags["no-public-read"]) o.publicRead = false;
+  if (flags["private-metrics"]) o.privateMetrics = true;
+  if (o.privateMetrics && !o.apiKeys.some((k) => k.scopes.includes("read") || k.scopes.includes("admin")))
+    throw new ConfigError(
+      "--private-metrics needs an --api-key with the read (or admin) scope, or nobody could read them",
+    );
   if (flags["cors-origin"] !== undefined) o.corsOrigins = flags["cors-origin"];
   if (flags["allowed-hosts"] !== undefined) o.allowedHosts = hostList(flags["allowed-hosts"], "--allowed-hosts");
   if (flags["max-series"] !== undefined) o.maxSeries = positiveInt(flags["max-series"], "--max-series");

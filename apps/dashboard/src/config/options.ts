@@ -20,6 +20,8 @@ export interface DashboardOptions {
   apiKeys: ApiKey[];
   /** With keys configured, allow reads (query, series, dashboards GET) without a key. */
   publicRead: boolean;
+  /** `/metrics`, `/api/v1/config` and the details of `/healthz` need a key with the read scope. */
+  privateMetrics: boolean;
   /** Browser origins allowed to call the API and open the socket from another origin ("*": any). */
   corsOrigins: string[];
   /**
@@ -55,6 +57,7 @@ export const dashboardDefaults: DashboardOptions = {
   dataDir: ".data",
   apiKeys: [],
   publicRead: true,
+  privateMetrics: false,
   corsOrigins: [],
   allowedHosts: [],
   maxSeries: 10_000,

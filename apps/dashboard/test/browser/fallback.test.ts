@@ -5,20 +5,17 @@
  * through again it upgrades in the background with no gap in the charts. The UI is built from
  * the current SDK sources into a temporary directory, so the shared dist-ui is left alone.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { findChromium, launchChromium } from "../../../../scripts/chromium.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardApp, type DashboardApp } from "../../src/index.js";
 import type {} from "../../ui/src/debug-view.js";
-
-const appDir = join(dirname(fileURLToPath(import.meta.url)), "../..");
+import { buildUiToTemp } from "./build-ui.js";
 
 const chromiumPath = findChromium();
 if (!chromiumPath) console.warn("fallback browser tests skipped: chromium is not installed");
@@ -121,11 +118,7 @@ describe.skipIf(!chromiumPath)("dashboard over fallback transports in Chromium",
   let context: BrowserContext | undefined;
 
   beforeAll(async () => {
-    uiDir = mkdtempSync(join(tmpdir(), "dashwire-ui-fallback-"));
-    execFileSync("npx", ["vite", "build", "--config", "ui/vite.config.ts", "--outDir", uiDir, "--emptyOutDir"], {
-      cwd: appDir,
-      stdio: "ignore",
-    });
+    uiDir = buildUiToTemp("dashwire-ui-fallback-");
     dataDir = mkdtempSync(join(tmpdir(), "dashwire-fallback-"));
     app = await createDashboardApp({ port: 0, host: "127.0.0.1", dataDir, uiDir, demo: true, logLevel: "error" });
     proxy = new UpgradeBlockingProxy(app.port);

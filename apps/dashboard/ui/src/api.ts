@@ -1,3 +1,5 @@
+import { signInNeeded, storedKey } from "./auth/credentials.js";
+
 /** Panel kinds a dashboard can hold (see the dashboard contract). */
 export type PanelKind = "timeseries" | "stat" | "gauge" | "table" | "online";
 
@@ -75,13 +77,27 @@ function url(path: string): string {
   return new URL(`${BASE}${path}`, document.baseURI).toString();
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/** Options of one API call. */
+interface RequestOptions {
+  signal?: AbortSignal;
+  /** The key to send (default: the signed-in one). */
+  key?: string | null;
+  /** A 401 is the caller's business (the sign-in checking a key), not a reason to sign in again. */
+  own401?: boolean;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  const { signal } = opts;
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const key = opts.key === undefined ? storedKey() : opts.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
   let res: Response;
   try {
     res = await fetch(url(path), {
       method,
       signal,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -97,14 +113,34 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   }
   if (!res.ok) {
     const e = (json as { error?: { code?: number; message?: string } } | null)?.error;
-    throw new ApiError(res.status, e?.code ?? 0, e?.message ?? `${method} ${path}: HTTP ${res.status}`);
+    const err = new ApiError(res.status, e?.code ?? 0, e?.message ?? `${method} ${path}: HTTP ${res.status}`);
+    if (res.status === 401 && !opts.own401) signInNeeded(err.message);
+    throw err;
   }
   return json as T;
 }
 
-/** Reads the UI configuration. */
+/** What `GET /api/v1/auth` says about a key (or no key). */
+export interface AuthInfo {
+  /** API keys are configured on the server. */
+  keys: boolean;
+  /** Scopes of the key sent (empty without one). */
+  scopes: string[];
+  /** Reads need a key. */
+  readNeedsKey: boolean;
+}
+
+/**
+ * Checks credentials: `key` (null: none; default: the signed-in one). Rejects with a 401 or 403
+ * `ApiError` when they do not allow reading dashboards.
+ */
+export function getAuth(key?: string | null): Promise<AuthInfo> {
+  return request<AuthInfo>("GET", "/auth", undefined, { key, own401: true });
+}
+
+/** Reads the UI configuration (a 401 is the caller's: the config may be private, the app not). */
 export function getConfig(): Promise<UiConfig> {
-  return request<UiConfig>("GET", "/config");
+  return request<UiConfig>("GET", "/config", undefined, { own401: true });
 }
 
 /** Lists dashboards (accepts a bare array or `{ dashboards }`). */
@@ -147,5 +183,5 @@ export function query(
   signal?: AbortSignal,
 ): Promise<QueryResult> {
   const q = new URLSearchParams({ series, from: String(from), to: String(to), step: String(step) });
-  return request<QueryResult>("GET", `/query?${q}`, undefined, signal);
+  return request<QueryResult>("GET", `/query?${q}`, undefined, { signal });
 }

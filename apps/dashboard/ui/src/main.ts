@@ -1,4 +1,5 @@
-import { getConfig } from "./api.js";
+import { ApiError, type AuthInfo, getAuth, getConfig } from "./api.js";
+import { clearKey, onSignInNeeded, storedKey } from "./auth/credentials.js";
 import { h, replaceChildren } from "./dom.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 import { Connection } from "./live/connection.js";
@@ -7,6 +8,7 @@ import type { AppContext, Unmount } from "./pages/app-context.js";
 import { mountEditor } from "./pages/edit-page.js";
 import { mountList } from "./pages/list-page.js";
 import { placeholder } from "./pages/page-state.js";
+import { mountSignIn } from "./pages/sign-in-page.js";
 import { mountView } from "./pages/view-page.js";
 import { type Route, startRouter } from "./router.js";
 import { Shell } from "./shell.js";
@@ -19,12 +21,16 @@ export function socketUrl(wsPath: string, base: string = document.baseURI): stri
   return u.toString();
 }
 
-/** Reads the config, retrying with backoff while the server is not up yet. */
-async function loadConfig(shell: Shell): Promise<{ wsPath: string }> {
+/**
+ * Calls `load` until the server answers, retrying with backoff while it is not up yet. A refusal
+ * of the credentials (401/403) is not retried: it is rethrown for the sign-in.
+ */
+async function untilUp<T>(shell: Shell, load: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await getConfig();
+      return await load();
     } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) throw err;
       const wait = Math.min(10_000, 500 * 2 ** attempt);
       replaceChildren(
         shell.main,
@@ -38,15 +44,72 @@ async function loadConfig(shell: Shell): Promise<{ wsPath: string }> {
   }
 }
 
+/** Forgets the key and starts over (the sign-in shows when the server needs one). */
+function signOut(): void {
+  clearKey();
+  location.reload();
+}
+
+/** What the sign-in says when the server needs a key to show anything. */
+const KEY_NEEDED = "This dashwire needs an API key to show its dashboards.";
+/** What it says when the user asks to sign in (to edit, with a public-read server). */
+const KEY_FOR_MORE = "Sign in with an API key: one with the admin scope can edit dashboards.";
+
+/** The socket path when `/api/v1/config` is private (`--private-metrics`) and no key is in use. */
+const DEFAULT_WS_PATH = "/dashwire";
+
 async function boot(): Promise<void> {
   initTheme();
   const root = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
   const shell = new Shell(root);
-  const cfg = await loadConfig(shell);
-  const conn = new Connection(openLiveClient(socketUrl(cfg.wsPath || "/dashwire")));
+  // Credentials first: with reads behind keys (or a refused key) nothing else would load.
+  let auth: AuthInfo;
+  try {
+    auth = await untilUp(shell, () => getAuth());
+  } catch (err) {
+    const hadKey = storedKey() !== null;
+    clearKey();
+    shell.setCrumbs([["Sign in"]]);
+    mountSignIn(shell.main, hadKey ? `Your key was refused: ${(err as Error).message}` : KEY_NEEDED, reload);
+    return;
+  }
+  const cfg = await untilUp(shell, () =>
+    getConfig().catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 401) return { wsPath: DEFAULT_WS_PATH };
+      throw err;
+    }),
+  );
+  const key = storedKey();
+  const client = openLiveClient(socketUrl(cfg.wsPath || DEFAULT_WS_PATH), key ?? undefined);
+  const conn = new Connection(client);
   shell.bindConnection(conn);
   const app: AppContext = { shell, conn, scheduler: new FrameScheduler() };
   let unmount: Unmount | null = null;
+  let stopRouter: (() => void) | null = null;
+  /** Leaves the app for the sign-in page: the page, the router and the socket stop first. */
+  const signIn = (reason: string, cancellable: boolean) => {
+    if (stopRouter === null) return; // already there
+    stopRouter();
+    stopRouter = null;
+    unmount?.();
+    unmount = null;
+    client.close();
+    shell.setAccount("open", reload, signOut);
+    shell.setCrumbs([["Sign in"]]);
+    mountSignIn(shell.main, reason, reload, cancellable ? reload : undefined);
+  };
+  shell.setAccount(
+    key !== null ? "signed-in" : auth.keys ? "anonymous" : "open",
+    () => signIn(KEY_FOR_MORE, true),
+    signOut,
+  );
+  // A refused key (an API call's 401, the socket's 4500) is forgotten and sends the user to the sign-in.
+  const refused = (reason: string) => {
+    clearKey();
+    signIn(`Sign in to go on: ${reason}`, false);
+  };
+  onSignInNeeded(refused);
+  client.onAuthRefused(refused);
   const show = (r: Route) => {
     unmount?.();
     unmount = null;
@@ -72,8 +135,12 @@ async function boot(): Promise<void> {
         );
     }
   };
-  startRouter(show);
+  stopRouter = startRouter(show);
   window.addEventListener("pagehide", () => conn.client.close());
+}
+
+function reload(): void {
+  location.reload();
 }
 
 void boot();

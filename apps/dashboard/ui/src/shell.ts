@@ -37,6 +37,7 @@ export class Shell {
   private readonly online: HTMLElement;
   private readonly onlineText: HTMLElement;
   private readonly themeBtn: HTMLButtonElement;
+  private readonly account: HTMLElement;
   private conn: Connection | null = null;
 
   constructor(root: HTMLElement) {
@@ -76,6 +77,7 @@ export class Shell {
     );
     this.themeBtn = h("button", { class: "icon-btn", type: "button", onclick: () => this.cycleTheme() });
     this.updateThemeButton();
+    this.account = h("div", { class: "account" });
     this.main = h("main", { class: "main", id: "main" });
     replaceChildren(
       root,
@@ -84,7 +86,7 @@ export class Shell {
         { class: "topbar" },
         h("a", { class: "brand", href: "#/" }, logo(), h("span", null, "dashwire")),
         this.crumbs,
-        h("div", { class: "topbar__right" }, this.online, this.badge, this.themeBtn),
+        h("div", { class: "topbar__right" }, this.online, this.badge, this.account, this.themeBtn),
       ),
       this.main,
     );
@@ -95,6 +97,29 @@ export class Shell {
     this.conn = conn;
     conn.onStatus((st) => this.showStatus(st));
     this.showStatus(conn.status);
+  }
+
+  /**
+   * Shows "Sign out" while a key is in use, "Sign in" when the server has keys and none is in
+   * use (to edit, or to read what needs a key), nothing on an open server.
+   */
+  setAccount(state: "signed-in" | "anonymous" | "open", signIn: () => void, signOut: () => void): void {
+    replaceChildren(
+      this.account,
+      state === "signed-in"
+        ? h(
+            "button",
+            { class: "btn btn--ghost btn--sm", type: "button", "data-testid": "signout", onclick: signOut },
+            "Sign out",
+          )
+        : state === "anonymous"
+          ? h(
+              "button",
+              { class: "btn btn--ghost btn--sm", type: "button", "data-testid": "signin-link", onclick: signIn },
+              "Sign in",
+            )
+          : null,
+    );
   }
 
   /** Sets the breadcrumb trail after the brand: [label, href?] pairs. */

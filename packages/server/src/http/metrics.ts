@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { ErrorCode } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Hub } from "../hub.js";
@@ -95,13 +96,26 @@ export async function createMetricsRegistry(stats: ServerStats, hub: Hub): Promi
   return registry;
 }
 
-/** Writes `/healthz`: 200 when ok, 503 when degraded (load balancers steer away). */
-export function serveHealth(res: ServerResponse, health: { status: "ok" | "degraded" }): void {
+/**
+ * Writes `/healthz`: 200 when ok, 503 when degraded (load balancers steer away); with `detailed`
+ * false only `{ status }` (broker state and connection counts are for operators).
+ */
+export function serveHealth(res: ServerResponse, health: { status: "ok" | "degraded" }, detailed = true): void {
   res.writeHead(health.status === "ok" ? 200 : 503, {
     "content-type": "application/json",
     "cache-control": "no-store",
   });
-  res.end(JSON.stringify(health));
+  res.end(JSON.stringify(detailed ? health : { status: health.status }));
+}
+
+/** Answers a `/metrics` request that `canReadMetrics` refused: 401, coded like the API's. */
+export function refuseMetrics(res: ServerResponse): void {
+  const body = JSON.stringify({
+    error: { code: ErrorCode.Unauthorized, message: "credentials required for /metrics" },
+  });
+  res
+    .writeHead(401, { "content-type": "application/json", "cache-control": "no-store", "www-authenticate": "Bearer" })
+    .end(body);
 }
 
 /** Writes `/metrics` in the Prometheus text format. */

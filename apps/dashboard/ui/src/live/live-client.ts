@@ -44,6 +44,8 @@ export interface LiveClient {
   readonly transport: string | undefined;
   /** Listens to state changes; returns a function that stops listening. */
   onState(cb: (s: ClientState) => void): () => void;
+  /** Called when the server refuses the credentials for good (close 4500), with its reason. */
+  onAuthRefused(cb: (reason: string) => void): () => void;
   subscribe(topic: string, handler: (data: unknown) => void, opts?: LiveSubscribeOptions): LiveSubscription;
   presence(topic: string): Promise<PresenceSnapshot>;
   close(): void;
