@@ -50,6 +50,9 @@ export function runPrimary(options: DashboardOptions, io: CliIo): Promise<number
       listening.delete(index);
       if (!supervisor.shuttingDown)
         io.err(`dashwire: worker ${index} (pid ${worker.process.pid}) exited (${signal ?? code}); restarting it`);
+      // Which worker made the exit code 1, and how.
+      else if (code !== 0)
+        io.err(`dashwire: worker ${index} (pid ${worker.process.pid}) did not stop cleanly (${signal ?? code})`);
     });
     supervisor.start();
     stopOnSignal(io, () => supervisor.shutdown()).then(resolve);

@@ -30,7 +30,9 @@ export async function runWorker(options: DashboardOptions, _io: CliIo): Promise<
     deps.broker = new ClusterBroker();
     deps.election = new PrimaryElection(nodeId);
   }
-  const report = (m: WorkerReport) => process.send?.(m);
+  // With a callback, a primary already gone fails the send quietly instead of crashing this
+  // worker (the `disconnect` that follows stops it cleanly).
+  const report = (m: WorkerReport) => process.send?.(m, undefined, {}, () => {});
   // Listen for the primary's word from the start: a shutdown may come while the app starts.
   let stopRequested = false;
   let stop: () => void = () => {

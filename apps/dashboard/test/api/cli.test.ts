@@ -112,8 +112,8 @@ describe("dashwire CLI", () => {
       await new Promise<void>((resolve) => client.on("connected", () => resolve()));
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
-      expect(await closed).toBe(CloseCode.GoingAway);
-      expect(await exited).toBe(0);
+      expect(await closed, out).toBe(CloseCode.GoingAway);
+      expect(await exited, out).toBe(0);
       expect(out).toMatch(/SIGTERM, shutting down/);
       expect(out).toMatch(/stopped/);
       client.close();

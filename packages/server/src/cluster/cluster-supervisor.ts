@@ -104,7 +104,19 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
 
   /** Sends a message to every live worker. */
   broadcast(message: object): void {
-    for (const slot of this.slots) if (slot.worker?.isConnected()) slot.worker.send(message);
+    for (const slot of this.slots) if (slot.worker !== undefined) this.send(slot.worker, message);
+  }
+
+  /**
+   * Sends a message to one worker; false when its channel is already closed. A worker may have
+   * died before this process noticed (`isConnected()` still true): the write then fails with
+   * EPIPE, reported to the callback here instead of as an `error` event that would crash the
+   * primary. Nothing is lost: the worker's `exit` follows and is handled there.
+   */
+  send(worker: Worker, message: object): boolean {
+    if (!worker.isConnected()) return false;
+    worker.send(message, undefined, ignoreSendError);
+    return true;
   }
 
   /**
@@ -121,8 +133,7 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
         exits.push(
           new Promise<boolean>((resolve) => {
             w.once("exit", (code) => resolve(code === 0));
-            if (w.isConnected()) w.send(SHUTDOWN_MESSAGE);
-            else w.kill("SIGTERM");
+            if (!this.send(w, SHUTDOWN_MESSAGE)) w.kill("SIGTERM");
           }),
         );
       }
@@ -147,6 +158,11 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
     slot.timer = undefined;
     const env = { ...this.options.env, DASHWIRE_WORKER_INDEX: String(index) };
     const worker = cluster.fork(env);
+    // Code that sends to this worker without a callback gets a failed send as an `error` event;
+    // unhandled, it would crash the primary. Other errors (the fork itself failed) stay loud.
+    worker.on("error", (err: NodeJS.ErrnoException) => {
+      if (!SEND_ERRORS.has(err.code ?? "")) throw err;
+    });
     slot.worker = worker;
     slot.startedAt = Date.now();
     if (this.options.host !== undefined) this.options.host.attach(workerPort(worker));
@@ -169,6 +185,12 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
     this.emit("fork", index, worker);
   }
 }
+
+/** How a send to a worker that is dying or dead fails; its `exit` event deals with that. */
+const SEND_ERRORS = new Set(["EPIPE", "ECONNRESET", "ERR_IPC_CHANNEL_CLOSED"]);
+
+/** A failed send to a worker: it is dying or dead, and its `exit` event deals with that. */
+function ignoreSendError(): void {}
 
 function isBrokerMessage(message: unknown): boolean {
   return typeof message === "object" && message !== null && (message as { tag?: unknown }).tag === CLUSTER_TAG;
