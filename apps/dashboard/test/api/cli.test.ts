@@ -104,9 +104,10 @@ describe("dashwire CLI", () => {
       expect((await fetch(`${url}/api/v1/config`)).status).toBe(200);
 
       const client = connect(`${url.replace("http", "ws")}/dashwire`, { reconnect: false });
+      // A state handler added right after connect() hears "connecting" first: wait for the end.
       const closed = new Promise<number>((resolve) =>
         client.on("state", (state, reason) => {
-          if (state !== "connected") resolve(reason.code);
+          if (state === "disconnected") resolve(reason.code);
         }),
       );
       await new Promise<void>((resolve) => client.on("connected", () => resolve()));
