@@ -31,6 +31,26 @@ class PausableWebSocket extends WebSocket {
   }
 }
 
+/** Pauses reading `ws` for `pausedMs` of every 50 ms until the returned function is called. */
+function slowReader(ws: WebSocket, pausedMs: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const cycle = (): void => {
+    if (stopped) return;
+    ws.pause();
+    timer = setTimeout(() => {
+      ws.resume();
+      timer = setTimeout(cycle, 50 - pausedMs);
+    }, pausedMs);
+  };
+  if (pausedMs > 0) cycle();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    ws.resume();
+  };
+}
+
 /** What one subscriber saw. */
 interface Seen {
   /** Offsets handed to the handler, in order. */
@@ -133,6 +153,7 @@ describe("stream delivery under a small queue", () => {
           burstGapMs: fc.integer({ min: 0, max: 5 }),
           // Short histories make some resumes impossible: they must say so (recovered: false).
           history: fc.oneof(fc.constant(1000), fc.integer({ min: 1, max: 200 })),
+          // The reader stops reading this many ms of every 50 (0: reads all the time).
           readerPausedMs: fc.integer({ min: 0, max: 40 }),
         }),
         async (p) => {
@@ -143,15 +164,7 @@ describe("stream delivery under a small queue", () => {
             transports: ["websocket"],
           });
           const seen = await watch(client, "feed");
-          const ws = PausableWebSocket.last as PausableWebSocket;
-          // The reader reads `50 - readerPausedMs` ms of every 50.
-          let paused = false;
-          const reader = setInterval(() => {
-            if (p.readerPausedMs === 0) return;
-            paused = !paused;
-            if (paused) ws.pause();
-            else ws.resume();
-          }, 25);
+          const stopReader = slowReader(PausableWebSocket.last as PausableWebSocket, p.readerPausedMs);
           try {
             const payload = "x".repeat(p.payload);
             for (let i = 0; i < p.count; i++) {
@@ -159,8 +172,7 @@ describe("stream delivery under a small queue", () => {
               if (i % p.burst === p.burst - 1) await new Promise((r) => setTimeout(r, p.burstGapMs));
             }
           } finally {
-            clearInterval(reader);
-            ws.resume();
+            stopReader();
           }
           await until(() => settled(seen, p.count), 15_000, `delivery of ${JSON.stringify(p)}`);
           checkDelivery(seen, p.count);
