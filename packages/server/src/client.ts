@@ -22,6 +22,9 @@ export interface Client {
   topics(): IterableIterator<string>;
   /** Sends an event to this client. */
   emit(event: string, data?: unknown, ns?: string): void;
-  /** Closes the connection with a close code (default 1000) and reason. */
+  /**
+   * Closes the connection with a close code (default 1000; 1000, 1001 or 3000–4999, else it
+   * throws RangeError) and a reason (cut to 123 bytes of UTF-8).
+   */
   disconnect(code?: number, reason?: string): void;
 }

@@ -343,10 +343,18 @@ export class Hub implements BrokerSink {
 
   private announce(entry: TopicEntry, t: "join" | "leave", who: PresenceInfo): void {
     let part: string | undefined;
-    for (const sub of entry.subs) {
+    const subs = entry.subs;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i] as Subscription;
       if (!sub.presence || sub.session.id === who.client) continue;
-      part ??= this.core.codec.encode({ t, topic: entry.topic, who });
-      sub.session.push(part);
+      try {
+        part ??= this.core.codec.encode({ t, topic: entry.topic, who });
+        sub.session.push(part);
+      } catch (err) {
+        sub.session.fail(err);
+      }
+      // As in onPublication: a push may close a connection (hard cap) and remove its subscription.
+      if (subs[i] !== sub) i--;
     }
   }
 }

@@ -149,6 +149,44 @@ describe("containment of a throw in one connection's handling", () => {
     expect(watch.failures).toEqual([]);
   });
 
+  it("a subscriber whose delivery throws is closed; the next subscriber still gets the publication", async () => {
+    const s = await start();
+    const a = await connected(s.url);
+    const b = await connected(s.url);
+    await a.request({ t: "sub", topic: "news" }, 1);
+    await b.request({ t: "sub", topic: "news" }, 1);
+    // a subscribed first, so it comes right before b in the fan-out.
+    const first = [...s.server.clients()][0] as unknown as { enqueue: () => boolean };
+    first.enqueue = () => {
+      throw new Error("delivery bug");
+    };
+    await s.server.publish("news", "hello");
+    await b.next((m) => m.t === "msg" && m.d === "hello");
+    expect(await a.closed()).toBe(CloseCode.InternalError);
+    expect(watch.failures).toEqual([]);
+  });
+
+  it("a presence subscriber whose join notice throws is closed; the next one still hears the join", async () => {
+    const s = await start();
+    s.server.topic("room", { presence: true });
+    const a = await connected(s.url);
+    const b = await connected(s.url);
+    await a.request({ t: "sub", topic: "room", presence: true }, 1);
+    await b.request({ t: "sub", topic: "room", presence: true }, 1);
+    const first = [...s.server.clients()][0] as unknown as { push: (part: string) => void };
+    const push = first.push.bind(first);
+    first.push = (part: string) => {
+      if (part.includes('"join"')) throw new Error("push bug");
+      push(part);
+    };
+    const c = await connected(s.url);
+    const reply = await c.request({ t: "sub", topic: "room", presence: true }, 1);
+    expect(reply.error).toBeUndefined();
+    await b.next((m) => m.t === "join");
+    expect(await a.closed()).toBe(CloseCode.InternalError);
+    expect(watch.failures).toEqual([]);
+  });
+
   it("a transport whose send throws: that connection closes with 1011, the fan-out goes on", async () => {
     const s = await start();
     const a = await connected(s.url);
