@@ -8,7 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
-import { type Broker, createServer, DashwireError, type DashwireServer, ErrorCode } from "@dashwire/server";
+import { type Broker, createServer, DashwireError, type DashwireServer } from "@dashwire/server";
 import { dashboardRoutes } from "./api/dashboard-routes.js";
 import { metricsRoutes } from "./api/metrics-routes.js";
 import { queryRoutes } from "./api/query-routes.js";
@@ -16,26 +16,25 @@ import { authRoutes } from "./api/auth-routes.js";
 import { ApiKeys, requestKey } from "./auth/api-keys.js";
 import { canRead, metricsReader, requireSocketScope, socketKeys } from "./auth/read-access.js";
 import { brokerFromUrl } from "./cluster/broker-from-url.js";
-import { ClusterNode } from "./cluster/cluster-node.js";
-import { HeartbeatElection, type HeartbeatElectionOptions } from "./cluster/heartbeat-election.js";
-import { InternalBus } from "./cluster/internal-bus.js";
-import { type LeaderElection, SoloElection } from "./cluster/leader-election.js";
 import { type DashboardOptions, dashboardDefaults } from "./config/options.js";
-import { DashboardStore } from "./dashboards/dashboard-store.js";
+import { Dashboards } from "./dashboards/dashboards.js";
 import { ApiError, ApiErrorCode } from "./errors.js";
 import { DemoFeed } from "./feeds/demo-feed.js";
+import { FeedBatch } from "./feeds/feed-batch.js";
 import { SystemFeed } from "./feeds/system-feed.js";
 import { applyCors } from "./http/cors.js";
 import { dashboardAllowedHosts, RequestGuard } from "./http/request-guard.js";
 import { sendError, sendJson } from "./http/respond.js";
 import { Router } from "./http/router.js";
 import { StaticFiles } from "./http/static-files.js";
-import type { IngestResult } from "./ingest/ingest.js";
+import { type IngestResult, ingestPoints } from "./ingest/ingest.js";
 import { parseJsonPoints } from "./ingest/json-points.js";
-import type { BucketTuple } from "./rollup/ring.js";
-import { type Series, SeriesStore } from "./rollup/series-store.js";
-import type { Tags } from "./series/series-id.js";
 import { seriesTopic, withSeriesId } from "./series/series-topic.js";
+import { LiveRollups } from "./store/live-rollups.js";
+import { MetricsWriter } from "./store/metrics-writer.js";
+import { openStore } from "./store/open-store.js";
+import type { BucketTuple, Store } from "./store/store.js";
+import { StoreError } from "./store/store-error.js";
 
 /** Path of the dashwire socket endpoint. */
 export const WS_PATH = "/dashwire";
@@ -43,8 +42,10 @@ export const WS_PATH = "/dashwire";
 export const MAX_INFLIGHT_PUBLISHES = 50_000;
 /** How often open-second buckets of externally ingested series are previewed (ms). */
 const PREVIEW_EVERY_MS = 200;
-/** Ticks between two prunes of aged-out series. */
+/** Ticks between two prunes of aged-out rows and series. */
 const PRUNE_EVERY_TICKS = 60;
+/** Ticks between two reads of the store's series count and size (for the system feed). */
+const STATS_EVERY_TICKS = 5;
 
 /** The app's version, from its package.json. */
 export const VERSION: string = (
@@ -59,40 +60,40 @@ export interface DashboardStats {
   /** Rollups not published because too many publications were in flight. */
   publishesSkipped: number;
   publishErrors: number;
+  /** Feed points (demo, system) the store could not take (disk full, database down). */
+  feedDropped: number;
 }
 
-/** What a node of a cluster gets from its launcher (the CLI) or a test, beside the options. */
+/** What a node gets from its launcher (the CLI) or a test, beside the options. */
 export interface DashboardAppDeps {
   /** The broker (default: built from `options.broker`). */
   broker?: Broker;
   /** This node's id (default: random). */
   nodeId?: string;
-  /** How the rollup leader is chosen (default: this node alone with the memory broker, else heartbeats). */
-  election?: LeaderElection;
-  /** Heartbeat timing when the default election runs over the broker. */
-  heartbeat?: Partial<HeartbeatElectionOptions>;
-  /** Whether a follower writes dashboards to its own data dir (default true; false for workers sharing one). */
-  persistReplica?: boolean;
-  /** How long a request forwarded to the leader waits, ms (default 5000). */
-  rpcTimeoutMs?: number;
+  /** The store (default: opened from `options.store`); closed with the app either way. */
+  store?: Store;
+  /** Whether this node runs the demo feed when `options.demo` is on (default true; workers: only the first). */
+  runsDemo?: boolean;
 }
 
 /** A running dashboard app. */
 export interface DashboardApp {
   /** The dashwire server (socket, topics, stats). */
   readonly server: DashwireServer;
-  /** This node in the cluster (leader or follower; alone it leads). */
-  readonly node: ClusterNode;
+  readonly nodeId: string;
   readonly httpServer: http.Server;
-  readonly series: SeriesStore;
-  readonly dashboards: DashboardStore;
+  /** The durable store (series, rollups, dashboards). */
+  readonly store: Store;
+  /** Validates and writes points (what the ingest routes and the feeds use). */
+  readonly writer: MetricsWriter;
+  readonly dashboards: Dashboards;
   readonly stats: DashboardStats;
   readonly options: DashboardOptions;
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   /** Bound port. */
   readonly port: number;
-  /** Stops accepting, publishes what is closed, saves, tells clients "going away", closes. */
+  /** Stops accepting, publishes what is closed, tells clients "going away", closes the store. */
   close(): Promise<void>;
 }
 
@@ -106,9 +107,6 @@ export async function createDashboardApp(
   // One Host list for the socket (the server's check) and the HTTP routes (the guard's).
   const allowedHosts = dashboardAllowedHosts(options.host, options.allowedHosts);
   const guard = new RequestGuard(allowedHosts, options.corsOrigins);
-  const inner = deps.broker ?? brokerFromUrl(options.broker);
-  // Alone (memory broker), nothing crosses nodes; otherwise internal topics ride the broker.
-  const bus = inner.name === "memory" ? undefined : new InternalBus(inner);
   const keys = new ApiKeys(options.apiKeys, options.publicRead);
   // Every topic, known or not, is read with the read scope (presence included).
   const readable = canRead(keys);
@@ -120,7 +118,7 @@ export async function createDashboardApp(
     logLevel: options.logLevel,
     allowedOrigins: options.corsOrigins,
     allowedHosts,
-    broker: bus ?? inner,
+    broker: deps.broker ?? brokerFromUrl(options.broker),
     nodeId,
   });
   const log = server.logger;
@@ -132,52 +130,75 @@ export async function createDashboardApp(
     canSubscribe: readable,
   });
 
-  const series = new SeriesStore({ maxSeries: options.maxSeries, futureSkewMs: options.futureSkewMs });
-  const dashboards = await DashboardStore.open({
-    dataDir: options.dataDir,
-    maxDashboards: options.maxDashboards,
-    warn: (message) => log.warn(message),
-  });
-  const election =
-    deps.election ??
-    (bus === undefined ? new SoloElection(nodeId) : new HeartbeatElection(bus, nodeId, deps.heartbeat));
-  const node = new ClusterNode({
-    nodeId,
-    bus,
-    election,
-    series,
-    dashboards,
-    persistReplica: deps.persistReplica ?? true,
-    rpcTimeoutMs: deps.rpcTimeoutMs ?? 5000,
-    warn: (err, message) => log.warn({ err }, message),
-  });
-  const stats: DashboardStats = { pointsIn: 0, pointsRejected: 0, publishes: 0, publishesSkipped: 0, publishErrors: 0 };
+  const store = deps.store ?? (await openStore(options));
+  const stats: DashboardStats = {
+    pointsIn: 0,
+    pointsRejected: 0,
+    publishes: 0,
+    publishesSkipped: 0,
+    publishErrors: 0,
+    feedDropped: 0,
+  };
+  let inflight = 0;
+  const publish = (id: string, b: BucketTuple) => {
+    if (inflight >= MAX_INFLIGHT_PUBLISHES) {
+      stats.publishesSkipped++;
+      return;
+    }
+    inflight++;
+    stats.publishes++;
+    server
+      .publish(
+        seriesTopic(id),
+        withSeriesId(id, { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] }),
+        {
+          key: id,
+        },
+      )
+      .catch((err: unknown) => {
+        stats.publishErrors++;
+        log.warn({ err, series: id }, "publish failed");
+      })
+      .finally(() => inflight--);
+  };
+  const live = new LiveRollups(store, publish);
+  const writer = new MetricsWriter(
+    store,
+    { maxSeries: options.maxSeries, futureSkewMs: options.futureSkewMs, now: Date.now },
+    live.stored,
+  );
+  let dashboards: Dashboards;
+  try {
+    dashboards = await Dashboards.open(store, {
+      dataDir: options.dataDir,
+      maxDashboards: options.maxDashboards,
+      warn: (message) => log.warn(message),
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const onIngest = (r: IngestResult) => {
     stats.pointsIn += r.accepted;
     stats.pointsRejected += r.rejectedTotal;
   };
 
   // The socket's token is an API key: its scopes guard subscriptions (reads) and socket ingest,
-  // `emit("metrics.write", points)` with the same body as the JSON API (writes).
+  // `emit("metrics.write", points)` with the same body as the JSON API (writes). The ack leaves
+  // once the points are committed.
   server.useConnect(socketKeys(keys));
   server.on<unknown, IngestResult>("metrics.write", async (data, ctx) => {
     requireSocketScope(keys, ctx.client, "write");
-    let parsed: ReturnType<typeof parseJsonPoints>;
-    try {
-      parsed = parseJsonPoints(data);
-    } catch (err) {
-      if (err instanceof ApiError) throw new DashwireError(ErrorCode.InvalidField, err.message);
-      throw err;
-    }
     let result: IngestResult;
     try {
-      result = await node.ingest(parsed, "index");
+      result = await ingestPoints(writer, parseJsonPoints(data), "index");
     } catch (err) {
-      // The leader's refusal (or 503 when it cannot be reached), with the same code as over
-      // HTTP; a 5xx's details stay in the log, as over HTTP.
-      if (!(err instanceof ApiError)) throw err;
-      if (err.status >= 500) log.warn({ err }, "socket ingest failed");
-      throw new DashwireError(err.code, err.publicMessage);
+      // The same code as over HTTP (bad body 1002, disk full 10507, database down 5001); a 5xx's
+      // details stay in the log, as over HTTP.
+      const api = err instanceof StoreError ? err.toApiError() : err;
+      if (!(api instanceof ApiError)) throw err;
+      if (api.status >= 500) log.warn({ err }, "socket ingest failed");
+      throw new DashwireError(api.code, api.publicMessage);
     }
     onIngest(result);
     return result;
@@ -185,13 +206,13 @@ export async function createDashboardApp(
 
   const router = new Router();
   metricsRoutes(router, {
-    ingest: (parsed, by) => node.ingest(parsed, by),
+    ingest: (parsed, by) => ingestPoints(writer, parsed, by),
     keys,
     maxBodyBytes: options.maxBodyBytes,
     onIngest,
   });
-  queryRoutes(router, { store: series, keys });
-  dashboardRoutes(router, { dashboards, writer: node, keys });
+  queryRoutes(router, { store, keys, now: Date.now });
+  dashboardRoutes(router, { dashboards, keys });
   authRoutes(router, keys);
   router.add("GET", "/api/v1/config", (req, res) => {
     if (!metricsReadable(req))
@@ -200,7 +221,7 @@ export async function createDashboardApp(
   });
   router.add("GET", "/api/v1/cluster", (req, res) => {
     keys.require(requestKey(req), "read");
-    sendJson(res, 200, { node: nodeId, leader: node.leader ?? null, broker: server.broker.name, ...node.stats });
+    sendJson(res, 200, { node: nodeId, broker: server.broker.name, store: store.kind });
   });
   const files = new StaticFiles(options.uiDir);
 
@@ -236,61 +257,49 @@ export async function createDashboardApp(
   server.attach(httpServer);
 
   // ---------------------------------------------------------------- the tick
-  let inflight = 0;
-  const publish = (s: Series, b: BucketTuple) => {
-    if (inflight >= MAX_INFLIGHT_PUBLISHES) {
-      stats.publishesSkipped++;
-      return;
-    }
-    inflight++;
-    stats.publishes++;
-    server
-      .publish(
-        seriesTopic(s.id),
-        withSeriesId(s.id, { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] }),
-        { key: s.id },
-      )
-      .catch((err: unknown) => {
-        stats.publishErrors++;
-        log.warn({ err, series: s.id }, "publish failed");
-      })
-      .finally(() => inflight--);
-  };
-  // Feed points go to the leader's store (here when leading).
-  const sink = (name: string, tags: Tags | undefined, value: number, ts: number) => {
-    if (node.point(name, tags, value, ts)) stats.pointsIn++;
-    else stats.pointsRejected++;
-  };
-  const demo = options.demo ? new DemoFeed(sink) : undefined;
-  const system = new SystemFeed(sink, () => ({
+  const feed = new FeedBatch(writer, nodeId, (err) => {
+    stats.feedDropped++;
+    log.warn({ err }, "feed points not stored");
+  });
+  const demo = options.demo && deps.runsDemo !== false ? new DemoFeed(feed.sink) : undefined;
+  const system = new SystemFeed(feed.sink, () => ({
     connections: server.stats.connections,
     deliveries: server.stats.messagesOut,
     queueDrops: server.stats.dropsStream,
-    series: series.size,
+    series: seriesCount,
     pointsIn: stats.pointsIn,
-    rollupBytes: series.ringBytes,
+    rollupBytes: storeBytes,
   }));
+  let seriesCount = 0;
+  let storeBytes = 0;
   let ticks = 0;
   let timer: NodeJS.Timeout | undefined;
+  const warnOf = (what: string) => (err: unknown) => log.warn({ err }, what);
   // Open-second previews of externally ingested series, a few times a second at most.
   const previewTimer = setInterval(() => {
-    if (node.isLeader) series.preview(publish);
+    live.preview().catch(warnOf("preview failed"));
   }, PREVIEW_EVERY_MS);
   previewTimer.unref();
   const tick = () => {
+    const now = Date.now();
     try {
-      const now = Date.now();
-      // Only the leader closes seconds and runs the demo: each series is rolled up once.
-      if (node.isLeader) {
-        series.closeSeconds(publish);
-        demo?.tick(now);
-      }
+      demo?.tick(now);
       system.tick(now);
-      node.afterTick();
-      if (++ticks % PRUNE_EVERY_TICKS === 0) series.prune();
     } catch (err) {
       log.error({ err }, "tick failed");
     }
+    feed
+      .flush()
+      .then(() => live.closeSeconds())
+      .catch(warnOf("closing seconds failed"));
+    if (++ticks % PRUNE_EVERY_TICKS === 0) store.prune(now).catch(warnOf("prune failed"));
+    if (ticks % STATS_EVERY_TICKS === 0)
+      Promise.all([store.seriesCount(), store.diskBytes()])
+        .then(([n, bytes]) => {
+          seriesCount = n;
+          storeBytes = bytes;
+        })
+        .catch(warnOf("store stats failed"));
     schedule();
   };
   // Aligned a few ms after each second boundary, so a second is closed as soon as it ends.
@@ -298,16 +307,20 @@ export async function createDashboardApp(
     timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
   };
 
-  // The broker and the election first: once listening, every request knows where to go.
-  await server.start();
-  await node.start();
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(options.port, options.host, () => {
-      httpServer.off("error", reject);
-      resolve();
+  try {
+    await server.start();
+    seriesCount = await store.seriesCount();
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(options.port, options.host, () => {
+        httpServer.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   schedule();
   const addr = httpServer.address() as AddressInfo;
   const hostForUrl = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
@@ -320,20 +333,28 @@ export async function createDashboardApp(
       clearInterval(previewTimer);
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
-      if (node.isLeader) {
-        series.closeSeconds(publish);
-        node.afterTick();
-      }
+      await live.closeSeconds().catch(warnOf("closing seconds failed"));
       for (let i = 0; i < 100 && inflight > 0; i++) await new Promise((r) => setTimeout(r, 10));
-      await node.close();
-      await dashboards.flush();
       system.close();
       await server.close();
       httpServer.closeAllConnections();
       await stopped;
+      await store.close();
     })();
     return closing;
   };
 
-  return { server, node, httpServer, series, dashboards, stats, options, url, port: addr.port, close };
+  return {
+    server,
+    nodeId,
+    httpServer,
+    store,
+    writer,
+    dashboards,
+    stats,
+    options,
+    url,
+    port: addr.port,
+    close,
+  };
 }

@@ -17,7 +17,7 @@ export const ApiErrorCode = {
   Forbidden: ErrorCode.Forbidden,
   /** A store is full: series count, dashboard count (HTTP 400 per point, 409 for dashboards). */
   LimitReached: ErrorCode.LimitReached,
-  /** The node that must handle this (the rollup leader) cannot be reached now; retry (HTTP 503). */
+  /** The database cannot be reached now (or is busy); nothing was kept; retry (HTTP 503). */
   Unavailable: ErrorCode.BrokerUnavailable,
   /** The request's `Host` is not a name this server answers to (DNS rebinding; HTTP 403). */
   ForbiddenHost: CloseCode.ForbiddenHost,
@@ -33,8 +33,12 @@ export const ApiErrorCode = {
   Conflict: APP_ERROR_CODE_MIN + 409,
   /** Content-Type not accepted by this route (HTTP 415). */
   UnsupportedMediaType: APP_ERROR_CODE_MIN + 415,
-  /** A point's timestamp is too far in the future or older than the longest ring. */
+  /** A point's timestamp is too far in the future or older than the raw-point window. */
   TimestampOutOfRange: APP_ERROR_CODE_MIN + 1,
+  /** `If-Match` names a version that is no longer the stored one (HTTP 412): reload, then retry. */
+  PreconditionFailed: APP_ERROR_CODE_MIN + 412,
+  /** The store cannot write: disk full or read-only (HTTP 507); nothing of the request was kept. */
+  InsufficientStorage: APP_ERROR_CODE_MIN + 507,
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 

@@ -6,4 +6,9 @@ export { type Dashboard, dashboardSchema, type Panel } from "./dashboards/dashbo
 export { ApiError, ApiErrorCode } from "./errors.js";
 export { parseJsonPoints } from "./ingest/json-points.js";
 export { parseLineProtocol } from "./ingest/line-protocol.js";
-export { SeriesStore } from "./rollup/series-store.js";
+export { Dashboards, etagOf } from "./dashboards/dashboards.js";
+export { openStore } from "./store/open-store.js";
+export { PgStore } from "./store/pg-store.js";
+export { SqliteStore } from "./store/sqlite-store.js";
+export type { BucketTuple, Resolution, Store } from "./store/store.js";
+export { StoreError } from "./store/store-error.js";

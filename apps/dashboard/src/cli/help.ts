@@ -23,7 +23,12 @@ Options:
       --broker <url>         memory (default) | redis://host:6379 | nats://host:4222 (several machines)
       --demo / --no-demo     run the demo feed of realistic metrics (default on)
   -c, --config <file.json>   JSON config file (same names as the options, e.g. {"port": 9000})
-      --data-dir <dir>       where dashboards are saved (default .data)
+      --data-dir <dir>       where the SQLite database lives (default .data; shared by the workers)
+      --store <url>          sqlite (default) | postgres://user@host/db?schema=name (several machines)
+      --sync <mode>          SQLite durability: full (default; an ack survives power loss) | normal
+                             (an ack survives a process kill; an OS crash may lose the last commits)
+      --retention <spec>     how long each resolution is kept (default 1s=15m,10s=6h,1m=7d); the
+                             1 s retention is also the window in which points are accepted
       --api-key <key:scopes> require API keys; scopes read,write,admin (repeatable)
       --no-public-read       with API keys, require the read scope for reads too (HTTP and socket)
       --private-metrics      /metrics, /api/v1/config and /healthz details need a read key
@@ -42,7 +47,7 @@ ${Object.entries(ENV_VARS)
   .join("\n")}
 
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: stops accepting, publishes the last closed second,
-saves, tells connected clients "going away" and exits 0 (with workers: the primary tells every
+tells connected clients "going away" and exits 0 (every acknowledged write is already on disk) (with workers: the primary tells every
 worker, waits for them, then exits 0; a worker that dies is restarted).`;
 
 /** `dashwire send --help`. */

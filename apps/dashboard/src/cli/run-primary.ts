@@ -1,11 +1,10 @@
 /**
  * The primary of `dashwire start --workers N`: forks the workers (they share the port), serves
- * them the cluster broker and names the rollup leader when there is no external broker, restarts
+ * them the cluster broker when there is no external broker, restarts
  * a worker that dies, prints the URL once every worker listens, and on SIGINT/SIGTERM tells every
  * worker to stop and exits 0 once they all did.
  */
 import { ClusterBrokerHost, ClusterSupervisor, CONTROL_TAG } from "@dashwire/server";
-import { LeaderAssigner } from "../cluster/primary-election.js";
 import type { DashboardOptions } from "../config/options.js";
 import type { CliIo } from "./io.js";
 import type { WorkerReport } from "./run-worker.js";
@@ -26,12 +25,10 @@ export function runPrimary(options: DashboardOptions, io: CliIo): Promise<number
       ? { workers: options.workers, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }
       : { workers: options.workers, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS, host },
   );
-  const assigner = local ? new LeaderAssigner((m) => supervisor.broadcast(m)) : undefined;
   const listening = new Set<number>();
   let announced = false;
   return new Promise<number>((resolve) => {
-    supervisor.on("message", (index, worker, m) => {
-      if (assigner?.message(index, m, (reply) => worker.send(reply))) return;
+    supervisor.on("message", (index, _worker, m) => {
       const report = reportOf(m);
       if (report?.k === "listening") {
         listening.add(index);
@@ -46,7 +43,6 @@ export function runPrimary(options: DashboardOptions, io: CliIo): Promise<number
       }
     });
     supervisor.on("exit", (index, worker, code, signal) => {
-      assigner?.exited(index);
       listening.delete(index);
       if (!supervisor.shuttingDown)
         io.err(`dashwire: worker ${index} (pid ${worker.process.pid}) exited (${signal ?? code}); restarting it`);

@@ -1,13 +1,13 @@
 /**
  * A worker of `dashwire start --workers N`: the app on the port shared by all workers. Without an
- * external broker it uses the primary as its broker (`ClusterBroker`) and as its election
- * (`PrimaryElection`); with Redis or NATS it uses that directly. It stops when the primary says
- * so (clients get 1001) or when the primary is gone.
+ * external broker it uses the primary as its broker (`ClusterBroker`); with Redis or NATS it uses
+ * that directly. Every worker opens the same store (the SQLite file of the data dir, or
+ * PostgreSQL) and writes what it receives: no worker leads. Only the first worker runs the demo
+ * feed. It stops when the primary says so (clients get 1001) or when the primary is gone.
  */
 import { randomBytes } from "node:crypto";
 import { ClusterBroker, CONTROL_TAG, onShutdownRequest } from "@dashwire/server";
 import { createDashboardApp, type DashboardAppDeps } from "../app.js";
-import { PrimaryElection } from "../cluster/primary-election.js";
 import type { DashboardOptions } from "../config/options.js";
 import type { CliIo } from "./io.js";
 import { startError } from "./start-output.js";
@@ -24,12 +24,9 @@ export type WorkerReport =
 export async function runWorker(options: DashboardOptions, _io: CliIo): Promise<number> {
   // Slot and pid say which worker it is; the random part keeps ids unique across machines.
   const nodeId = `w${process.env.DASHWIRE_WORKER_INDEX ?? ""}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  // Workers of one machine share the data dir: only the leader writes the dashboards file.
-  const deps: DashboardAppDeps = { nodeId, persistReplica: false };
-  if (options.broker === "memory") {
-    deps.broker = new ClusterBroker();
-    deps.election = new PrimaryElection(nodeId);
-  }
+  // One demo feed per machine: the worker in slot 0 (a restarted one takes its slot back).
+  const deps: DashboardAppDeps = { nodeId, runsDemo: (process.env.DASHWIRE_WORKER_INDEX ?? "0") === "0" };
+  if (options.broker === "memory") deps.broker = new ClusterBroker();
   // With a callback, a primary already gone fails the send quietly instead of crashing this
   // worker (the `disconnect` that follows stops it cleanly).
   const report = (m: WorkerReport) => process.send?.(m, undefined, {}, () => {});

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { normalizeAllowedHosts } from "@dashwire/server";
 import { type ApiKey, parseApiKey, parseApiKeyList } from "../auth/api-keys.js";
+import { parseRetention } from "../store/retention.js";
 import { zodMessage } from "../zod-message.js";
 import { type DashboardOptions, dashboardDefaults } from "./options.js";
 
@@ -26,6 +27,9 @@ export interface StartFlags {
   "no-demo"?: boolean;
   config?: string;
   "data-dir"?: string;
+  store?: string;
+  sync?: string;
+  retention?: string;
   "api-key"?: string[];
   "cors-origin"?: string[];
   "allowed-hosts"?: string[];
@@ -46,7 +50,10 @@ export const ENV_VARS: Record<string, string> = {
   DASHWIRE_WORKERS: "worker processes (default: number of cores)",
   DASHWIRE_DEMO: "demo feed on/off (1/0, true/false)",
   DASHWIRE_CONFIG: "config file path",
-  DASHWIRE_DATA_DIR: "data directory",
+  DASHWIRE_DATA_DIR: "data directory (the SQLite database dashwire.db)",
+  DASHWIRE_STORE: "store (sqlite | postgres://…)",
+  DASHWIRE_SYNC: "SQLite durability (full | normal)",
+  DASHWIRE_RETENTION: "retention per resolution, e.g. 1s=15m,10s=6h,1m=7d",
   DASHWIRE_API_KEYS: "API keys, key:scope,scope separated by spaces or ;",
   DASHWIRE_PUBLIC_READ: "with keys, allow reads without one (1/0)",
   DASHWIRE_PRIVATE_METRICS: "/metrics, /api/v1/config and health details need a read key (1/0)",
@@ -74,6 +81,9 @@ export const configFileSchema = z
     workers: z.number().int().positive().max(256),
     demo: z.boolean(),
     dataDir: z.string().min(1),
+    store: z.string().min(1),
+    sync: z.enum(["full", "normal"]),
+    retention: z.string().min(1),
     apiKeys: z.array(apiKeyEntry),
     publicRead: z.boolean(),
     privateMetrics: z.boolean(),
@@ -137,6 +147,24 @@ function hostList(values: string[], source: string): string[] {
   return list;
 }
 
+function store(value: string, source: string): string {
+  if (value === "sqlite" || /^postgres(ql)?:\/\/.+/.test(value)) return value;
+  throw new ConfigError(`${source}: store must be sqlite or postgres://…, got ${value}`);
+}
+
+function sync(value: string, source: string): "full" | "normal" {
+  if (value === "full" || value === "normal") return value;
+  throw new ConfigError(`${source}: sync must be full or normal, got ${value}`);
+}
+
+function retention(value: string, source: string): DashboardOptions["resolutions"] {
+  try {
+    return parseRetention(value);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+}
+
 function logLevel(value: string, source: string): string {
   if (!LOG_LEVELS.includes(value))
     throw new ConfigError(`${source}: log level must be one of ${LOG_LEVELS.join(", ")}`);
@@ -161,8 +189,10 @@ export function readConfigFile(path: string): Partial<DashboardOptions> {
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`config file ${path}: ${zodMessage(parsed.error)}`);
-  const { apiKeys, ...rest } = parsed.data;
+  const { apiKeys, retention: retentionText, store: storeUrl, ...rest } = parsed.data;
   const out: Partial<DashboardOptions> = { ...rest };
+  if (storeUrl !== undefined) out.store = store(storeUrl, `config file ${path}: store`);
+  if (retentionText !== undefined) out.resolutions = retention(retentionText, `config file ${path}: retention`);
   if (rest.broker !== undefined) out.broker = broker(rest.broker, `config file ${path}: broker`);
   if (rest.dataDir !== undefined) out.dataDir = resolve(rest.dataDir);
   if (rest.uiDir !== undefined) out.uiDir = resolve(rest.uiDir);
@@ -192,6 +222,9 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if ((v = e("DASHWIRE_WORKERS")) !== undefined) o.workers = workers(v, "DASHWIRE_WORKERS");
   if ((v = e("DASHWIRE_DEMO")) !== undefined) o.demo = bool(v, "DASHWIRE_DEMO");
   if ((v = e("DASHWIRE_DATA_DIR")) !== undefined) o.dataDir = v;
+  if ((v = e("DASHWIRE_STORE")) !== undefined) o.store = store(v, "DASHWIRE_STORE");
+  if ((v = e("DASHWIRE_SYNC")) !== undefined) o.sync = sync(v, "DASHWIRE_SYNC");
+  if ((v = e("DASHWIRE_RETENTION")) !== undefined) o.resolutions = retention(v, "DASHWIRE_RETENTION");
   if ((v = e("DASHWIRE_API_KEYS")) !== undefined) {
     try {
       o.apiKeys = parseApiKeyList(v);
@@ -219,6 +252,9 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if (flags.demo) o.demo = true;
   if (flags["no-demo"]) o.demo = false;
   if (flags["data-dir"] !== undefined) o.dataDir = flags["data-dir"];
+  if (flags.store !== undefined) o.store = store(flags.store, "--store");
+  if (flags.sync !== undefined) o.sync = sync(flags.sync, "--sync");
+  if (flags.retention !== undefined) o.resolutions = retention(flags.retention, "--retention");
   if (flags["api-key"] !== undefined) o.apiKeys = keys(flags["api-key"], "--api-key");
   if (flags["public-read"]) o.publicRead = true;
   if (flags["no-public-read"]) o.publicRead = false;

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ApiKey } from "../auth/api-keys.js";
+import { defaultResolutions, type Resolution } from "../store/store.js";
 
 /** Options of the dashboard app (CLI flags, env vars and the config file all map onto these). */
 export interface DashboardOptions {
@@ -14,8 +15,14 @@ export interface DashboardOptions {
   workers: number;
   /** Run the demo feed. */
   demo: boolean;
-  /** Directory for dashboards.json. */
+  /** Directory of the SQLite database (`dashwire.db`). */
   dataDir: string;
+  /** `sqlite` (the data dir, shared by this machine's workers) or a `postgres://` URL (several machines). */
+  store: string;
+  /** SQLite `synchronous`: `full` (an ack survives power loss) or `normal` (survives a process kill). */
+  sync: "full" | "normal";
+  /** Resolutions and their retention (`--retention`); the first (1 s) is also the raw-point window. */
+  resolutions: readonly Resolution[];
   /** API keys; none means an open API. */
   apiKeys: ApiKey[];
   /** With keys configured, allow reads (query, series, dashboards GET) without a key. */
@@ -55,6 +62,9 @@ export const dashboardDefaults: DashboardOptions = {
   workers: availableParallelism(),
   demo: true,
   dataDir: ".data",
+  store: "sqlite",
+  sync: "full",
+  resolutions: defaultResolutions,
   apiKeys: [],
   publicRead: true,
   privateMetrics: false,

@@ -19,7 +19,7 @@ export interface SystemCounters {
   series: number;
   /** Points accepted since start (cumulative). */
   pointsIn: number;
-  /** Bytes held by rollup rings. */
+  /** Bytes the store takes on disk. */
   rollupBytes: number;
 }
 

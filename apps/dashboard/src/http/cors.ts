@@ -12,10 +12,12 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: re
   if (!ok) return false;
   res.setHeader("access-control-allow-origin", allowed.includes("*") ? "*" : origin);
   res.setHeader("vary", "Origin");
+  // A cross-origin editor needs the ETag to send it back in If-Match.
+  res.setHeader("access-control-expose-headers", "etag");
   if (req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {
     res.writeHead(204, {
       "access-control-allow-methods": "GET, POST, PUT, DELETE, OPTIONS",
-      "access-control-allow-headers": "authorization, x-api-key, content-type, content-encoding",
+      "access-control-allow-headers": "authorization, x-api-key, content-type, content-encoding, if-match",
       "access-control-max-age": "600",
     });
     res.end();

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { ApiError, ApiErrorCode } from "../errors.js";
+import { StoreError } from "../store/store-error.js";
 
 /** Sends a JSON body with `status`; API responses are never cached. */
 export function sendJson(
@@ -28,11 +29,13 @@ export type ErrorLog = (err: unknown, requestId: string) => void;
  * a fresh request id; the client gets only the status' name, the code and that id
  * (`x-request-id` too), so an operator can find the details and nothing internal leaks.
  */
-export function sendError(res: ServerResponse, err: unknown, log: ErrorLog): void {
+export function sendError(res: ServerResponse, thrown: unknown, log: ErrorLog): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  // A store failure (disk full, database down) is the client's business too: 507 or 503, coded.
+  const err = thrown instanceof StoreError ? thrown.toApiError() : thrown;
   const apiError = err instanceof ApiError ? err : new ApiError(500, ApiErrorCode.Internal, "internal error");
   if (apiError.status < 500) {
     // 413 leaves the rest of the body unread: close the connection rather than drain it.
@@ -40,6 +43,6 @@ export function sendError(res: ServerResponse, err: unknown, log: ErrorLog): voi
     return;
   }
   const requestId = randomBytes(8).toString("hex");
-  log(err, requestId);
+  log(thrown, requestId);
   sendJson(res, apiError.status, apiError.toBody(requestId), { "x-request-id": requestId });
 }

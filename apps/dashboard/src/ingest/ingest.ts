@@ -1,10 +1,11 @@
 /**
- * Stores parsed points in the series store and builds the API answer: how many were accepted,
- * and for every refused point its index or line and why. The list is capped (`maxListed`);
- * `rejectedTotal` always gives the full count, so nothing is dropped without being counted.
+ * Stores parsed points through the metrics writer and builds the API answer: how many were
+ * accepted, and for every refused point its index or line and why. The list is capped
+ * (`maxListed`); `rejectedTotal` always gives the full count, so nothing is dropped without
+ * being counted.
  */
-import type { SeriesStore } from "../rollup/series-store.js";
-import type { ParseResult, Rejection } from "./point.js";
+import type { MetricsWriter } from "../store/metrics-writer.js";
+import type { ParseResult, Point, Rejection } from "./point.js";
 
 /** Most rejections listed in one response (the rest are only counted). */
 export const MAX_LISTED_REJECTIONS = 100;
@@ -19,28 +20,31 @@ export interface IngestResult {
   ignored: number;
 }
 
-/** Adds the parsed points to `store`; `by` names how rejections point at their source. */
-export function ingestPoints(
-  store: SeriesStore,
+/**
+ * Writes the parsed points in one transaction (resolves once committed); `by` names how
+ * rejections point at their source. Rejects with a `StoreError` when nothing could be stored.
+ */
+export async function ingestPoints(
+  writer: MetricsWriter,
   parsed: ParseResult,
   by: "index" | "line",
   maxListed = MAX_LISTED_REJECTIONS,
-): IngestResult {
-  let accepted = 0;
-  const refusals: Rejection[] = [];
-  for (const p of parsed.points) {
-    // External points ask for a preview of their open second (see SeriesStore.preview).
-    const refused = store.add(p.name, p.tags, p.value, p.ts, true);
-    if (refused === undefined) accepted++;
-    else refusals.push(by === "index" ? { index: p.origin, ...refused } : { line: p.origin, ...refused });
-  }
+): Promise<IngestResult> {
+  // External points ask for a preview of their open second (see LiveRollups.preview).
+  const refused = await writer.write(parsed.points, true);
   let rejected = parsed.rejected;
-  if (refusals.length > 0) {
+  if (refused.length > 0) {
+    const source = (i: number) => (parsed.points[i] as Point).origin;
+    const refusals: Rejection[] = refused.map((r) =>
+      by === "index"
+        ? { index: source(r.index), error: r.error, code: r.code }
+        : { line: source(r.index), error: r.error, code: r.code },
+    );
     const where = (r: Rejection) => r.index ?? r.line ?? 0;
     rejected = [...parsed.rejected, ...refusals].sort((a, b) => where(a) - where(b));
   }
   return {
-    accepted,
+    accepted: parsed.points.length - refused.length,
     rejected: rejected.length > maxListed ? rejected.slice(0, maxListed) : rejected,
     rejectedTotal: rejected.length,
     ignored: parsed.ignored,

@@ -71,8 +71,8 @@ describe("dashwire CLI", () => {
     const ok = captureIo({ DASHWIRE_URL: t.app.url, DASHWIRE_API_KEY: "writer-key-1" });
     expect(await main(["send", "cli.temp", "21.5", "room=lab"], ok)).toBe(0);
     expect(ok.stdout[0]).toBe("stored cli.temp=21.5 room=lab");
-    const s = t.app.series.get("cli.temp,room=lab");
-    expect(s?.rings[0]?.range(0, Date.now() + 10_000, 10)[0]?.[5]).toBe(21.5);
+    const stored = await t.app.store.query("cli.temp,room=lab", 0, 0, Date.now() + 10_000, 10);
+    expect(stored[0]?.[5]).toBe(21.5);
     const denied = captureIo({ DASHWIRE_URL: t.app.url });
     expect(await main(["send", "cli.temp", "1"], denied)).toBe(1);
     expect(denied.stderr[0]).toMatch(/refused \(HTTP 401\): API key required/);

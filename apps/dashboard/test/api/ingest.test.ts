@@ -11,9 +11,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** Everything the store holds for a series at 1 s resolution over the last minute, closed or not. */
-function raw(id: string) {
-  const s = t.app.series.get(id);
-  return s?.rings[0]?.range(Date.now() - 60_000, Date.now() + 60_000, 1000) ?? [];
+function raw(id: string, app = t.app) {
+  return app.store.query(id, 0, Date.now() - 60_000, Date.now() + 60_000, 1000);
 }
 
 describe("POST /api/v1/metrics (JSON)", () => {
@@ -23,24 +22,28 @@ describe("POST /api/v1/metrics (JSON)", () => {
       status: 200,
       body: { accepted: 1 },
     });
+    // Two points of one series with one ts: the second replaces the first (InfluxDB's rule).
     const batch = [
       { name: "j.batch", value: 1, ts: now },
       { name: "j.batch", value: 3, ts: now },
+      { name: "j.batch2", value: 1, ts: now - 1 },
+      { name: "j.batch2", value: 3, ts: now },
     ];
-    expect((await post(t.url("/api/v1/metrics"), batch)).body).toEqual({ accepted: 2 });
+    expect((await post(t.url("/api/v1/metrics"), batch)).body).toEqual({ accepted: 4 });
     expect((await post(t.url("/api/v1/metrics"), { points: [{ name: "j.wrapped", value: true }] })).body).toEqual({
       accepted: 1,
     });
-    expect(raw("j.one,host=a")[0]?.slice(1)).toEqual([1, 1.5, 1.5, 1.5, 1.5]);
-    const b = raw("j.batch")[0];
+    expect((await raw("j.one,host=a"))[0]?.slice(1)).toEqual([1, 1.5, 1.5, 1.5, 1.5]);
+    const b = (await raw("j.batch"))[0];
     expect(b?.[0]).toBe(Math.floor(now / 1000) * 1000);
-    expect(b?.slice(1)).toEqual([2, 4, 1, 3, 3]);
-    expect(raw("j.wrapped")[0]?.[5]).toBe(1);
+    expect(b?.slice(1)).toEqual([1, 3, 3, 3, 3]);
+    expect((await raw("j.batch2")).reduce((n, x) => n + x[1], 0)).toBe(2);
+    expect((await raw("j.wrapped"))[0]?.[5]).toBe(1);
   });
 
   it("keeps the good points of a partial batch and says which index failed and why", async () => {
     const res = await post(t.url("/api/v1/metrics"), [
-      { name: "j.partial", value: 1 },
+      { name: "j.partial", value: 1, ts: Date.now() - 2000 },
       { name: "j.partial", value: "high" },
       { name: "bad\u0000name", value: 2 },
       { name: "j.partial", value: 3, ts: Date.now() + 3_600_000 },
@@ -58,7 +61,7 @@ describe("POST /api/v1/metrics (JSON)", () => {
       },
       { index: 3, error: expect.stringMatching(/^ts: .* in the future/), code: ApiErrorCode.TimestampOutOfRange },
     ]);
-    expect(raw("j.partial").reduce((n, b) => n + b[1], 0)).toBe(2);
+    expect((await raw("j.partial")).reduce((n, b) => n + b[1], 0)).toBe(2);
   });
 
   it("answers malformed JSON and wrong shapes with a coded 400", async () => {
@@ -86,8 +89,9 @@ describe("POST /api/v1/metrics (line protocol)", () => {
       `lp_cpu,host=a,region=eu usage=0.5,idle=0.25 ${sec}\nlp_cpu,host=a,region=eu usage=0.75 ${sec}`,
     );
     expect(res).toEqual({ status: 200, body: { accepted: 3 } });
-    expect(raw("lp_cpu.usage,host=a,region=eu")[0]).toEqual([sec * 1000, 2, 1.25, 0.5, 0.75, 0.75]);
-    expect(raw("lp_cpu.idle,host=a,region=eu")[0]?.[5]).toBe(0.25);
+    // Both lines are at one second: the second usage point replaces the first (same series and ts).
+    expect((await raw("lp_cpu.usage,host=a,region=eu"))[0]).toEqual([sec * 1000, 1, 0.75, 0.75, 0.75, 0.75]);
+    expect((await raw("lp_cpu.idle,host=a,region=eu"))[0]?.[5]).toBe(0.25);
     const ns = `${Date.now()}000000`;
     expect((await post(t.url("/api/v1/metrics"), `lp_ns v=1i ${ns}`)).body).toEqual({ accepted: 1 });
     expect((await post<ErrorBody>(t.url("/api/v1/metrics?precision=h"), "lp v=1")).status).toBe(400);
@@ -116,9 +120,9 @@ describe("POST /api/v1/metrics (line protocol)", () => {
       "content-type": "application/x-www-form-urlencoded",
     });
     expect(json.body).toEqual({ accepted: 1 });
-    expect(raw("lp_form.v")[0]?.[5]).toBe(8); // sniffed as line protocol
-    expect(raw("lp_form")[0]?.[5]).toBe(9); // sniffed as JSON
-    expect(raw("lp_gz.v")[0]?.[5]).toBe(7);
+    expect((await raw("lp_form.v"))[0]?.[5]).toBe(8); // sniffed as line protocol
+    expect((await raw("lp_form"))[0]?.[5]).toBe(9); // sniffed as JSON
+    expect((await raw("lp_gz.v"))[0]?.[5]).toBe(7);
   });
 });
 
@@ -141,12 +145,12 @@ describe("limits", () => {
     expect(bomb.status).toBe(413);
     const xml = await post<ErrorBody>(t.url("/api/v1/metrics"), "<x/>", { "content-type": "application/xml" });
     expect(xml.status).toBe(415);
-    expect(t.app.series.get("lp_big.v")).toBeUndefined();
+    expect(await t.app.store.listSeries({ exact: "lp_big.v" }, 1)).toEqual([]);
   });
 
   it("refuses new series past the limit with a coded error, never silently", async () => {
     await using small = await startApp({ maxSeries: 50 });
-    const free = 50 - small.app.series.size; // the system feed may already own a few
+    const free = 50 - (await small.app.store.seriesCount()); // the system feed may already own a few
     const points = Array.from({ length: free + 2 }, (_, i) => ({ name: `limit.s${i}`, value: i }));
     const res = await post(small.url("/api/v1/metrics"), points);
     expect(res.status).toBe(400);
@@ -168,9 +172,11 @@ describe("live rollups", () => {
     try {
       await sub.ready;
       const sent = Date.now();
+      // Two points in one second, at distinct ms (one ts twice would be one point).
+      const ts = sent % 1000 === 999 ? sent - 1 : sent;
       await post(t.url("/api/v1/metrics"), [
-        { name: "live.v", tags: { host: "x" }, value: 2 },
-        { name: "live.v", tags: { host: "x" }, value: 6 },
+        { name: "live.v", tags: { host: "x" }, value: 2, ts },
+        { name: "live.v", tags: { host: "x" }, value: 6, ts: ts + 1 },
       ]);
       const waitFor = async (n: number) => {
         const deadline = Date.now() + 3000;
@@ -201,7 +207,7 @@ describe("live rollups", () => {
     try {
       const reply = await client.emit("metrics.write", [{ name: "sock.v", value: 4 }, { name: "sock.v" }]);
       expect(reply).toMatchObject({ accepted: 1, rejectedTotal: 1, rejected: [{ index: 1 }] });
-      expect(raw("sock.v")[0]?.[5]).toBe(4);
+      expect((await raw("sock.v"))[0]?.[5]).toBe(4);
     } finally {
       client.close();
     }

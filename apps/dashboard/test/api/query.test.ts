@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiErrorCode } from "../../src/errors.js";
+import { parseRetention } from "../../src/store/retention.js";
 import { type ErrorBody, getJson, post, type QueryBody, startApp, type TestApp } from "./helpers.js";
 
 let t: TestApp;
@@ -7,7 +8,8 @@ let t: TestApp;
 let base: number;
 
 beforeAll(async () => {
-  t = await startApp();
+  // Points two hours old are accepted only within the raw-point window (the 1 s retention).
+  t = await startApp({ resolutions: parseRetention("1s=3h") });
   base = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000;
   // Two hours ago: 120 s of one point per second (value = second index), too old for the 1 s ring.
   const old = Array.from({ length: 120 }, (_, i) => ({
@@ -70,6 +72,17 @@ describe("GET /api/v1/query", () => {
     expect(body.step).toBe(60_000);
     expect((body.to - body.from) / body.step).toBeLessThanOrEqual(5000);
     expect(body.to).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("refuses a point older than the raw-point window with a coded error", async () => {
+    await using d = await startApp();
+    const res = await post(d.url("/api/v1/metrics"), [{ name: "q.old", value: 1, ts: Date.now() - 3_600_000 }]);
+    expect(res.status).toBe(400);
+    expect(res.body.rejected?.[0]).toMatchObject({
+      index: 0,
+      code: ApiErrorCode.TimestampOutOfRange,
+      error: expect.stringMatching(/older than the raw-point window \(900 s, the 1 s retention\)/),
+    });
   });
 
   it("returns an empty list for a valid series with no data", async () => {

@@ -1,13 +1,24 @@
 /**
- * Window queries over a series' rings: picks the finest ring that covers the window at the
- * asked step, clamps the window to what is held and to `maxPoints`, and returns non-empty
- * buckets as `[t, count, sum, min, max, last]`, ascending.
+ * Plans window queries over a series' resolutions ("rings": width and buckets kept): picks the
+ * finest that covers the window at the asked step and clamps the window to what is held and to
+ * `maxPoints`. The store returns non-empty buckets as `[t, count, sum, min, max, last]`, ascending.
  *
  * Only closed buckets are returned (a bucket ends at or before the newest closed second), so a
  * client that back-fills and then appends live `metrics:` publications newer than its last
  * point sees no duplicate and no partial bucket.
  */
-import type { BucketTuple, Ring } from "./ring.js";
+import type { Resolution } from "../store/store.js";
+
+/** A resolution as the planner sees it: bucket width and how many buckets are kept. */
+export interface RingShape {
+  resolutionMs: number;
+  capacity: number;
+}
+
+/** The planner's view of the store's resolutions. */
+export function ringsOf(resolutions: readonly Resolution[]): RingShape[] {
+  return resolutions.map((r) => ({ resolutionMs: r.ms, capacity: Math.max(1, Math.floor(r.retentionMs / r.ms)) }));
+}
 
 /** What the caller asks for; all in ms. */
 export interface QueryRequest {
@@ -37,14 +48,14 @@ export const MAX_QUERY_POINTS = 5_000;
  * newest closed second.
  */
 export function planQuery(
-  rings: readonly Pick<Ring, "resolutionMs" | "capacity">[],
+  rings: readonly RingShape[],
   req: QueryRequest,
   nowMs: number,
   closedUntilMs: number,
   maxPoints = MAX_QUERY_POINTS,
 ): QueryPlan {
   const windowStart = (i: number) => {
-    const r = rings[i] as Pick<Ring, "resolutionMs" | "capacity">;
+    const r = rings[i] as RingShape;
     return (Math.floor(nowMs / r.resolutionMs) - r.capacity + 1) * r.resolutionMs;
   };
   const last = rings.length - 1;
@@ -57,7 +68,7 @@ export function planQuery(
   }
   let chosen = last;
   for (let i = first; i <= last; i++) {
-    const res = (rings[i] as Pick<Ring, "resolutionMs">).resolutionMs;
+    const res = (rings[i] as RingShape).resolutionMs;
     const to = Math.floor(Math.min(req.to, closedUntilMs) / res) * res;
     const from = Math.max(req.from, windowStart(i));
     // One bucket of slack, so a window of exactly the ring's span (15 min at 1 s) stays at 1 s.
@@ -66,18 +77,11 @@ export function planQuery(
       break;
     }
   }
-  const res = (rings[chosen] as Pick<Ring, "resolutionMs">).resolutionMs;
+  const res = (rings[chosen] as RingShape).resolutionMs;
   // A bucket is served only when it has ended by `closedUntilMs` and by `to`.
   const to = Math.floor(Math.min(req.to, closedUntilMs) / res) * res;
   let from = Math.ceil(Math.max(req.from, windowStart(chosen)) / res) * res;
   if ((to - from) / res > maxPoints) from = to - maxPoints * res;
   if (from > to) from = to;
   return { ring: chosen, step: res, from, to };
-}
-
-/** Runs a plan against a series' rings. */
-export function runQuery(rings: readonly Ring[], plan: QueryPlan): BucketTuple[] {
-  const ring = rings[plan.ring];
-  if (ring === undefined) return [];
-  return ring.range(plan.from, plan.to, Math.ceil((plan.to - plan.from) / plan.step) + 1);
 }

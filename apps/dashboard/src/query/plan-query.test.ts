@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { defaultRingSpecs, Ring } from "./ring.js";
-import { planQuery, runQuery } from "./query.js";
+import { defaultResolutions } from "../store/store.js";
+import { planQuery, ringsOf } from "./plan-query.js";
 
 const NOW = 1_700_000_040_000; // a multiple of 60 s
-const rings = defaultRingSpecs;
+const rings = ringsOf(defaultResolutions);
 
 describe("planQuery", () => {
   it("picks the finest ring that covers the window", () => {
@@ -49,23 +49,5 @@ describe("planQuery", () => {
     expect(fits).toMatchObject({ step: 10_000, from: NOW - 600_000, to: NOW });
     const small = planQuery(rings, { from: NOW - 600_000, to: NOW, step: undefined }, NOW, NOW, 5);
     expect(small).toMatchObject({ step: 60_000, from: NOW - 5 * 60_000, to: NOW });
-  });
-});
-
-describe("runQuery", () => {
-  it("returns non-empty buckets in the window, ascending", () => {
-    const rs = rings.map((s) => new Ring(s));
-    for (let s = 0; s < 30; s++) for (const r of rs) r.add(NOW - 30_000 + s * 1000, s, NOW);
-    const plan = planQuery(rs, { from: NOW - 20_000, to: NOW, step: undefined }, NOW, NOW);
-    const pts = runQuery(rs, plan);
-    expect(pts).toHaveLength(20);
-    expect(pts[0]).toEqual([NOW - 20_000, 1, 10, 10, 10, 10]);
-    expect(pts.every((p, i) => i === 0 || p[0] > (pts[i - 1]?.[0] ?? 0))).toBe(true);
-    const coarse = runQuery(rs, planQuery(rs, { from: NOW - 30_000, to: NOW, step: 10_000 }, NOW, NOW));
-    expect(coarse.map((p) => [p[0], p[1]])).toEqual([
-      [NOW - 30_000, 10],
-      [NOW - 20_000, 10],
-      [NOW - 10_000, 10],
-    ]);
   });
 });

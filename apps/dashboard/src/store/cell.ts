@@ -1,0 +1,151 @@
+/**
+ * A 1-second cell: the rollup of one series over one second (count, sum, min, max, last and the
+ * timestamp of last) together with the raw points it was computed from. Keeping the raw points
+ * beside the rollup is what makes ingest idempotent (InfluxDB's rule: a point is identified by
+ * series and timestamp, and writing it again replaces it): merging a batch into a cell knows
+ * whether each point is new, the same again (nothing changes) or a replacement (the cell is
+ * recomputed from its points, so min and max stay exact).
+ *
+ * Raw points are encoded as one Float64Array of `[ts, value, ts, value, …]` sorted by ts (a ms
+ * timestamp is exact in a float64), 16 bytes a point; a second holds at most 1000 distinct ms.
+ * Pure code shared by every store engine.
+ */
+
+/** Rollup fields of a bucket: count, sum, min, max, last, and the timestamp of `last`. */
+export interface Agg {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  lastTs: number;
+}
+
+/** A stored 1-second cell: its rollup and its raw points (undefined: pruned or none). */
+export interface Cell extends Agg {
+  raw: Float64Array | undefined;
+}
+
+/** What merging a batch into a cell did. */
+export interface CellMerge {
+  /** The cell to store (undefined when nothing changed). */
+  cell: Cell | undefined;
+  /** True when a stored point got a different value (coarser buckets must be recomputed). */
+  replaced: boolean;
+  /** Rollup of the points that were new (undefined when none); merged into coarser buckets. */
+  added: Agg | undefined;
+}
+
+/** An empty rollup (the identity of `mergeAgg`). */
+export function emptyAgg(): Agg {
+  return {
+    count: 0,
+    sum: 0,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    last: 0,
+    lastTs: Number.NEGATIVE_INFINITY,
+  };
+}
+
+/** Merges `b` into `a` (in place): counts and sums add, min of mins, max of maxes, newest last. */
+export function mergeAgg(a: Agg, b: Agg): Agg {
+  if (b.count === 0) return a;
+  a.count += b.count;
+  a.sum += b.sum;
+  if (b.min < a.min) a.min = b.min;
+  if (b.max > a.max) a.max = b.max;
+  if (b.lastTs >= a.lastTs) {
+    a.last = b.last;
+    a.lastTs = b.lastTs;
+  }
+  return a;
+}
+
+/** The rollup of `[ts, value, …]` pairs sorted by ts. */
+export function aggOf(pairs: Float64Array): Agg {
+  const a = emptyAgg();
+  const n = pairs.length;
+  for (let i = 0; i < n; i += 2) {
+    const v = pairs[i + 1] as number;
+    a.sum += v;
+    if (v < a.min) a.min = v;
+    if (v > a.max) a.max = v;
+  }
+  a.count = n / 2;
+  if (n > 0) {
+    a.last = pairs[n - 1] as number;
+    a.lastTs = pairs[n - 2] as number;
+  }
+  return a;
+}
+
+/** Encodes raw pairs for storage (a copy of the bytes: safe to keep after the array changes). */
+export function encodeRaw(pairs: Float64Array): Buffer {
+  return Buffer.from(pairs.buffer, pairs.byteOffset, pairs.byteLength);
+}
+
+/** Decodes stored raw pairs; undefined for none or a blob that is not whole pairs. */
+export function decodeRaw(blob: Uint8Array | null | undefined): Float64Array | undefined {
+  if (blob === null || blob === undefined || blob.byteLength === 0 || blob.byteLength % 16 !== 0) return undefined;
+  // Copy into an aligned buffer: a driver's Buffer may start at any byte offset of a pool.
+  const copy = new Float64Array(blob.byteLength / 8);
+  new Uint8Array(copy.buffer).set(blob);
+  return copy;
+}
+
+/**
+ * Merges `incoming` pairs (sorted by ts, no ts twice) into `existing`. A point whose ts is stored
+ * with the same value changes nothing; with another value it replaces the stored one.
+ */
+export function mergeCell(existing: Cell | undefined, incoming: Float64Array): CellMerge {
+  if (existing === undefined || existing.count === 0) {
+    const agg = aggOf(incoming);
+    return { cell: { ...agg, raw: incoming }, replaced: false, added: { ...agg } };
+  }
+  const old = existing.raw;
+  if (old === undefined) {
+    // Raw points pruned (older than the raw window): callers refuse such points before here.
+    throw new RangeError("cannot merge into a cell whose raw points were pruned");
+  }
+  // Common case: every new point is newer than the cell's newest (appending).
+  if ((incoming[0] as number) > existing.lastTs) {
+    const raw = new Float64Array(old.length + incoming.length);
+    raw.set(old);
+    raw.set(incoming, old.length);
+    const added = aggOf(incoming);
+    const agg = mergeAgg({ ...existing }, added);
+    return { cell: { ...agg, raw }, replaced: false, added };
+  }
+  const out = new Float64Array(old.length + incoming.length);
+  const added = emptyAgg();
+  let replaced = false;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < old.length || j < incoming.length) {
+    const ots = i < old.length ? (old[i] as number) : Number.POSITIVE_INFINITY;
+    const nts = j < incoming.length ? (incoming[j] as number) : Number.POSITIVE_INFINITY;
+    if (ots < nts) {
+      out[k++] = ots;
+      out[k++] = old[i + 1] as number;
+      i += 2;
+    } else {
+      const v = incoming[j + 1] as number;
+      if (ots === nts) {
+        // Object.is: NaN never reaches here (values are finite), and -0 vs 0 is a change.
+        if (!Object.is(old[i + 1], v)) replaced = true;
+        i += 2;
+      } else {
+        mergeAgg(added, { count: 1, sum: v, min: v, max: v, last: v, lastTs: nts });
+      }
+      out[k++] = nts;
+      out[k++] = v;
+      j += 2;
+    }
+  }
+  if (!replaced && added.count === 0) return { cell: undefined, replaced: false, added: undefined };
+  const raw = out.subarray(0, k);
+  if (replaced) return { cell: { ...aggOf(raw), raw }, replaced: true, added: undefined };
+  return { cell: { ...mergeAgg({ ...existing }, added), raw }, replaced: false, added };
+}

@@ -1,0 +1,105 @@
+/**
+ * The front of the store for points: fills in missing timestamps, refuses what the store must
+ * not take (a point too far in the future, or older than the raw-point window, where a retry
+ * could no longer be recognized), writes the rest in one transaction, and tells the live
+ * publisher which series got data in which second. Every refusal carries a code.
+ */
+import { ApiErrorCode } from "../errors.js";
+import { formatSeriesId, type Tags } from "../series/series-id.js";
+import type { PointRefusal, SeriesPoint, Store } from "./store.js";
+
+/** A point before validation against the clock: `ts` undefined means now. */
+export interface IncomingPoint {
+  name: string;
+  tags: Tags | undefined;
+  value: number;
+  ts: number | undefined;
+}
+
+/** Options of `MetricsWriter`. */
+export interface MetricsWriterOptions {
+  /** Most series; points of new series past it are refused. */
+  maxSeries: number;
+  /** How far ahead of the clock a point's timestamp may be, ms. */
+  futureSkewMs: number;
+  /** Clock (ms since the epoch); replaceable in tests. */
+  now: () => number;
+}
+
+/** Where the writer reports what was stored (the live publisher). */
+export type StoredListener = (bySecond: ReadonlyMap<number, ReadonlySet<string>>, preview: boolean) => void;
+
+/** Validates and writes points; see the file comment. */
+export class MetricsWriter {
+  constructor(
+    private readonly store: Store,
+    readonly options: MetricsWriterOptions,
+    private readonly onStored: StoredListener = () => {},
+  ) {}
+
+  /** Length of the raw-point window, s. */
+  get windowSeconds(): number {
+    return (this.store.resolutions[0]?.retentionMs ?? 0) / 1000;
+  }
+
+  /** Oldest timestamp accepted at `now`: the start of the raw-point window. */
+  oldestAccepted(now: number): number {
+    const fine = this.store.resolutions[0];
+    return fine === undefined ? Number.NEGATIVE_INFINITY : Math.floor((now - fine.retentionMs) / 1000 + 1) * 1000;
+  }
+
+  /**
+   * Writes `points` (refusing some, by index, with a reason). `preview` marks points from
+   * clients, whose open second is published before it closes. Rejects with a `StoreError` when
+   * the store cannot write: then nothing of the batch was kept.
+   */
+  async write(points: readonly IncomingPoint[], preview = false): Promise<PointRefusal[]> {
+    const now = this.options.now();
+    const oldest = this.oldestAccepted(now);
+    const refusals: PointRefusal[] = [];
+    const batch: SeriesPoint[] = [];
+    const indexOf: number[] = [];
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i] as IncomingPoint;
+      const ts = p.ts ?? now;
+      if (ts > now + this.options.futureSkewMs) {
+        refusals.push({
+          index: i,
+          code: ApiErrorCode.TimestampOutOfRange,
+          error: `ts: ${ts} is more than ${this.options.futureSkewMs} ms in the future`,
+        });
+        continue;
+      }
+      if (ts < oldest) {
+        refusals.push({
+          index: i,
+          code: ApiErrorCode.TimestampOutOfRange,
+          error: `ts: ${ts} is older than the raw-point window (${this.windowSeconds} s, the 1 s retention)`,
+        });
+        continue;
+      }
+      batch.push({ id: formatSeriesId(p.name, p.tags), name: p.name, tags: p.tags, value: p.value, ts });
+      indexOf.push(i);
+    }
+    const refused = batch.length === 0 ? [] : await this.store.write(batch, this.options.maxSeries);
+    const skip = new Set<number>();
+    for (const r of refused) {
+      skip.add(r.index);
+      refusals.push({ ...r, index: indexOf[r.index] as number });
+    }
+    if (batch.length > refused.length) {
+      const bySecond = new Map<number, Set<string>>();
+      for (let j = 0; j < batch.length; j++) {
+        if (skip.has(j)) continue;
+        const p = batch[j] as SeriesPoint;
+        const second = Math.floor(p.ts / 1000) * 1000;
+        let ids = bySecond.get(second);
+        if (ids === undefined) bySecond.set(second, (ids = new Set()));
+        ids.add(p.id);
+      }
+      this.onStored(bySecond, preview);
+    }
+    if (refused.length > 0) refusals.sort((a, b) => a.index - b.index);
+    return refusals;
+  }
+}

@@ -1,0 +1,536 @@
+/**
+ * The shared store for several machines: PostgreSQL (the `pg` library). Every node writes and
+ * reads the same tables; no node leads. A write is one transaction that locks the cells it
+ * touches in (sid, t) order (so two nodes writing one series wait for each other instead of
+ * deadlocking), merges them with the same rules as SQLite (`write-plan.ts`), and merges the new
+ * points' rollup into the coarse buckets in SQL (count and sum add, min of mins, max of maxes,
+ * last by time), so writes from any node commute. A write resolves once committed.
+ */
+import pg from "pg";
+import { ApiErrorCode } from "../errors.js";
+import { type Agg, type Cell, decodeRaw, encodeRaw } from "./cell.js";
+import { migratePg, quoteIdent } from "./pg-schema.js";
+import { holds } from "./sqlite-store.js";
+import { type CachedSeries, SeriesCache } from "./series-cache.js";
+import {
+  type BucketTuple,
+  type DashboardWrite,
+  defaultResolutions,
+  type Expect,
+  type PointRefusal,
+  type PruneResult,
+  type Resolution,
+  type SeriesInfo,
+  type SeriesMatch,
+  type SeriesPoint,
+  type Store,
+  type StoredDashboard,
+  type StoreStats,
+} from "./store.js";
+import { StoreError } from "./store-error.js";
+import { groupBySecond, planWrite, type SidPoint } from "./write-plan.js";
+
+/** Options of `PgStore`. */
+export interface PgStoreOptions {
+  /** `postgres://user@host:port/db?schema=name` (`schema` defaults to `dashwire`). */
+  url: string;
+  resolutions: readonly Resolution[];
+  /** Connections per node. */
+  poolSize: number;
+}
+
+/** Defaults of `PgStoreOptions`. */
+export const pgStoreDefaults: Omit<PgStoreOptions, "url"> = { resolutions: defaultResolutions, poolSize: 8 };
+
+/** Times a transaction is retried after a deadlock or serialization failure. */
+const MAX_RETRIES = 5;
+
+// bigint columns (timestamps, versions, counters) as numbers: all stay below 2^53.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/** Maps a PostgreSQL or connection failure to a `StoreError` when the client can act on it. */
+export function pgFailure(err: unknown): never {
+  if (err instanceof StoreError) throw err;
+  const code = String((err as { code?: unknown }).code ?? "");
+  if (code === "53100") throw new StoreError("full", "the database's disk is full (53100)", { cause: err });
+  if (code === "25006") throw new StoreError("readonly", "the database is read-only (25006)", { cause: err });
+  if (
+    code.startsWith("08") ||
+    code.startsWith("57P") ||
+    code === "53300" ||
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(code) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+      String((err as Error).message),
+    )
+  )
+    throw new StoreError("unavailable", `the database cannot be reached (${code || (err as Error).message})`, {
+      cause: err,
+    });
+  throw err;
+}
+
+interface CellRow {
+  sid: number;
+  t: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  last_ts: number;
+  raw: Buffer | null;
+}
+
+/** The PostgreSQL `Store`. */
+export class PgStore implements Store {
+  readonly kind = "postgres";
+  readonly stats: StoreStats = { writes: 0, cellsRecomputed: 0 };
+  readonly resolutions: readonly Resolution[];
+  private readonly cache = new SeriesCache();
+  private readonly coarseMs: number[];
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    readonly schema: string,
+    options: PgStoreOptions,
+  ) {
+    this.resolutions = options.resolutions;
+    this.coarseMs = this.resolutions.slice(1).map((r) => r.ms);
+  }
+
+  /** Connects, creates or migrates the schema, and returns the store. */
+  static async open(input: Partial<PgStoreOptions> & { url: string }): Promise<PgStore> {
+    const options: PgStoreOptions = { ...pgStoreDefaults, ...input };
+    const url = new URL(options.url);
+    const schema = url.searchParams.get("schema") ?? "dashwire";
+    url.searchParams.delete("schema");
+    const pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: options.poolSize,
+      types,
+      options: `-c search_path=${quoteIdent(schema)}`,
+      connectionTimeoutMillis: 5000,
+    });
+    // An idle client that loses its connection must not take the process down.
+    pool.on("error", () => {});
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePg(client, schema);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => {});
+      pgFailure(err);
+    }
+    return new PgStore(pool, schema, options);
+  }
+
+  /** Runs `fn` in a transaction, retrying deadlocks and serialization failures. */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        pgFailure(err);
+      }
+      try {
+        await client.query("BEGIN");
+        const result = await fn(client);
+        await client.query("COMMIT");
+        client.release();
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        client.release();
+        const code = (err as { code?: unknown }).code;
+        if ((code === "40P01" || code === "40001") && attempt < MAX_RETRIES) continue;
+        pgFailure(err);
+      }
+    }
+  }
+
+  private async q<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, values)).rows;
+    } catch (err) {
+      pgFailure(err);
+    }
+  }
+
+  async write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
+    if (points.length === 0) return [];
+    const result = await this.tx((c) => this.writeTx(c, points, maxSeries));
+    for (const [id, entry] of result.resolved) this.cache.set(id, entry);
+    for (const [entry, t] of result.touched) if (t > entry.lastT) entry.lastT = t;
+    this.stats.writes++;
+    return result.refusals;
+  }
+
+  private async writeTx(c: pg.PoolClient, points: readonly SeriesPoint[], maxSeries: number) {
+    const gen = await c.query<{ v: number }>("SELECT v FROM meta WHERE k = 'gen'");
+    this.cache.sync(gen.rows[0]?.v ?? 0);
+    const resolved = new Map<string, CachedSeries | null>();
+    const unknown = [...new Set(points.map((p) => p.id))].filter((id) => this.cache.get(id) === undefined).sort();
+    if (unknown.length > 0) {
+      const found = await c.query<{ sid: number; id: string; last_t: number }>(
+        "SELECT sid, id, last_t FROM series WHERE id = ANY($1::text[])",
+        [unknown],
+      );
+      for (const r of found.rows) resolved.set(r.id, { sid: r.sid, lastT: r.last_t });
+      for (const id of unknown) {
+        if (resolved.has(id)) continue;
+        const p = points.find((x) => x.id === id) as SeriesPoint;
+        resolved.set(id, await this.createSeries(c, p, maxSeries));
+      }
+    }
+    const refusals: PointRefusal[] = [];
+    const bySid = new Map<number, CachedSeries>();
+    const sidPoints: SidPoint[] = [];
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i] as SeriesPoint;
+      const entry = this.cache.get(p.id) ?? resolved.get(p.id);
+      if (entry === undefined || entry === null) {
+        const error = `series limit reached (${maxSeries}): new series ${p.id} refused`;
+        refusals.push({ index: i, code: ApiErrorCode.LimitReached, error });
+        continue;
+      }
+      bySid.set(entry.sid, entry);
+      sidPoints.push({ sid: entry.sid, ts: p.ts, value: p.value });
+    }
+    const groups = groupBySecond(sidPoints);
+    const touched: Array<[CachedSeries, number]> = [];
+    if (groups.length > 0) {
+      const existing = await this.lockCells(c, groups);
+      const plan = planWrite(groups, (i) => existing[i], this.coarseMs);
+      await this.putCells(c, plan.cells);
+      for (let r = 0; r < plan.coarse.length; r++) {
+        const res = this.coarseMs[r] as number;
+        const changes = plan.coarse[r] ?? [];
+        const adds = changes.filter((ch) => ch.add !== undefined);
+        if (adds.length > 0) await this.mergeBuckets(c, res, adds);
+        for (const ch of changes) if (ch.add === undefined) await this.recomputeBucket(c, res, ch.sid, ch.t);
+      }
+      const sids: number[] = [];
+      const ts: number[] = [];
+      for (let i = 0; i < groups.length; i++) {
+        const g = groups[i] as (typeof groups)[number];
+        if (groups[i + 1]?.sid === g.sid) continue;
+        const entry = bySid.get(g.sid) as CachedSeries;
+        if (g.t <= entry.lastT) continue;
+        sids.push(g.sid);
+        ts.push(g.t);
+        touched.push([entry, g.t]);
+      }
+      if (sids.length > 0)
+        await c.query(
+          `UPDATE series SET last_t = greatest(series.last_t, u.t)
+             FROM unnest($1::int[], $2::bigint[]) AS u(sid, t) WHERE series.sid = u.sid`,
+          [sids, ts],
+        );
+    }
+    const fresh = [...resolved].filter((e): e is [string, CachedSeries] => e[1] !== null);
+    return { refusals, resolved: fresh, touched };
+  }
+
+  /** Inserts a new series within the limit; null when the limit refuses it. */
+  private async createSeries(c: pg.PoolClient, p: SeriesPoint, maxSeries: number): Promise<CachedSeries | null> {
+    const claimed = await c.query("UPDATE meta SET v = v + 1 WHERE k = 'series' AND v < $1 RETURNING v", [maxSeries]);
+    if (claimed.rowCount === 0) {
+      // Another node may have created it meanwhile: then it exists and costs no slot.
+      const row = await c.query<{ sid: number }>("SELECT sid FROM series WHERE id = $1", [p.id]);
+      return row.rows[0] === undefined ? null : { sid: row.rows[0].sid, lastT: 0 };
+    }
+    const inserted = await c.query<{ sid: number }>(
+      "INSERT INTO series (id, name, tags, last_t) VALUES ($1, $2, $3, 0) ON CONFLICT (id) DO NOTHING RETURNING sid",
+      [p.id, p.name, JSON.stringify(p.tags ?? {})],
+    );
+    if (inserted.rows[0] !== undefined) return { sid: inserted.rows[0].sid, lastT: 0 };
+    // Created by another node's transaction that committed first: give the slot back.
+    await c.query("UPDATE meta SET v = v - 1 WHERE k = 'series'");
+    const row = await c.query<{ sid: number; last_t: number }>("SELECT sid, last_t FROM series WHERE id = $1", [p.id]);
+    return row.rows[0] === undefined ? null : { sid: row.rows[0].sid, lastT: row.rows[0].last_t };
+  }
+
+  /** Makes every cell of `groups` exist and locks them in order; returns the stored ones. */
+  private async lockCells(
+    c: pg.PoolClient,
+    groups: ReadonlyArray<{ sid: number; t: number }>,
+  ): Promise<Array<Cell | undefined>> {
+    const sids = groups.map((g) => g.sid);
+    const ts = groups.map((g) => g.t);
+    // An empty cell (count 0) stands for "none" until this transaction fills it in.
+    await c.query(
+      `INSERT INTO cells SELECT u.sid, u.t, 0, 0, 0, 0, 0, 0, NULL
+         FROM unnest($1::int[], $2::bigint[]) AS u(sid, t) ON CONFLICT DO NOTHING`,
+      [sids, ts],
+    );
+    const rows = await c.query<CellRow>(
+      `SELECT c.* FROM cells c JOIN unnest($1::int[], $2::bigint[]) AS u(sid, t) ON c.sid = u.sid AND c.t = u.t
+         ORDER BY c.sid, c.t FOR UPDATE OF c`,
+      [sids, ts],
+    );
+    const byKey = new Map<string, CellRow>();
+    for (const r of rows.rows) byKey.set(`${r.sid}:${r.t}`, r);
+    return groups.map((g) => {
+      const r = byKey.get(`${g.sid}:${g.t}`);
+      if (r === undefined || r.count === 0) return undefined;
+      return {
+        count: r.count,
+        sum: r.sum,
+        min: r.min,
+        max: r.max,
+        last: r.last,
+        lastTs: r.last_ts,
+        raw: decodeRaw(r.raw),
+      };
+    });
+  }
+
+  private async putCells(c: pg.PoolClient, cells: ReadonlyArray<{ sid: number; t: number; cell: Cell }>) {
+    if (cells.length === 0) return;
+    const col = <T>(f: (x: { sid: number; t: number; cell: Cell }) => T) => cells.map(f);
+    await c.query(
+      `UPDATE cells SET count = u.count, sum = u.sum, min = u.min, max = u.max, last = u.last,
+              last_ts = u.last_ts, raw = u.raw
+         FROM unnest($1::int[], $2::bigint[], $3::int[], $4::float8[], $5::float8[], $6::float8[],
+                     $7::float8[], $8::bigint[], $9::bytea[]) AS u(sid, t, count, sum, min, max, last, last_ts, raw)
+        WHERE cells.sid = u.sid AND cells.t = u.t`,
+      [
+        col((x) => x.sid),
+        col((x) => x.t),
+        col((x) => x.cell.count),
+        col((x) => x.cell.sum),
+        col((x) => x.cell.min),
+        col((x) => x.cell.max),
+        col((x) => x.cell.last),
+        col((x) => x.cell.lastTs),
+        col((x) => (x.cell.raw === undefined ? null : encodeRaw(x.cell.raw))),
+      ],
+    );
+  }
+
+  private async mergeBuckets(
+    c: pg.PoolClient,
+    res: number,
+    adds: ReadonlyArray<{ sid: number; t: number; add: Agg | undefined }>,
+  ) {
+    const a = adds.map((x) => x.add as Agg);
+    await c.query(
+      `INSERT INTO buckets
+         SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[],
+                                  $8::float8[], $9::bigint[])
+       ON CONFLICT (res, sid, t) DO UPDATE SET
+         count = buckets.count + excluded.count, sum = buckets.sum + excluded.sum,
+         min = least(buckets.min, excluded.min), max = greatest(buckets.max, excluded.max),
+         last = CASE WHEN excluded.last_ts >= buckets.last_ts THEN excluded.last ELSE buckets.last END,
+         last_ts = greatest(buckets.last_ts, excluded.last_ts)`,
+      [
+        res,
+        adds.map((x) => x.sid),
+        adds.map((x) => x.t),
+        a.map((x) => x.count),
+        a.map((x) => x.sum),
+        a.map((x) => x.min),
+        a.map((x) => x.max),
+        a.map((x) => x.last),
+        a.map((x) => x.lastTs),
+      ],
+    );
+  }
+
+  /** Recomputes a coarse bucket from its cells, with the bucket locked first (see the file comment). */
+  private async recomputeBucket(c: pg.PoolClient, res: number, sid: number, t: number): Promise<void> {
+    this.stats.cellsRecomputed++;
+    await c.query("INSERT INTO buckets VALUES ($1, $2, $3, 0, 0, 0, 0, 0, 0) ON CONFLICT DO NOTHING", [res, sid, t]);
+    await c.query("SELECT 1 FROM buckets WHERE res = $1 AND sid = $2 AND t = $3 FOR UPDATE", [res, sid, t]);
+    // A new statement: it sees every cell committed while this one waited for the lock.
+    await c.query(
+      `UPDATE buckets b SET count = a.count, sum = a.sum, min = a.min, max = a.max, last = a.last, last_ts = a.last_ts
+         FROM (SELECT sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
+                      (array_agg(last ORDER BY last_ts DESC))[1] AS last, max(last_ts) AS last_ts
+                 FROM cells WHERE sid = $2 AND t >= $3 AND t < $3 + $1 AND count > 0) a
+        WHERE b.res = $1 AND b.sid = $2 AND b.t = $3`,
+      [res, sid, t],
+    );
+  }
+
+  /** The sid of `id` (cached, else from the database). */
+  private async sidOf(id: string): Promise<number | undefined> {
+    const gen = await this.q<{ v: number }>("SELECT v FROM meta WHERE k = 'gen'");
+    this.cache.sync(gen[0]?.v ?? 0);
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached.sid;
+    const row = (
+      await this.q<{ sid: number; last_t: number }>("SELECT sid, last_t FROM series WHERE id = $1", [id])
+    )[0];
+    if (row === undefined) return undefined;
+    this.cache.set(id, { sid: row.sid, lastT: row.last_t });
+    return row.sid;
+  }
+
+  async query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]> {
+    const sid = await this.sidOf(id);
+    if (sid === undefined || res < 0 || res >= this.resolutions.length) return [];
+    const cols = "t, count, sum, min, max, last";
+    const r =
+      res === 0
+        ? await this.arrays(
+            `SELECT ${cols} FROM cells WHERE sid = $1 AND t >= $2 AND t < $3 AND count > 0 ORDER BY t LIMIT $4`,
+            [sid, from, to, limit],
+          )
+        : await this.arrays(
+            `SELECT ${cols} FROM buckets WHERE res = $5 AND sid = $1 AND t >= $2 AND t < $3 AND count > 0 ORDER BY t LIMIT $4`,
+            [sid, from, to, limit, this.coarseMs[res - 1]],
+          );
+    return r as BucketTuple[];
+  }
+
+  private async arrays(sql: string, values: unknown[]): Promise<unknown[][]> {
+    try {
+      return (await this.pool.query({ text: sql, values, rowMode: "array" })).rows as unknown[][];
+    } catch (err) {
+      pgFailure(err);
+    }
+  }
+
+  async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
+    if (ids.length === 0) return [];
+    const rows = await this.q<{ id: string; count: number; sum: number; min: number; max: number; last: number }>(
+      `SELECT s.id, c.count, c.sum, c.min, c.max, c.last FROM series s JOIN cells c ON c.sid = s.sid AND c.t = $2
+        WHERE s.id = ANY($1::text[]) AND c.count > 0`,
+      [ids, t],
+    );
+    return rows.map((r) => [r.id, [t, r.count, r.sum, r.min, r.max, r.last]]);
+  }
+
+  async listSeries(match: SeriesMatch, limit: number): Promise<SeriesInfo[]> {
+    const rows = await this.matching(match, limit);
+    return rows.map((r) => ({ id: r.id, name: r.name, tags: JSON.parse(r.tags) as SeriesInfo["tags"] }));
+  }
+
+  private async matching(match: SeriesMatch, limit: number, c?: pg.PoolClient) {
+    type Row = { sid: number; id: string; name: string; tags: string };
+    // Prefixes compare bytewise (COLLATE "C"), as SQLite does, whatever the database's locale.
+    const [sql, values] =
+      "exact" in match
+        ? ["SELECT sid, id, name, tags FROM series WHERE id = $1", [match.exact]]
+        : [
+            `SELECT sid, id, name, tags FROM series WHERE left(id, length($1)) = $1
+              ORDER BY id COLLATE "C" LIMIT $2`,
+            [match.prefix, limit],
+          ];
+    if (c !== undefined) return (await c.query<Row>(sql, values)).rows;
+    return this.q<Row>(sql, values);
+  }
+
+  async deleteSeries(match: SeriesMatch): Promise<number> {
+    return this.tx(async (c) => {
+      const rows = await this.matching(match, Number.MAX_SAFE_INTEGER, c);
+      await this.dropSeries(
+        c,
+        rows.map((r) => r.sid),
+      );
+      return rows.length;
+    });
+  }
+
+  private async dropSeries(c: pg.PoolClient, sids: number[]): Promise<void> {
+    if (sids.length === 0) return;
+    // The generation row first: deletes are serialized among themselves, never with writes' cells.
+    await c.query("UPDATE meta SET v = v + 1 WHERE k = 'gen'");
+    await c.query("DELETE FROM cells WHERE sid = ANY($1::int[])", [sids]);
+    await c.query("DELETE FROM buckets WHERE sid = ANY($1::int[])", [sids]);
+    const gone = await c.query("DELETE FROM series WHERE sid = ANY($1::int[])", [sids]);
+    await c.query("UPDATE meta SET v = greatest(0, v - $1) WHERE k = 'series'", [gone.rowCount ?? 0]);
+  }
+
+  async seriesCount(): Promise<number> {
+    return (await this.q<{ v: number }>("SELECT v FROM meta WHERE k = 'series'"))[0]?.v ?? 0;
+  }
+
+  async diskBytes(): Promise<number> {
+    const rows = await this.q<{ bytes: number }>(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [this.schema],
+    );
+    return rows[0]?.bytes ?? 0;
+  }
+
+  async prune(nowMs: number): Promise<PruneResult> {
+    const coarsest = this.resolutions.at(-1) as Resolution;
+    const cellCutoff = nowMs - (this.resolutions[0] as Resolution).retentionMs - coarsest.ms;
+    const result: PruneResult = { rows: 0, series: 0 };
+    const cells = await this.q("DELETE FROM cells WHERE t < $1 RETURNING 1", [cellCutoff]);
+    result.rows += cells.length;
+    for (let r = 1; r < this.resolutions.length; r++) {
+      const { ms, retentionMs } = this.resolutions[r] as Resolution;
+      result.rows += (
+        await this.q("DELETE FROM buckets WHERE res = $1 AND t < $2 RETURNING 1", [ms, nowMs - retentionMs])
+      ).length;
+    }
+    result.series = await this.tx(async (c) => {
+      const rows = await c.query<{ sid: number }>("SELECT sid FROM series WHERE last_t < $1 FOR UPDATE", [
+        nowMs - coarsest.retentionMs - coarsest.ms,
+      ]);
+      await this.dropSeries(
+        c,
+        rows.rows.map((r) => r.sid),
+      );
+      return rows.rows.length;
+    });
+    return result;
+  }
+
+  async listDashboards(): Promise<StoredDashboard[]> {
+    return this.q<StoredDashboard>('SELECT id, body, version FROM dashboards ORDER BY id COLLATE "C"');
+  }
+
+  async getDashboard(id: string): Promise<StoredDashboard | undefined> {
+    return (await this.q<StoredDashboard>("SELECT id, body, version FROM dashboards WHERE id = $1", [id]))[0];
+  }
+
+  async putDashboard(id: string, body: string, expect: Expect, max: number): Promise<DashboardWrite> {
+    return this.tx(async (c): Promise<DashboardWrite> => {
+      // The counter row serializes dashboard writes across nodes (creations included).
+      const next = (await c.query<{ v: number }>("UPDATE meta SET v = v + 1 WHERE k = 'dashboards' RETURNING v"))
+        .rows[0]?.v as number;
+      const row = await c.query<{ version: number }>("SELECT version FROM dashboards WHERE id = $1", [id]);
+      const version = row.rows[0]?.version ?? 0;
+      if (!holds(expect, version)) return { ok: false, reason: "conflict", version };
+      if (version === 0) {
+        const n = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM dashboards");
+        if ((n.rows[0]?.n ?? 0) >= max) return { ok: false, reason: "limit", version };
+      }
+      await c.query(
+        `INSERT INTO dashboards (id, body, version) VALUES ($1, $2, $3)
+           ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version`,
+        [id, body, next],
+      );
+      return { ok: true, version: next, created: version === 0 };
+    });
+  }
+
+  async deleteDashboard(id: string, expect: Expect): Promise<DashboardWrite> {
+    return this.tx(async (c): Promise<DashboardWrite> => {
+      await c.query("UPDATE meta SET v = v WHERE k = 'dashboards'");
+      const row = await c.query<{ version: number }>("SELECT version FROM dashboards WHERE id = $1", [id]);
+      const version = row.rows[0]?.version ?? 0;
+      if (!holds(expect, version)) return { ok: false, reason: "conflict", version };
+      await c.query("DELETE FROM dashboards WHERE id = $1", [id]);
+      return { ok: true, version: 0, created: false };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => {});
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * The contract every `Store` engine passes (run by `sqlite-store.test.ts` and
+ * `pg-store.test.ts`): idempotent writes at every resolution, exact rollups after replacements,
+ * the series limit and its release, listing and deleting series, retention, dashboards with
+ * versions, and two stores on one database (two workers or two machines) seeing one state.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { ApiErrorCode } from "../errors.js";
+import type { BucketTuple, SeriesPoint, Store } from "./store.js";
+
+/** A fresh store on its own database (or schema), a second one on the same, and cleanup. */
+export interface StoreFixture {
+  store: Store;
+  /** Another store on the same database (another worker or machine). */
+  peer(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+/** Runs the contract suite for an engine. */
+export function storeContract(name: string, create: () => Promise<StoreFixture>): void {
+  describe(`Store contract: ${name}`, () => {
+    let fixtures: StoreFixture[] = [];
+    const open = async () => {
+      const f = await create();
+      fixtures.push(f);
+      return f;
+    };
+    afterEach(async () => {
+      for (const f of fixtures) await f.cleanup();
+      fixtures = [];
+    });
+    // Two minutes ago, on a minute boundary: every resolution's bucket starts here.
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
+    const pt = (id: string, ts: number, value: number): SeriesPoint => {
+      const [name, ...tags] = id.split(",");
+      return {
+        id,
+        name: name as string,
+        tags: tags.length === 0 ? undefined : Object.fromEntries(tags.map((t) => t.split("=") as [string, string])),
+        value,
+        ts,
+      };
+    };
+    const all = (s: Store, id: string, res: number) => s.query(id, res, base - 600_000, base + 600_000, 10_000);
+
+    it("rolls points up at every resolution", async () => {
+      const { store } = await open();
+      await store.write(
+        [pt("c.a,h=1", base + 10, 1), pt("c.a,h=1", base + 500, 5), pt("c.a,h=1", base + 1200, 3)],
+        100,
+      );
+      await store.write([pt("c.a,h=1", base + 15_000, 10)], 100);
+      expect(await all(store, "c.a,h=1", 0)).toEqual([
+        [base, 2, 6, 1, 5, 5],
+        [base + 1000, 1, 3, 3, 3, 3],
+        [base + 15_000, 1, 10, 10, 10, 10],
+      ]);
+      expect(await all(store, "c.a,h=1", 1)).toEqual([
+        [base, 3, 9, 1, 5, 3],
+        [base + 10_000, 1, 10, 10, 10, 10],
+      ]);
+      expect(await all(store, "c.a,h=1", 2)).toEqual([[base, 4, 19, 1, 10, 10]]);
+      expect(await store.query("c.a,h=1", 0, base + 1000, base + 2000, 10)).toEqual([[base + 1000, 1, 3, 3, 3, 3]]);
+      expect(await store.query("c.a,h=1", 0, base, base + 60_000, 1)).toHaveLength(1);
+      expect(await all(store, "c.unknown", 0)).toEqual([]);
+    });
+
+    it("a retried batch changes nothing, at any resolution", async () => {
+      const { store } = await open();
+      const batch = [0, 300, 1700, 9000, 61_000].map((d, i) => pt("c.retry", base + d, i + 1));
+      await store.write(batch, 100);
+      const before = await Promise.all([0, 1, 2].map((r) => all(store, "c.retry", r)));
+      await store.write(batch, 100);
+      await store.write(batch.slice(1, 3), 100);
+      expect(await Promise.all([0, 1, 2].map((r) => all(store, "c.retry", r)))).toEqual(before);
+      expect(before[2]).toEqual([
+        [base, 4, 10, 1, 4, 4],
+        [base + 60_000, 1, 5, 5, 5, 5],
+      ]);
+    });
+
+    it("a point written again with another value replaces it (min and max recomputed)", async () => {
+      const { store } = await open();
+      await store.write([pt("c.rep", base + 100, 1), pt("c.rep", base + 200, 7), pt("c.rep", base + 3000, 4)], 100);
+      await store.write([pt("c.rep", base + 100, 5)], 100);
+      expect(await all(store, "c.rep", 0)).toEqual([
+        [base, 2, 12, 5, 7, 7],
+        [base + 3000, 1, 4, 4, 4, 4],
+      ]);
+      for (const r of [1, 2]) expect(await all(store, "c.rep", r)).toEqual([[base, 3, 16, 4, 7, 4]]);
+      // Within one batch the later of two points with one ts wins.
+      await store.write([pt("c.rep", base + 200, 0), pt("c.rep", base + 200, 2)], 100);
+      expect((await all(store, "c.rep", 2))[0]).toEqual([base, 3, 11, 2, 5, 4]);
+    });
+
+    it("merges late points into their place", async () => {
+      const { store } = await open();
+      await store.write([pt("c.late", base + 900, 9)], 100);
+      await store.write([pt("c.late", base + 100, 1), pt("c.late", base + 950, 2)], 100);
+      expect(await all(store, "c.late", 0)).toEqual([[base, 3, 12, 1, 9, 2]]);
+      expect(await all(store, "c.late", 2)).toEqual([[base, 3, 12, 1, 9, 2]]);
+    });
+
+    it("refuses new series past the limit, keeps existing ones, and frees slots on delete", async () => {
+      const { store } = await open();
+      expect(await store.write([pt("c.l1", base, 1), pt("c.l2", base, 1)], 2)).toEqual([]);
+      const refused = await store.write([pt("c.l3", base, 1), pt("c.l1", base + 1, 2), pt("c.l3", base + 2, 1)], 2);
+      expect(refused.map((r) => [r.index, r.code])).toEqual([
+        [0, ApiErrorCode.LimitReached],
+        [2, ApiErrorCode.LimitReached],
+      ]);
+      expect(refused[0]?.error).toMatch(/series limit reached \(2\)/);
+      expect((await all(store, "c.l1", 0))[0]?.[1]).toBe(2);
+      expect(await store.seriesCount()).toBe(2);
+      expect(await store.deleteSeries({ exact: "c.l2" })).toBe(1);
+      expect(await store.seriesCount()).toBe(1);
+      expect(await store.write([pt("c.l3", base, 1)], 2)).toEqual([]);
+      expect(await all(store, "c.l2", 0)).toEqual([]);
+    });
+
+    it("lists and deletes series by exact id or prefix", async () => {
+      const { store } = await open();
+      const ids = ["m.b,h=2", "m.a,h=1", "m.a,h=10", "n.x", "m.a"];
+      await store.write(
+        ids.map((id, i) => pt(id, base + i, i)),
+        100,
+      );
+      expect((await store.listSeries({ prefix: "m.a" }, 10)).map((s) => s.id)).toEqual(["m.a", "m.a,h=1", "m.a,h=10"]);
+      expect(await store.listSeries({ exact: "m.a,h=1" }, 10)).toEqual([
+        { id: "m.a,h=1", name: "m.a", tags: { h: "1" } },
+      ]);
+      expect((await store.listSeries({ prefix: "" }, 2)).map((s) => s.id)).toEqual(["m.a", "m.a,h=1"]);
+      expect(await store.deleteSeries({ prefix: "m.a," })).toBe(2);
+      expect((await store.listSeries({ prefix: "" }, 10)).map((s) => s.id)).toEqual(["m.a", "m.b,h=2", "n.x"]);
+      for (const r of [0, 1, 2]) expect(await all(store, "m.a,h=1", r)).toEqual([]);
+      await store.write([pt("m.a,h=1", base + 5, 42)], 100);
+      expect(await all(store, "m.a,h=1", 2)).toEqual([[base, 1, 42, 42, 42, 42]]);
+    });
+
+    it("reads the 1-second cells of a second for live publication", async () => {
+      const { store } = await open();
+      await store.write([pt("c.x", base + 10, 1), pt("c.y", base + 20, 2), pt("c.x", base + 30, 3)], 100);
+      const cells = await store.cells(["c.x", "c.y", "c.none"], base);
+      expect(new Map(cells)).toEqual(
+        new Map<string, BucketTuple>([
+          ["c.x", [base, 2, 4, 1, 3, 3]],
+          ["c.y", [base, 1, 2, 2, 2, 2]],
+        ]),
+      );
+    });
+
+    it("prunes each resolution at its retention and forgets series left empty", async () => {
+      const { store } = await open();
+      const [fine, mid, coarse] = store.resolutions;
+      await store.write([pt("c.old", base, 1), pt("c.keep", base, 1)], 100);
+      const afterFine = base + (fine?.retentionMs ?? 0) + (coarse?.ms ?? 0) + 1000;
+      await store.prune(afterFine);
+      expect(await all(store, "c.old", 0)).toEqual([]);
+      expect(await all(store, "c.old", 1)).toHaveLength(1);
+      await store.prune(base + (mid?.retentionMs ?? 0) + 10_000);
+      expect(await all(store, "c.old", 1)).toEqual([]);
+      expect(await all(store, "c.old", 2)).toHaveLength(1);
+      const later = base + (coarse?.retentionMs ?? 0) + 2 * (coarse?.ms ?? 0);
+      await store.write([pt("c.keep", later - 1000, 1)], 100);
+      const pruned = await store.prune(later);
+      expect(pruned.series).toBe(1);
+      expect((await store.listSeries({ prefix: "c." }, 10)).map((s) => s.id)).toEqual(["c.keep"]);
+      expect(await store.seriesCount()).toBe(1);
+    });
+
+    it("two stores on one database share one state", async () => {
+      const f = await open();
+      const peer = await f.peer();
+      try {
+        await Promise.all([
+          f.store.write([pt("c.shared", base + 1, 1), pt("c.shared", base + 2, 2)], 100),
+          peer.write([pt("c.shared", base + 3, 3), pt("c.other", base, 1)], 100),
+        ]);
+        for (const s of [f.store, peer]) expect(await all(s, "c.shared", 2)).toEqual([[base, 3, 6, 1, 3, 3]]);
+        // A delete on one is seen by the other's next write (its cached id is dropped).
+        expect(await peer.deleteSeries({ exact: "c.shared" })).toBe(1);
+        await f.store.write([pt("c.shared", base + 9, 9)], 100);
+        expect(await all(peer, "c.shared", 0)).toEqual([[base, 1, 9, 9, 9, 9]]);
+        expect(await f.store.seriesCount()).toBe(2);
+        const [a, b] = await Promise.all([
+          f.store.putDashboard("d", "{}", { kind: "absent" }, 10),
+          peer.putDashboard("d", "{}", { kind: "absent" }, 10),
+        ]);
+        expect([a?.ok, b?.ok].sort()).toEqual([false, true]);
+      } finally {
+        await peer.close();
+      }
+    });
+
+    it("keeps dashboards with a version every write changes", async () => {
+      const { store } = await open();
+      const created = await store.putDashboard("a", '{"v":1}', { kind: "absent" }, 2);
+      expect(created).toMatchObject({ ok: true, created: true });
+      const v1 = created.ok ? created.version : 0;
+      expect(await store.putDashboard("a", "{}", { kind: "absent" }, 2)).toEqual({
+        ok: false,
+        reason: "conflict",
+        version: v1,
+      });
+      const updated = await store.putDashboard("a", '{"v":2}', { kind: "version", version: v1 }, 2);
+      expect(updated).toMatchObject({ ok: true, created: false });
+      const v2 = updated.ok ? updated.version : 0;
+      expect(v2).not.toBe(v1);
+      expect(await store.putDashboard("a", "{}", { kind: "version", version: v1 }, 2)).toMatchObject({
+        ok: false,
+        reason: "conflict",
+      });
+      expect(await store.getDashboard("a")).toEqual({ id: "a", body: '{"v":2}', version: v2 });
+      await store.putDashboard("b", "{}", { kind: "any" }, 2);
+      expect(await store.putDashboard("c", "{}", { kind: "any" }, 2)).toMatchObject({ ok: false, reason: "limit" });
+      expect(await store.deleteDashboard("a", { kind: "version", version: v1 })).toMatchObject({ ok: false });
+      expect(await store.deleteDashboard("a", { kind: "version", version: v2 })).toMatchObject({ ok: true });
+      expect((await store.listDashboards()).map((d) => d.id)).toEqual(["b"]);
+      // A re-created id never gets a version a stale client could still hold.
+      const again = await store.putDashboard("a", "{}", { kind: "absent" }, 2);
+      expect(again.ok && again.version !== v1 && again.version !== v2).toBe(true);
+    });
+  });
+}
