@@ -311,6 +311,36 @@ describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
     await page.close();
   });
 
+  it("tells the user and reloads when the dashboard was changed elsewhere while editing", async () => {
+    const api = `${app.url}/api/v1/dashboards/conflict`;
+    const put = (title: string, headers: Record<string, string> = {}) =>
+      fetch(api, {
+        method: "PUT",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ title, panels: [] }),
+      });
+    expect((await put("Before")).status).toBe(201);
+    const page = await openPage("#/d/conflict/edit");
+    await page.waitForSelector("[data-testid=editor-title]");
+    expect(await page.inputValue("[data-testid=editor-title]")).toBe("Before");
+    // Someone else saves meanwhile.
+    expect((await put("Theirs")).status).toBe(200);
+    await page.fill("[data-testid=editor-title]", "Mine");
+    await page.click("[data-testid=save-dashboard]");
+    const notice = page.locator("[data-testid=editor-conflict]");
+    await notice.waitFor({ state: "visible", timeout: 5000 });
+    expect(await notice.textContent()).toMatch(/changed this dashboard since you opened it/);
+    // Reloaded: the editor shows their version, and nothing of mine was written.
+    await expect.poll(() => page.inputValue("[data-testid=editor-title]")).toBe("Theirs");
+    expect(((await (await fetch(api)).json()) as { title: string }).title).toBe("Theirs");
+    // Editing the reloaded version saves (its ETag is current).
+    await page.fill("[data-testid=editor-title]", "Mine, again");
+    await page.click("[data-testid=save-dashboard]");
+    await page.waitForURL(/#\/d\/conflict$/);
+    expect(((await (await fetch(api)).json()) as { title: string }).title).toBe("Mine, again");
+    await page.close();
+  });
+
   it("creates a dashboard in the editor and finds it after a reload", async () => {
     const page = await openPage("#/");
     await page.click("[data-testid=new-dashboard]");

@@ -84,11 +84,15 @@ interface RequestOptions {
   key?: string | null;
   /** A 401 is the caller's business (the sign-in checking a key), not a reason to sign in again. */
   own401?: boolean;
+  /** Extra request headers (e.g. `if-match`). */
+  headers?: Record<string, string>;
+  /** Called with the answer's headers when it succeeded (e.g. to read its `etag`). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
   const { signal } = opts;
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (body !== undefined) headers["content-type"] = "application/json";
   const key = opts.key === undefined ? storedKey() : opts.key;
   if (key !== null) headers.authorization = `Bearer ${key}`;
@@ -117,6 +121,7 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
     if (res.status === 401 && !opts.own401) signInNeeded(err.message);
     throw err;
   }
+  opts.onHeaders?.(res.headers);
   return json as T;
 }
 
@@ -154,17 +159,43 @@ export function getDashboard(id: string): Promise<Dashboard> {
   return request<Dashboard>("GET", `/dashboards/${encodeURIComponent(id)}`);
 }
 
-/** Creates (POST) or replaces (PUT) a dashboard; returns what the server stored. */
-export async function saveDashboard(d: Dashboard, isNew: boolean): Promise<Dashboard> {
+/** A dashboard and its version (`ETag`), for an editor that writes it back with `If-Match`. */
+export interface VersionedDashboard {
+  dashboard: Dashboard;
+  /** The `ETag` the server sent ("" when none). */
+  etag: string;
+}
+
+/** The HTTP status of a write refused because the dashboard changed since it was read. */
+export const STALE_WRITE = 412;
+
+/** Reads one dashboard with its `ETag`. */
+export async function getDashboardVersioned(id: string): Promise<VersionedDashboard> {
+  let etag = "";
+  const dashboard = await request<Dashboard>("GET", `/dashboards/${encodeURIComponent(id)}`, undefined, {
+    onHeaders: (h) => {
+      etag = h.get("etag") ?? "";
+    },
+  });
+  return { dashboard, etag };
+}
+
+/**
+ * Creates (POST) or replaces (PUT) a dashboard; returns what the server stored. With `etag` the
+ * write is conditional (`If-Match`): it fails with `STALE_WRITE` when another write came first.
+ */
+export async function saveDashboard(d: Dashboard, isNew: boolean, etag = ""): Promise<Dashboard> {
+  const headers: Record<string, string> = etag === "" ? {} : { "if-match": etag };
   const r = isNew
     ? await request<Dashboard | null>("POST", "/dashboards", d)
-    : await request<Dashboard | null>("PUT", `/dashboards/${encodeURIComponent(d.id)}`, d);
+    : await request<Dashboard | null>("PUT", `/dashboards/${encodeURIComponent(d.id)}`, d, { headers });
   return r && typeof r === "object" && "id" in r ? r : d;
 }
 
-/** Deletes a dashboard. */
-export async function deleteDashboard(id: string): Promise<void> {
-  await request<unknown>("DELETE", `/dashboards/${encodeURIComponent(id)}`);
+/** Deletes a dashboard (conditionally with `etag`, as `saveDashboard`). */
+export async function deleteDashboard(id: string, etag = ""): Promise<void> {
+  const headers: Record<string, string> = etag === "" ? {} : { "if-match": etag };
+  await request<unknown>("DELETE", `/dashboards/${encodeURIComponent(id)}`, undefined, { headers });
 }
 
 /** Lists series whose id starts with `match` (all when empty). */

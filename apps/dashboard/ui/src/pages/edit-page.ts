@@ -2,9 +2,10 @@ import {
   ApiError,
   type Dashboard,
   deleteDashboard,
-  getDashboard,
+  getDashboardVersioned,
   listSeries,
   type PanelDef,
+  STALE_WRITE,
   saveDashboard,
 } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
@@ -58,6 +59,11 @@ export function cleanDashboard(d: Dashboard): Dashboard {
   };
 }
 
+/** What the editor says when a save or delete was refused because someone else saved first. */
+export const STALE_NOTICE =
+  "Someone else changed this dashboard since you opened it, so your changes were not saved. " +
+  "The editor now shows their version: make your changes again, then save.";
+
 /** The editor: title, id (new dashboards), panels added, removed, reordered and configured. */
 export function mountEditor(root: HTMLElement, app: AppContext, id: string | null): Unmount {
   let gone = false;
@@ -78,10 +84,18 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
     () => {},
   );
 
-  const edit = (draft: Dashboard) => {
+  // The version being edited: every save and delete names it (If-Match), so an edit made
+  // meanwhile elsewhere is never overwritten silently.
+  let etag = "";
+  const edit = (draft: Dashboard, notice?: string) => {
     let idTouched = !isNew;
     const list = h("div", { class: "panel-editors" });
     const error = h("p", { class: "form-error", role: "alert", "data-testid": "editor-error", hidden: true });
+    const conflict = h(
+      "p",
+      { class: "form-error", role: "alert", "data-testid": "editor-conflict", hidden: notice === undefined },
+      notice ?? "",
+    );
     const idInput = h("input", {
       class: "input",
       type: "text",
@@ -147,9 +161,10 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
       if (!body.id) return showError("Give the dashboard a title or an id.");
       saveBtn.disabled = true;
       try {
-        const saved = await saveDashboard(body, isNew);
+        const saved = await saveDashboard(body, isNew, etag);
         if (!gone) location.hash = `#/d/${encodeURIComponent(saved.id)}`;
       } catch (err) {
+        if (err instanceof ApiError && err.status === STALE_WRITE) return reload(STALE_NOTICE);
         showError(err instanceof ApiError ? `${err.message}${err.code ? ` (code ${err.code})` : ""}` : String(err));
       } finally {
         saveBtn.disabled = false;
@@ -162,9 +177,10 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
     const remove = async () => {
       if (!confirm(`Delete dashboard "${draft.title || draft.id}"?`)) return;
       try {
-        await deleteDashboard(draft.id);
+        await deleteDashboard(draft.id, etag);
         location.hash = "#/";
       } catch (err) {
+        if (err instanceof ApiError && err.status === STALE_WRITE) return reload(STALE_NOTICE);
         showError(String((err as Error).message));
       }
     };
@@ -189,6 +205,7 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
             saveBtn,
           ),
         ),
+        conflict,
         error,
         h(
           "div",
@@ -207,12 +224,15 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
     if (isNew) titleInput.focus();
   };
 
-  if (isNew) edit({ id: "", title: "", panels: [] });
-  else
-    getDashboard(id).then(
-      (d) => {
-        if (!gone)
-          edit({
+  /** Loads the stored version (again) into the editor, with `notice` shown above it. */
+  const reload = (notice?: string) => {
+    if (id === null) return;
+    getDashboardVersioned(id).then(
+      ({ dashboard: d, etag: version }) => {
+        if (gone) return;
+        etag = version;
+        edit(
+          {
             id: d.id,
             title: d.title ?? "",
             panels: (d.panels ?? []).map((p) => ({
@@ -220,12 +240,18 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
               series: [...(p.series ?? [])],
               thresholds: [...(p.thresholds ?? [])].map((t) => ({ ...t })),
             })),
-          });
+          },
+          notice,
+        );
       },
       (err) => {
         if (!gone) replaceChildren(root, errorState(err, "Dashboard"));
       },
     );
+  };
+
+  if (isNew) edit({ id: "", title: "", panels: [] });
+  else reload();
 
   return () => {
     gone = true;
