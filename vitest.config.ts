@@ -27,6 +27,7 @@ export default defineConfig({
       "bench/src/**/*.test.ts",
       "bench/test/**/*.test.ts",
       "examples/test/**/*.test.ts",
+      "clients/*/tests/**/*.test.ts",
       "scripts/**/*.test.ts",
     ],
     testTimeout: 30_000,

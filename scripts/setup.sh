@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what dashwire needs on a fresh machine, idempotently: npm dependencies, a build of
 # the TypeScript packages, and (with --browser) Debian's chromium for the browser tests and
-# (with --browser or --nginx) Debian's nginx for the load-balancer test.
+# (with --browser or --nginx) Debian's nginx for the load-balancer test, and (with --python)
+# Debian's python3-websockets, python3-flask and python3-django for the Python client's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=0
 want_nginx=0
+want_python=0
 for arg in "$@"; do
   [ "$arg" = "--browser" ] && want_browser=1 && want_nginx=1
   [ "$arg" = "--nginx" ] && want_nginx=1
+  [ "$arg" = "--python" ] && want_python=1
 done
 
 # npm dependencies: reinstall when node_modules is missing or older than the lock file.
@@ -35,6 +38,19 @@ if [ "$want_nginx" = 1 ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sb
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >&2 || echo "setup: nginx install failed; the nginx test will be skipped" >&2
   else
     echo "setup: nginx missing and not root; the nginx test will be skipped" >&2
+  fi
+fi
+
+# The Python client runs on Debian's python3 (/usr/bin/python3; a pyenv python3 on PATH does not
+# see Debian's packages): the subscriber needs websockets, the docs' examples Flask and Django.
+if [ "$want_python" = 1 ] && [ -x /usr/bin/python3 ] &&
+  ! /usr/bin/python3 -c 'import websockets, flask, django' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing python3-websockets, python3-flask, python3-django from Debian (Python client tests)" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-websockets python3-flask python3-django) >&2 ||
+      echo "setup: Python packages install failed; the Python tests that need them will be skipped" >&2
+  else
+    echo "setup: python3-websockets/flask/django missing and not root; the Python tests that need them will be skipped" >&2
   fi
 fi
 
