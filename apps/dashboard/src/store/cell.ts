@@ -21,15 +21,24 @@ export interface Agg {
   lastTs: number;
 }
 
-/** A stored 1-second cell: its rollup and its raw points (undefined: pruned or none). */
+/** A 1-second cell to store: its rollup and raw points (which ones: see `CellWrite`). */
 export interface Cell extends Agg {
   raw: Float64Array | undefined;
 }
 
+/**
+ * How a merged cell is stored: `new` (a new cell, `raw` its points), `append` (every new point
+ * is newer than the cell's newest: `raw` holds only the new points, stored as one more segment
+ * beside the cell's, so appending never rewrites what is stored), `rewrite` (`raw` holds all the
+ * cell's points, replacing its stored segments), or `none` (nothing changed).
+ */
+export type CellWrite = "new" | "append" | "rewrite" | "none";
+
 /** What merging a batch into a cell did. */
 export interface CellMerge {
-  /** The cell to store (undefined when nothing changed). */
+  /** The cell to store (undefined when nothing changed); `raw` as `kind` says. */
   cell: Cell | undefined;
+  kind: CellWrite;
   /** True when a stored point got a different value (coarser buckets must be recomputed). */
   replaced: boolean;
   /** Rollup of the points that were new (undefined when none); merged into coarser buckets. */
@@ -95,27 +104,30 @@ export function decodeRaw(blob: Uint8Array | null | undefined): Float64Array | u
 }
 
 /**
- * Merges `incoming` pairs (sorted by ts, no ts twice) into `existing`. A point whose ts is stored
- * with the same value changes nothing; with another value it replaces the stored one.
+ * Merges `incoming` pairs (sorted by ts, no ts twice) into `existing` (its rollup). A point whose
+ * ts is stored with the same value changes nothing; with another value it replaces the stored
+ * one. `loadRaw` reads the cell's stored points; it is called only when some incoming point is
+ * not newer than the cell's newest (the common append needs none of them).
  */
-export function mergeCell(existing: Cell | undefined, incoming: Float64Array): CellMerge {
+export function mergeCell(
+  existing: Agg | undefined,
+  incoming: Float64Array,
+  loadRaw: () => Float64Array | undefined = () => undefined,
+): CellMerge {
   if (existing === undefined || existing.count === 0) {
     const agg = aggOf(incoming);
-    return { cell: { ...agg, raw: incoming }, replaced: false, added: { ...agg } };
-  }
-  const old = existing.raw;
-  if (old === undefined) {
-    // Raw points pruned (older than the raw window): callers refuse such points before here.
-    throw new RangeError("cannot merge into a cell whose raw points were pruned");
+    return { cell: { ...agg, raw: incoming }, kind: "new", replaced: false, added: { ...agg } };
   }
   // Common case: every new point is newer than the cell's newest (appending).
   if ((incoming[0] as number) > existing.lastTs) {
-    const raw = new Float64Array(old.length + incoming.length);
-    raw.set(old);
-    raw.set(incoming, old.length);
     const added = aggOf(incoming);
-    const agg = mergeAgg({ ...existing }, added);
-    return { cell: { ...agg, raw }, replaced: false, added };
+    const agg = mergeAgg(copyAgg(existing), added);
+    return { cell: { ...agg, raw: incoming }, kind: "append", replaced: false, added };
+  }
+  const old = loadRaw();
+  if (old === undefined) {
+    // Raw points pruned (older than the raw window): callers refuse such points before here.
+    throw new RangeError("cannot merge into a cell whose raw points were pruned");
   }
   const out = new Float64Array(old.length + incoming.length);
   const added = emptyAgg();
@@ -144,8 +156,25 @@ export function mergeCell(existing: Cell | undefined, incoming: Float64Array): C
       j += 2;
     }
   }
-  if (!replaced && added.count === 0) return { cell: undefined, replaced: false, added: undefined };
+  if (!replaced && added.count === 0) return { cell: undefined, kind: "none", replaced: false, added: undefined };
   const raw = out.subarray(0, k);
-  if (replaced) return { cell: { ...aggOf(raw), raw }, replaced: true, added: undefined };
-  return { cell: { ...mergeAgg({ ...existing }, added), raw }, replaced: false, added };
+  if (replaced) return { cell: { ...aggOf(raw), raw }, kind: "rewrite", replaced: true, added: undefined };
+  return { cell: { ...mergeAgg(copyAgg(existing), added), raw }, kind: "rewrite", replaced: false, added };
+}
+
+function copyAgg(a: Agg): Agg {
+  return { count: a.count, sum: a.sum, min: a.min, max: a.max, last: a.last, lastTs: a.lastTs };
+}
+
+/** Joins stored segments (each sorted, each newer than the one before) into one sorted array. */
+export function concatRaw(parts: ReadonlyArray<Float64Array | undefined>): Float64Array | undefined {
+  const present = parts.filter((p): p is Float64Array => p !== undefined);
+  if (present.length <= 1) return present[0];
+  const out = new Float64Array(present.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of present) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
 import type { PoolClient } from "pg";
 
 /** The version this code writes. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE meta (k text PRIMARY KEY, v bigint NOT NULL);
@@ -34,8 +34,16 @@ CREATE TABLE buckets (
 CREATE TABLE dashboards (id text PRIMARY KEY, body text NOT NULL, version bigint NOT NULL);
 `;
 
+/** Version 2: appended points as segments beside the cell (see `sqlite-schema.ts`). */
+const V2 = `
+CREATE TABLE raw_segs (
+  sid integer NOT NULL, t bigint NOT NULL, first_ts bigint NOT NULL, pts bytea NOT NULL,
+  PRIMARY KEY (sid, t, first_ts)
+);
+`;
+
 /** Migrations by the version they produce. */
-const MIGRATIONS: readonly string[] = [V1];
+const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** Quotes an identifier for SQL. */
 export function quoteIdent(name: string): string {

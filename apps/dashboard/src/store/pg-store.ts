@@ -8,7 +8,7 @@
  */
 import pg from "pg";
 import { ApiErrorCode } from "../errors.js";
-import { type Agg, type Cell, decodeRaw, encodeRaw } from "./cell.js";
+import { type Agg, type Cell, type CellWrite, concatRaw, decodeRaw, encodeRaw } from "./cell.js";
 import { migratePg, quoteIdent } from "./pg-schema.js";
 import { holds } from "./sqlite-store.js";
 import { type CachedSeries, SeriesCache } from "./series-cache.js";
@@ -209,7 +209,23 @@ export class PgStore implements Store {
     const touched: Array<[CachedSeries, number]> = [];
     if (groups.length > 0) {
       const existing = await this.lockCells(c, groups);
-      const plan = planWrite(groups, (i) => existing[i], this.coarseMs);
+      // Cells whose new points are not all newer than their newest need their stored points.
+      const needRaw = groups.flatMap((g, i) => {
+        const e = existing[i];
+        return e !== undefined && (g.pairs[0] as number) <= e.lastTs ? [i] : [];
+      });
+      const raws = await this.readRaw(
+        c,
+        needRaw.map((i) => groups[i] as (typeof groups)[number]),
+        existing,
+        needRaw,
+      );
+      const plan = planWrite(
+        groups,
+        (i) => existing[i],
+        (i) => raws.get(i),
+        this.coarseMs,
+      );
       await this.putCells(c, plan.cells);
       for (let r = 0; r < plan.coarse.length; r++) {
         const res = this.coarseMs[r] as number;
@@ -259,6 +275,32 @@ export class PgStore implements Store {
     return row.rows[0] === undefined ? null : { sid: row.rows[0].sid, lastT: row.rows[0].last_t };
   }
 
+  /** The stored points of some cells (their first segment, then the appended ones), by group index. */
+  private async readRaw(
+    c: pg.PoolClient,
+    groups: ReadonlyArray<{ sid: number; t: number }>,
+    existing: ReadonlyArray<Cell | undefined>,
+    indexes: readonly number[],
+  ): Promise<Map<number, Float64Array | undefined>> {
+    const out = new Map<number, Float64Array | undefined>();
+    if (groups.length === 0) return out;
+    const segs = await c.query<{ sid: number; t: number; pts: Buffer }>(
+      `SELECT s.sid, s.t, s.pts FROM raw_segs s JOIN unnest($1::int[], $2::bigint[]) AS u(sid, t)
+          ON s.sid = u.sid AND s.t = u.t ORDER BY s.sid, s.t, s.first_ts`,
+      [groups.map((g) => g.sid), groups.map((g) => g.t)],
+    );
+    const byKey = new Map<string, Array<Float64Array | undefined>>();
+    for (const r of segs.rows) {
+      const key = `${r.sid}:${r.t}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), decodeRaw(r.pts)]);
+    }
+    groups.forEach((g, j) => {
+      const i = indexes[j] as number;
+      out.set(i, concatRaw([existing[i]?.raw, ...(byKey.get(`${g.sid}:${g.t}`) ?? [])]));
+    });
+    return out;
+  }
+
   /** Makes every cell of `groups` exist and locks them in order; returns the stored ones. */
   private async lockCells(
     c: pg.PoolClient,
@@ -294,14 +336,34 @@ export class PgStore implements Store {
     });
   }
 
-  private async putCells(c: pg.PoolClient, cells: ReadonlyArray<{ sid: number; t: number; cell: Cell }>) {
+  private async putCells(
+    c: pg.PoolClient,
+    all: ReadonlyArray<{ sid: number; t: number; cell: Cell; kind: CellWrite }>,
+  ) {
+    // Appended points become one more segment; new and rewritten cells hold all their points.
+    const appended = all.filter((x) => x.kind === "append");
+    if (appended.length > 0)
+      await c.query("INSERT INTO raw_segs SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bytea[])", [
+        appended.map((x) => x.sid),
+        appended.map((x) => x.t),
+        appended.map((x) => x.cell.raw?.[0]),
+        appended.map((x) => encodeRaw(x.cell.raw as Float64Array)),
+      ]);
+    const rewritten = all.filter((x) => x.kind === "rewrite");
+    if (rewritten.length > 0)
+      await c.query(
+        `DELETE FROM raw_segs s USING unnest($1::int[], $2::bigint[]) AS u(sid, t) WHERE s.sid = u.sid AND s.t = u.t`,
+        [rewritten.map((x) => x.sid), rewritten.map((x) => x.t)],
+      );
+    const cells = all;
     if (cells.length === 0) return;
     const col = <T>(f: (x: { sid: number; t: number; cell: Cell }) => T) => cells.map(f);
     await c.query(
       `UPDATE cells SET count = u.count, sum = u.sum, min = u.min, max = u.max, last = u.last,
-              last_ts = u.last_ts, raw = u.raw
+              last_ts = u.last_ts, raw = CASE WHEN u.append THEN cells.raw ELSE u.raw END
          FROM unnest($1::int[], $2::bigint[], $3::int[], $4::float8[], $5::float8[], $6::float8[],
-                     $7::float8[], $8::bigint[], $9::bytea[]) AS u(sid, t, count, sum, min, max, last, last_ts, raw)
+                     $7::float8[], $8::bigint[], $9::bytea[], $10::boolean[])
+                     AS u(sid, t, count, sum, min, max, last, last_ts, raw, append)
         WHERE cells.sid = u.sid AND cells.t = u.t`,
       [
         col((x) => x.sid),
@@ -312,7 +374,8 @@ export class PgStore implements Store {
         col((x) => x.cell.max),
         col((x) => x.cell.last),
         col((x) => x.cell.lastTs),
-        col((x) => (x.cell.raw === undefined ? null : encodeRaw(x.cell.raw))),
+        cells.map((x) => (x.kind === "append" || x.cell.raw === undefined ? null : encodeRaw(x.cell.raw))),
+        cells.map((x) => x.kind === "append"),
       ],
     );
   }
@@ -447,6 +510,7 @@ export class PgStore implements Store {
     // The generation row first: deletes are serialized among themselves, never with writes' cells.
     await c.query("UPDATE meta SET v = v + 1 WHERE k = 'gen'");
     await c.query("DELETE FROM cells WHERE sid = ANY($1::int[])", [sids]);
+    await c.query("DELETE FROM raw_segs WHERE sid = ANY($1::int[])", [sids]);
     await c.query("DELETE FROM buckets WHERE sid = ANY($1::int[])", [sids]);
     const gone = await c.query("DELETE FROM series WHERE sid = ANY($1::int[])", [sids]);
     await c.query("UPDATE meta SET v = greatest(0, v - $1) WHERE k = 'series'", [gone.rowCount ?? 0]);
@@ -471,6 +535,7 @@ export class PgStore implements Store {
     const result: PruneResult = { rows: 0, series: 0 };
     const cells = await this.q("DELETE FROM cells WHERE t < $1 RETURNING 1", [cellCutoff]);
     result.rows += cells.length;
+    await this.q("DELETE FROM raw_segs WHERE t < $1", [cellCutoff]);
     for (let r = 1; r < this.resolutions.length; r++) {
       const { ms, retentionMs } = this.resolutions[r] as Resolution;
       result.rows += (

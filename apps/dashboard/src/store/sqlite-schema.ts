@@ -5,7 +5,8 @@
  *
  * - `series`: the series index; `sid` is the integer every row refers to; `last_t` the newest
  *   second written (series not written for the longest retention are removed).
- * - `cells`: one row per series and second: its rollup and its raw points (see `cell.ts`).
+ * - `cells`: one row per series and second: its rollup and its first segment of raw points;
+ *   `raw_segs`: the segments appended since (see `cell.ts`).
  * - `buckets`: rollups of the coarser resolutions, keyed by resolution (ms), series, start.
  * - `dashboards`: JSON text and a version that every write increments (the ETag).
  * - `meta`: counters shared by every process on the file (`series` count, `gen`eration of the
@@ -15,7 +16,7 @@
 import type Database from "better-sqlite3";
 
 /** The version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
@@ -42,8 +43,20 @@ CREATE TABLE buckets (
 CREATE TABLE dashboards (id TEXT PRIMARY KEY, body TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
-/** Migrations by the version they produce: `MIGRATIONS[n - 1]` turns version n - 1 into n. */
-const MIGRATIONS: readonly string[] = [V1];
+/**
+ * Version 2: points appended to a cell (all newer than its newest) are stored as one more
+ * segment of `raw_segs` instead of rewriting the cell's blob; `cells.raw` stays the cell's first
+ * (or last compacted) segment, so version-1 cells are valid as they are.
+ */
+const V2 = `
+CREATE TABLE raw_segs (
+  sid INTEGER NOT NULL, t INTEGER NOT NULL, first_ts INTEGER NOT NULL, pts BLOB NOT NULL,
+  PRIMARY KEY (sid, t, first_ts)
+) WITHOUT ROWID;
+`;
+
+/** Migrations by the version they produce: `SQLITE_MIGRATIONS[n - 1]` turns version n - 1 into n. */
+export const SQLITE_MIGRATIONS: readonly string[] = [V1, V2];
 
 /** Brings `db` to `SQLITE_SCHEMA_VERSION`; throws when the file is newer than this code. */
 export function migrateSqlite(db: Database.Database): void {
@@ -53,7 +66,7 @@ export function migrateSqlite(db: Database.Database): void {
       throw new Error(
         `the data dir's schema is version ${current}, newer than this dashwire understands (${SQLITE_SCHEMA_VERSION}): upgrade dashwire`,
       );
-    for (let v = current; v < SQLITE_SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+    for (let v = current; v < SQLITE_SCHEMA_VERSION; v++) db.exec(SQLITE_MIGRATIONS[v] as string);
     if (current !== SQLITE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
   }).immediate();
 }

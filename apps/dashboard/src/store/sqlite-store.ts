@@ -10,7 +10,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ApiErrorCode } from "../errors.js";
-import { type Agg, type Cell, decodeRaw, emptyAgg, encodeRaw, mergeAgg } from "./cell.js";
+import { type Agg, concatRaw, decodeRaw, emptyAgg, encodeRaw, mergeAgg } from "./cell.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { type CachedSeries, SeriesCache } from "./series-cache.js";
 import {
@@ -53,6 +53,14 @@ export const sqliteStoreDefaults: SqliteStoreOptions = {
   busyTimeoutMs: 5000,
 };
 
+/** A write waiting for the group commit. */
+interface QueuedWrite {
+  points: readonly SeriesPoint[];
+  maxSeries: number;
+  resolve: (refusals: PointRefusal[]) => void;
+  reject: (err: unknown) => void;
+}
+
 /** Series whose rows one prune transaction handles (the rest in the next, after a turn). */
 const PRUNE_CHUNK = 500;
 
@@ -90,6 +98,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly cache = new SeriesCache();
   private readonly coarseMs: number[];
+  private queue: QueuedWrite[] = [];
   private readonly st;
 
   /** Opens (creating or migrating) the database in `options.dataDir`. */
@@ -124,10 +133,18 @@ export class SqliteStore implements Store {
       expired: db.prepare<[number], { sid: number; id: string }>("SELECT sid, id FROM series WHERE last_t < ?"),
       allSids: db.prepare("SELECT sid FROM series WHERE sid > ? ORDER BY sid LIMIT ?").pluck(),
       deleteSeries: db.prepare("DELETE FROM series WHERE sid = ?"),
-      getCell: db.prepare<[number, number], CellRow>(
-        "SELECT count, sum, min, max, last, last_ts, raw FROM cells WHERE sid = ? AND t = ?",
+      getCell: db.prepare<[number, number], Omit<CellRow, "raw">>(
+        "SELECT count, sum, min, max, last, last_ts FROM cells WHERE sid = ? AND t = ?",
       ),
+      getCellRaw: db.prepare("SELECT raw FROM cells WHERE sid = ? AND t = ?").pluck(),
+      getSegs: db.prepare("SELECT pts FROM raw_segs WHERE sid = ? AND t = ? ORDER BY first_ts").pluck(),
       putCell: db.prepare("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+      updateCell: db.prepare(
+        "UPDATE cells SET count = ?, sum = ?, min = ?, max = ?, last = ?, last_ts = ? WHERE sid = ? AND t = ?",
+      ),
+      putSeg: db.prepare("INSERT INTO raw_segs VALUES (?, ?, ?, ?)"),
+      dropSegs: db.prepare("DELETE FROM raw_segs WHERE sid = ? AND t = ?"),
+      deleteSegs: db.prepare("DELETE FROM raw_segs WHERE sid = ? AND t < ?"),
       cellRange: db
         .prepare(
           "SELECT t, count, sum, min, max, last FROM cells WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?",
@@ -160,19 +177,64 @@ export class SqliteStore implements Store {
     };
   }
 
-  async write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
-    if (points.length === 0) return [];
-    let result: ReturnType<typeof this.writeTx>;
-    try {
-      result = this.db.transaction(() => this.writeTx(points, maxSeries)).immediate();
-    } catch (err) {
-      sqliteFailure(err);
+  /**
+   * Group commit: writes that arrive in one turn of the event loop (requests read while the
+   * last commit's fsync blocked the loop) share one transaction and one fsync; each still gets
+   * its own refusals, and all resolve after the commit. The queue holds at most one turn's
+   * requests (bounded by the open connections and the body limit).
+   */
+  write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
+    if (points.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ points, maxSeries, resolve, reject });
+      if (this.queue.length === 1) setImmediate(this.flush);
+    });
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0 || !this.db.open) {
+      for (const w of batch) w.reject(new StoreError("unavailable", "the store is closed"));
+      return;
     }
-    // Committed: only now does the cache learn the new ids and seconds.
-    for (const [id, entry] of result.resolved) this.cache.set(id, entry);
-    for (const [entry, t] of result.touched) if (t > entry.lastT) entry.lastT = t;
+    let results: Array<ReturnType<typeof this.writeTx>>;
+    try {
+      results = this.db.transaction(() => batch.map((w) => this.writeTx(w.points, w.maxSeries))).immediate();
+    } catch (err) {
+      let failure: unknown = err;
+      try {
+        sqliteFailure(err);
+      } catch (mapped) {
+        failure = mapped;
+      }
+      // A failure of the database fails them all (nothing was kept); any other is one request's:
+      // the others are written on their own.
+      if (failure instanceof StoreError || batch.length === 1) for (const w of batch) w.reject(failure);
+      else {
+        this.queue = batch;
+        this.flushAlone();
+      }
+      return;
+    }
     this.stats.writes++;
-    return result.refusals;
+    for (let i = 0; i < batch.length; i++) {
+      const result = results[i] as ReturnType<typeof this.writeTx>;
+      // Committed: only now does the cache learn the new ids and seconds.
+      for (const [id, entry] of result.resolved) this.cache.set(id, entry);
+      for (const [entry, t] of result.touched) if (t > entry.lastT) entry.lastT = t;
+      (batch[i] as QueuedWrite).resolve(result.refusals);
+    }
+  };
+
+  /** Flushes the queue one write per transaction (after a group failed for one of them). */
+  private flushAlone(): void {
+    const batch = this.queue;
+    this.queue = [];
+    for (const w of batch) {
+      this.queue = [w];
+      this.flush();
+    }
   }
 
   private writeTx(points: readonly SeriesPoint[], maxSeries: number) {
@@ -207,9 +269,24 @@ export class SqliteStore implements Store {
       sidPoints.push({ sid: entry.sid, ts: p.ts, value: p.value });
     }
     const groups = groupBySecond(sidPoints);
-    const plan = planWrite(groups, (i) => this.readCell(groups[i]?.sid ?? 0, groups[i]?.t ?? 0), this.coarseMs);
-    for (const { sid, t, cell } of plan.cells)
-      st.putCell.run(sid, t, cell.count, cell.sum, cell.min, cell.max, cell.last, cell.lastTs, rawBlob(cell));
+    const at = (i: number) => groups[i] as (typeof groups)[number];
+    const plan = planWrite(
+      groups,
+      (i) => this.readCell(at(i).sid, at(i).t),
+      (i) => this.readRaw(at(i).sid, at(i).t),
+      this.coarseMs,
+    );
+    for (const { sid, t, cell, kind } of plan.cells) {
+      const raw = encodeRaw(cell.raw as Float64Array);
+      if (kind === "append") {
+        st.updateCell.run(cell.count, cell.sum, cell.min, cell.max, cell.last, cell.lastTs, sid, t);
+        st.putSeg.run(sid, t, cell.raw?.[0], raw);
+        continue;
+      }
+      // A new cell, or every point of it rewritten into its first segment.
+      st.putCell.run(sid, t, cell.count, cell.sum, cell.min, cell.max, cell.last, cell.lastTs, raw);
+      if (kind === "rewrite") st.dropSegs.run(sid, t);
+    }
     for (let r = 0; r < plan.coarse.length; r++) {
       const res = this.coarseMs[r] as number;
       for (const c of plan.coarse[r] ?? []) {
@@ -239,10 +316,16 @@ export class SqliteStore implements Store {
     return { refusals, resolved: fresh, touched };
   }
 
-  private readCell(sid: number, t: number): Cell | undefined {
+  private readCell(sid: number, t: number): Agg | undefined {
     const row = this.st.getCell.get(sid, t);
-    if (row === undefined) return undefined;
-    return { ...aggOfRow(row), raw: decodeRaw(row.raw) };
+    return row === undefined ? undefined : aggOfRow(row);
+  }
+
+  /** Every stored point of a cell: its first segment, then those appended. */
+  private readRaw(sid: number, t: number): Float64Array | undefined {
+    const first = decodeRaw(this.st.getCellRaw.get(sid, t) as Buffer | null);
+    const segs = this.st.getSegs.all(sid, t) as Buffer[];
+    return segs.length === 0 ? first : concatRaw([first, ...segs.map((b) => decodeRaw(b))]);
   }
 
   /** The sid of `id` (cached, else from the database). */
@@ -309,6 +392,7 @@ export class SqliteStore implements Store {
     if (rows.length === 0) return;
     for (const { sid } of rows) {
       this.st.deleteCells.run(sid, Number.MAX_SAFE_INTEGER);
+      this.st.deleteSegs.run(sid, Number.MAX_SAFE_INTEGER);
       for (const res of this.coarseMs) this.st.deleteBuckets.run(res, sid, Number.MAX_SAFE_INTEGER);
       this.st.deleteSeries.run(sid);
     }
@@ -343,6 +427,7 @@ export class SqliteStore implements Store {
             let rows = 0;
             for (const sid of sids) {
               rows += this.st.deleteCells.run(sid, cellCutoff).changes;
+              this.st.deleteSegs.run(sid, cellCutoff);
               for (let r = 1; r < this.resolutions.length; r++) {
                 const { ms, retentionMs } = this.resolutions[r] as Resolution;
                 rows += this.st.deleteBuckets.run(ms, sid, nowMs - retentionMs).changes;
@@ -413,6 +498,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Writes already accepted into the queue are committed (or refused) before the file closes.
+    if (this.queue.length > 0) this.flush();
     if (this.db.open) this.db.close();
   }
 }
@@ -426,8 +513,4 @@ export function holds(expect: Expect, version: number): boolean {
 
 function aggOfRow(row: Omit<CellRow, "raw">): Agg {
   return { count: row.count, sum: row.sum, min: row.min, max: row.max, last: row.last, lastTs: row.last_ts };
-}
-
-function rawBlob(cell: Cell): Buffer | null {
-  return cell.raw === undefined ? null : encodeRaw(cell.raw);
 }

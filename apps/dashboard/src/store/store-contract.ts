@@ -79,6 +79,21 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       ]);
     });
 
+    it("points appended in several writes, then all sent again, count once; a replacement sees them all", async () => {
+      const { store } = await open();
+      const pts = [10, 20, 30, 40, 50].map((d, i) => pt("c.seg", base + d, i + 1));
+      for (const p of pts) await store.write([p], 100);
+      await store.write([pt("c.seg", base + 60, 6), pt("c.seg", base + 70, 7)], 100);
+      const once = await Promise.all([0, 1, 2].map((r) => all(store, "c.seg", r)));
+      expect(once[0]).toEqual([[base, 7, 28, 1, 7, 7]]);
+      await store.write(pts, 100);
+      expect(await Promise.all([0, 1, 2].map((r) => all(store, "c.seg", r)))).toEqual(once);
+      // Replacing the first point (in the cell's first segment) and the last (an appended one).
+      await store.write([pt("c.seg", base + 10, 100), pt("c.seg", base + 70, 0)], 100);
+      await store.write([pt("c.seg", base + 80, 8)], 100);
+      for (const r of [0, 1, 2]) expect(await all(store, "c.seg", r)).toEqual([[base, 8, 128, 0, 100, 8]]);
+    });
+
     it("a point written again with another value replaces it (min and max recomputed)", async () => {
       const { store } = await open();
       await store.write([pt("c.rep", base + 100, 1), pt("c.rep", base + 200, 7), pt("c.rep", base + 3000, 4)], 100);

@@ -4,7 +4,7 @@
  * is merged into their buckets, and a bucket that got a replaced point is recomputed from its
  * 1-second cells instead. Engines only read and write rows; the rules live here.
  */
-import { type Agg, type CellMerge, mergeAgg, mergeCell, type Cell } from "./cell.js";
+import { type Agg, type Cell, type CellMerge, type CellWrite, mergeAgg, mergeCell } from "./cell.js";
 
 /** A point with its series' numeric id, as the engines write it. */
 export interface SidPoint {
@@ -71,27 +71,29 @@ export interface CoarseChange {
 
 /** The 1-second cells to store and the coarse buckets to change, per coarser resolution. */
 export interface WritePlan {
-  cells: Array<{ sid: number; t: number; cell: Cell }>;
+  cells: Array<{ sid: number; t: number; cell: Cell; kind: CellWrite }>;
   /** Index i: changes for resolution i + 1, sorted by (sid, t). */
   coarse: CoarseChange[][];
 }
 
 /**
- * Merges every group into its stored cell (`existing(i)` is the stored cell of `groups[i]`) and
- * derives the coarse changes for `coarseMs` (bucket widths of the coarser resolutions).
+ * Merges every group into its stored cell (`existing(i)` is the stored rollup of `groups[i]`,
+ * `rawOf(i)` reads its stored points, only when needed) and derives the coarse changes for
+ * `coarseMs` (bucket widths of the coarser resolutions).
  */
 export function planWrite(
   groups: readonly CellGroup[],
-  existing: (i: number) => Cell | undefined,
+  existing: (i: number) => Agg | undefined,
+  rawOf: (i: number) => Float64Array | undefined,
   coarseMs: readonly number[],
 ): WritePlan {
   const cells: WritePlan["cells"] = [];
   const coarse = coarseMs.map(() => new Map<string, CoarseChange>());
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i] as CellGroup;
-    const m: CellMerge = mergeCell(existing(i), g.pairs);
+    const m: CellMerge = mergeCell(existing(i), g.pairs, () => rawOf(i));
     if (m.cell === undefined) continue;
-    cells.push({ sid: g.sid, t: g.t, cell: m.cell });
+    cells.push({ sid: g.sid, t: g.t, cell: m.cell, kind: m.kind });
     for (let r = 0; r < coarseMs.length; r++) {
       const res = coarseMs[r] as number;
       const t = Math.floor(g.t / res) * res;
