@@ -21,6 +21,7 @@ import { Dashboards } from "./dashboards/dashboards.js";
 import { ApiError, ApiErrorCode } from "./errors.js";
 import { DemoFeed } from "./feeds/demo-feed.js";
 import { FeedBatch } from "./feeds/feed-batch.js";
+import { registerAppMetrics } from "./feeds/app-metrics.js";
 import { SystemFeed } from "./feeds/system-feed.js";
 import { applyCors } from "./http/cors.js";
 import { dashboardAllowedHosts, RequestGuard } from "./http/request-guard.js";
@@ -74,6 +75,10 @@ export interface DashboardAppDeps {
   store?: Store;
   /** Whether this node runs the demo feed when `options.demo` is on (default true; workers: only the first). */
   runsDemo?: boolean;
+  /** `/metrics` and the system feed give the machine's figures, from the cluster primary (workers). */
+  clusterMetrics?: boolean;
+  /** Whether this node writes the system series (default true; workers: only the first). */
+  systemFeed?: boolean;
 }
 
 /** A running dashboard app. */
@@ -115,6 +120,7 @@ export async function createDashboardApp(
     path: WS_PATH,
     topicDefaults: { canSubscribe: readable },
     canReadMetrics: metricsReadable,
+    clusterMetrics: deps.clusterMetrics ?? false,
     logLevel: options.logLevel,
     allowedOrigins: options.corsOrigins,
     allowedHosts,
@@ -257,24 +263,22 @@ export async function createDashboardApp(
   server.attach(httpServer);
 
   // ---------------------------------------------------------------- the tick
+  const warnOf = (what: string) => (err: unknown) => log.warn({ err }, what);
   const feed = new FeedBatch(writer, nodeId, (err) => {
     stats.feedDropped++;
     log.warn({ err }, "feed points not stored");
   });
   const demo = options.demo && deps.runsDemo !== false ? new DemoFeed(feed.sink) : undefined;
-  const system = new SystemFeed(feed.sink, () => ({
-    connections: server.stats.connections,
-    deliveries: server.stats.messagesOut,
-    queueDrops: server.stats.dropsStream,
-    series: seriesCount,
-    pointsIn: stats.pointsIn,
-    rollupBytes: storeBytes,
-  }));
   let seriesCount = 0;
   let storeBytes = 0;
+  await registerAppMetrics(await server.metricsRegistry(), () => ({ ...stats, series: seriesCount, storeBytes }));
+  // The figures /metrics serves (the machine's, with workers), written by one process only.
+  const system =
+    (deps.systemFeed ?? true)
+      ? new SystemFeed(feed.sink, () => server.metrics(), warnOf("system figures unavailable"))
+      : undefined;
   let ticks = 0;
   let timer: NodeJS.Timeout | undefined;
-  const warnOf = (what: string) => (err: unknown) => log.warn({ err }, what);
   // Open-second previews of externally ingested series, a few times a second at most.
   const previewTimer = setInterval(() => {
     live.preview().catch(warnOf("preview failed"));
@@ -284,7 +288,7 @@ export async function createDashboardApp(
     const now = Date.now();
     try {
       demo?.tick(now);
-      system.tick(now);
+      system?.tick(now);
     } catch (err) {
       log.error({ err }, "tick failed");
     }
@@ -335,7 +339,6 @@ export async function createDashboardApp(
       httpServer.closeIdleConnections();
       await live.closeSeconds().catch(warnOf("closing seconds failed"));
       for (let i = 0; i < 100 && inflight > 0; i++) await new Promise((r) => setTimeout(r, 10));
-      system.close();
       await server.close();
       httpServer.closeAllConnections();
       await stopped;

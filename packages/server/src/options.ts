@@ -79,6 +79,11 @@ export interface ServerOptions {
    */
   canReadMetrics?(req: IncomingMessage): boolean;
   /**
+   * In a worker of a `ClusterSupervisor` whose primary runs a `ClusterMetricsHost`: `/metrics`
+   * (and `server.metrics()`) give the whole machine's figures, not this worker's.
+   */
+  clusterMetrics: boolean;
+  /**
    * Take the client address from the first `X-Forwarded-For` entry (set this only behind a
    * proxy that sets it), so per-address limits count clients, not the proxy.
    */
@@ -118,6 +123,7 @@ export const serverDefaults: ServerOptions = {
   trustProxy: false,
   healthPath: "/healthz",
   metricsPath: "/metrics",
+  clusterMetrics: false,
 };
 
 /** Options as the server uses them: defaults filled in. */

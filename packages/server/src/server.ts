@@ -31,7 +31,8 @@ import {
   refuseUpgrade,
 } from "./edge.js";
 import { Flusher } from "./flusher.js";
-import { createMetricsRegistry, refuseMetrics, serveHealth, serveMetrics } from "./http/metrics.js";
+import { ClusterMetricsWorker, type MetricJson, registryJson } from "./cluster/cluster-metrics.js";
+import { createMetricsRegistry, refuseMetrics, renderRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
 import { Hub } from "./hub.js";
 import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
@@ -92,6 +93,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   private started: Promise<void> | undefined;
   private readonly heartbeat: Heartbeat;
   private registry: Promise<Registry> | undefined;
+  /** Asks the primary for the machine's figures (`clusterMetrics` in a cluster worker). */
+  private readonly clusterMetrics: ClusterMetricsWorker | undefined;
   private ownServer: http.Server | undefined;
   private readonly attached: http.Server[] = [];
   private closing = false;
@@ -137,6 +140,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
       runDisconnect(this.sessions, command),
     );
     this.api = ServerApi.create(this, options.serverApi);
+    if (this.options.clusterMetrics && typeof process.send === "function")
+      this.clusterMetrics = new ClusterMetricsWorker(async () => registryJson(await this.metricsRegistry()));
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: limits.frameBytes,
@@ -266,13 +271,31 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
         res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
       } else if (path === healthPath) serveHealth(res, this.health(), this.options.canReadMetrics?.(req) ?? true);
       else if (!(this.options.canReadMetrics?.(req) ?? true)) refuseMetrics(res);
-      else {
-        this.registry ??= createMetricsRegistry(this.stats, this.hub);
-        serveMetrics(res, this.registry, this.logger);
-      }
+      else serveMetrics(res, this.metricsText(), this.logger);
       return true;
     }
     return false;
+  }
+
+  /** This process's Prometheus registry (created on first use); applications add their own metrics to it. */
+  metricsRegistry(): Promise<Registry> {
+    this.registry ??= createMetricsRegistry(this.stats, this.hub);
+    return this.registry;
+  }
+
+  /**
+   * The figures `/metrics` serves, as prom-client JSON: the whole machine's with `clusterMetrics`
+   * in a cluster worker (rejects when the primary does not answer), else this process's.
+   */
+  async metrics(): Promise<MetricJson[]> {
+    if (this.clusterMetrics !== undefined) return this.clusterMetrics.total();
+    return registryJson(await this.metricsRegistry());
+  }
+
+  private async metricsText(): Promise<{ text: string; contentType: string }> {
+    const registry =
+      this.clusterMetrics === undefined ? await this.metricsRegistry() : await renderRegistry(await this.metrics());
+    return { text: await registry.metrics(), contentType: registry.contentType };
   }
 
   /** Whether `req`'s `Host` is one this server answers to (`allowedHosts`); refusals are counted. */
@@ -323,6 +346,7 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
         server.closeAllConnections();
       });
     }
+    this.clusterMetrics?.close();
     await this.broker.close();
   }
 

@@ -4,7 +4,7 @@
  * a worker that dies, prints the URL once every worker listens, and on SIGINT/SIGTERM tells every
  * worker to stop and exits 0 once they all did.
  */
-import { ClusterBrokerHost, ClusterSupervisor, CONTROL_TAG } from "@dashwire/server";
+import { ClusterBrokerHost, ClusterMetricsHost, ClusterSupervisor, CONTROL_TAG } from "@dashwire/server";
 import type { DashboardOptions } from "../config/options.js";
 import type { CliIo } from "./io.js";
 import type { WorkerReport } from "./run-worker.js";
@@ -25,6 +25,8 @@ export function runPrimary(options: DashboardOptions, io: CliIo): Promise<number
       ? { workers: options.workers, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }
       : { workers: options.workers, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS, host },
   );
+  // Scrapes and the system feed of any worker get the whole machine's figures from here.
+  new ClusterMetricsHost(supervisor);
   const listening = new Set<number>();
   let announced = false;
   return new Promise<number>((resolve) => {

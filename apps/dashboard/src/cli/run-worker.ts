@@ -24,8 +24,10 @@ export type WorkerReport =
 export async function runWorker(options: DashboardOptions, _io: CliIo): Promise<number> {
   // Slot and pid say which worker it is; the random part keeps ids unique across machines.
   const nodeId = `w${process.env.DASHWIRE_WORKER_INDEX ?? ""}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  // One demo feed per machine: the worker in slot 0 (a restarted one takes its slot back).
-  const deps: DashboardAppDeps = { nodeId, runsDemo: (process.env.DASHWIRE_WORKER_INDEX ?? "0") === "0" };
+  // One demo feed and one system feed per machine: the worker in slot 0 (a restarted one takes
+  // its slot back); the machine's figures for /metrics and the system feed come from the primary.
+  const first = (process.env.DASHWIRE_WORKER_INDEX ?? "0") === "0";
+  const deps: DashboardAppDeps = { nodeId, runsDemo: first, systemFeed: first, clusterMetrics: true };
   if (options.broker === "memory") deps.broker = new ClusterBroker();
   // With a callback, a primary already gone fails the send quietly instead of crashing this
   // worker (the `disconnect` that follows stops it cleanly).

@@ -93,6 +93,16 @@ export function builtinDashboards(): Dashboard[] {
       title: "System",
       panels: [
         { id: "connections", kind: "stat", title: "Connections", series: [s.connections], maxRate: 2 },
+        { id: "processes", kind: "stat", title: "Processes", series: [s.processes], maxRate: 1 },
+        {
+          id: "cpu",
+          kind: "timeseries",
+          title: "CPU (% of a core, all processes)",
+          series: [s.cpu],
+          windowSec: 300,
+          maxRate: 2,
+          unit: "%",
+        },
         {
           id: "deliveries",
           kind: "timeseries",
@@ -121,7 +131,16 @@ export function builtinDashboards(): Dashboard[] {
           maxRate: 2,
           unit: "ms",
         },
-        { id: "rss", kind: "gauge", title: "RSS", series: [s.rss], maxRate: 1, min: 0, max: 1024, unit: "MB" },
+        {
+          id: "rss",
+          kind: "gauge",
+          title: "RSS (all processes)",
+          series: [s.rss],
+          maxRate: 1,
+          min: 0,
+          max: 1024,
+          unit: "MB",
+        },
         {
           id: "memory",
           kind: "timeseries",

@@ -94,6 +94,7 @@ describe.skipIf(!chromiumPath)("sign-in in Chromium", () => {
   it("sends a user whose key is refused back to the sign-in, with the reason", async () => {
     const page = await newPage();
     await page.goto(`${t.app.url}/`);
+    await page.waitForSelector("[data-testid=signin]");
     await page.evaluate(() => sessionStorage.setItem("dashwire.apiKey", "revoked-key-0001"));
     await page.reload();
     await page.waitForSelector("[data-testid=signin]");

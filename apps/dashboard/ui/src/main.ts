@@ -64,11 +64,12 @@ async function boot(): Promise<void> {
   const shell = new Shell(root);
   // Credentials first: with reads behind keys (or a refused key) nothing else would load.
   let auth: AuthInfo;
+  const sent = storedKey();
   try {
-    auth = await untilUp(shell, () => getAuth());
+    auth = await untilUp(shell, () => getAuth(sent));
   } catch (err) {
-    const hadKey = storedKey() !== null;
-    clearKey();
+    const hadKey = sent !== null;
+    if (hadKey) clearKey();
     shell.setCrumbs([["Sign in"]]);
     mountSignIn(shell.main, hadKey ? `Your key was refused: ${(err as Error).message}` : KEY_NEEDED, reload);
     return;

@@ -22,3 +22,12 @@ export {
   onShutdownRequest,
   SHUTDOWN_MESSAGE,
 } from "./cluster-supervisor.js";
+export {
+  ClusterMetricsHost,
+  type ClusterMetricsHostOptions,
+  ClusterMetricsWorker,
+  clusterMetricsHostDefaults,
+  METRICS_TAG,
+  type MetricJson,
+  metricValue,
+} from "./cluster-metrics.js";

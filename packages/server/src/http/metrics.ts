@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { ErrorCode } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { MetricJson } from "../cluster/cluster-metrics.js";
 import type { Hub } from "../hub.js";
 import type { ServerStats } from "../stats.js";
 
@@ -24,6 +25,12 @@ const COUNTERS: [string, string, NumericStat][] = [
 ];
 
 /**
+ * Sampling interval of the event-loop delay metrics, ms. Node's histogram records whole timer
+ * intervals, so an idle loop reads about this much: subtract it to get the delay itself.
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 20;
+
+/**
  * Prometheus registry of one server: dashwire's counters (read from `ServerStats` at scrape
  * time, so the hot path only bumps plain fields) plus Node's default process metrics, which
  * include event-loop delay. prom-client is loaded on the first scrape (a server that is never
@@ -32,7 +39,7 @@ const COUNTERS: [string, string, NumericStat][] = [
 export async function createMetricsRegistry(stats: ServerStats, hub: Hub): Promise<Registry> {
   const { Counter, collectDefaultMetrics, Gauge, Registry } = await import("prom-client");
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   for (const [name, help, field] of COUNTERS) {
     new Counter({
       name,
@@ -118,15 +125,29 @@ export function refuseMetrics(res: ServerResponse): void {
     .end(body);
 }
 
-/** Writes `/metrics` in the Prometheus text format. */
-export function serveMetrics(res: ServerResponse, registry: Promise<Registry>, logger: Logger): void {
-  registry
-    .then(async (r) => ({ text: await r.metrics(), type: r.contentType }))
-    .then(
-      ({ text, type }) => res.writeHead(200, { "content-type": type }).end(text),
-      (err: unknown) => {
-        logger.error({ err }, "metrics failed");
-        res.writeHead(500).end();
-      },
-    );
+/** A registry holding `metrics` (prom-client JSON), to render them in the Prometheus text format. */
+export async function renderRegistry(metrics: MetricJson[]): Promise<Registry> {
+  const { AggregatorRegistry } = await import("prom-client");
+  return AggregatorRegistry.aggregate([metrics]);
+}
+
+/**
+ * Writes `/metrics` in the Prometheus text format; 503 when the figures cannot be had (a cluster
+ * primary that does not answer): a failed scrape, never a worker's own figures passed off as
+ * the machine's.
+ */
+export function serveMetrics(
+  res: ServerResponse,
+  body: Promise<{ text: string; contentType: string }>,
+  logger: Logger,
+): void {
+  body.then(
+    ({ text, contentType }) => res.writeHead(200, { "content-type": contentType }).end(text),
+    (err: unknown) => {
+      logger.error({ err }, "metrics failed");
+      res
+        .writeHead(503, { "content-type": "text/plain; charset=utf-8", "retry-after": "1" })
+        .end("metrics unavailable\n");
+    },
+  );
 }
