@@ -21,7 +21,7 @@ import { Dashboards } from "./dashboards/dashboards.js";
 import { ApiError, ApiErrorCode } from "./errors.js";
 import { DemoFeed } from "./feeds/demo-feed.js";
 import { FeedBatch } from "./feeds/feed-batch.js";
-import { registerAppMetrics } from "./feeds/app-metrics.js";
+import { appMetrics } from "./feeds/app-metrics.js";
 import { SystemFeed } from "./feeds/system-feed.js";
 import { applyCors } from "./http/cors.js";
 import { dashboardAllowedHosts, RequestGuard } from "./http/request-guard.js";
@@ -271,7 +271,7 @@ export async function createDashboardApp(
   const demo = options.demo && deps.runsDemo !== false ? new DemoFeed(feed.sink) : undefined;
   let seriesCount = 0;
   let storeBytes = 0;
-  await registerAppMetrics(await server.metricsRegistry(), () => ({ ...stats, series: seriesCount, storeBytes }));
+  await server.addMetrics(appMetrics(() => ({ ...stats, series: seriesCount, storeBytes })));
   // The figures /metrics serves (the machine's, with workers), written by one process only.
   const system =
     (deps.systemFeed ?? true)

@@ -32,7 +32,15 @@ import {
 } from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { ClusterMetricsWorker, type MetricJson, registryJson } from "./cluster/cluster-metrics.js";
-import { createMetricsRegistry, refuseMetrics, renderRegistry, serveHealth, serveMetrics } from "./http/metrics.js";
+import {
+  addReadMetrics,
+  createMetricsRegistry,
+  type ReadMetric,
+  refuseMetrics,
+  renderRegistry,
+  serveHealth,
+  serveMetrics,
+} from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
 import { Hub } from "./hub.js";
 import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
@@ -277,10 +285,15 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     return false;
   }
 
-  /** This process's Prometheus registry (created on first use); applications add their own metrics to it. */
-  metricsRegistry(): Promise<Registry> {
+  /** This process's Prometheus registry, created on first use. */
+  private metricsRegistry(): Promise<Registry> {
     this.registry ??= createMetricsRegistry(this.stats, this.hub);
     return this.registry;
+  }
+
+  /** Adds application metrics to `/metrics` (and `metrics()`), each read at collection time. */
+  async addMetrics(metrics: readonly ReadMetric[]): Promise<void> {
+    await addReadMetrics(await this.metricsRegistry(), metrics);
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
- * The dashboard's own figures in the server's Prometheus registry, beside dashwire's: `/metrics`
+ * The dashboard's own figures in the server's Prometheus metrics, beside dashwire's: `/metrics`
  * serves them (summed over the workers by the cluster primary) and the system feed reads them.
  */
-import type { Registry } from "prom-client";
+import type { ReadMetric } from "@dashwire/server";
 
 /** What the dashboard counts, read at each collection. */
 export interface AppFigures {
@@ -22,39 +22,37 @@ export interface AppFigures {
   storeBytes: number;
 }
 
-/** Registers the dashboard's metrics in `registry`, read from `read()` at each collection. */
-export async function registerAppMetrics(registry: Registry, read: () => AppFigures): Promise<void> {
-  const { Counter, Gauge } = await import("prom-client");
-  const counters: Array<[string, string, keyof AppFigures]> = [
-    ["dashwire_points_in_total", "Metric points accepted (HTTP, socket, feeds).", "pointsIn"],
-    ["dashwire_points_rejected_total", "Metric points refused.", "pointsRejected"],
-    ["dashwire_rollup_publishes_skipped_total", "Rollups not published: too many in flight.", "publishesSkipped"],
-    ["dashwire_rollup_publish_errors_total", "Rollup publications that failed.", "publishErrors"],
-    ["dashwire_feed_points_dropped_total", "Feed points (demo, system) the store could not take.", "feedDropped"],
+/** The dashboard's metrics, each read from `read()` at collection time. */
+export function appMetrics(read: () => AppFigures): ReadMetric[] {
+  const counter = (name: string, help: string, field: keyof AppFigures): ReadMetric => ({
+    name,
+    help,
+    type: "counter",
+    read: () => read()[field],
+  });
+  // The processes share one store: the cluster's figure is the largest reading, not the sum.
+  const shared = (name: string, help: string, field: keyof AppFigures): ReadMetric => ({
+    name,
+    help,
+    type: "gauge",
+    aggregator: "max",
+    read: () => read()[field],
+  });
+  return [
+    counter("dashwire_points_in_total", "Metric points accepted (HTTP, socket, feeds).", "pointsIn"),
+    counter("dashwire_points_rejected_total", "Metric points refused.", "pointsRejected"),
+    counter(
+      "dashwire_rollup_publishes_skipped_total",
+      "Rollups not published: too many in flight.",
+      "publishesSkipped",
+    ),
+    counter("dashwire_rollup_publish_errors_total", "Rollup publications that failed.", "publishErrors"),
+    counter(
+      "dashwire_feed_points_dropped_total",
+      "Feed points (demo, system) the store could not take.",
+      "feedDropped",
+    ),
+    shared("dashwire_series", "Series in the store.", "series"),
+    shared("dashwire_store_bytes", "Bytes the store takes on disk.", "storeBytes"),
   ];
-  for (const [name, help, field] of counters)
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read()[field]);
-      },
-    });
-  // The processes share one store: the cluster total is the largest reading, not the sum.
-  const shared: Array<[string, string, "series" | "storeBytes"]> = [
-    ["dashwire_series", "Series in the store.", "series"],
-    ["dashwire_store_bytes", "Bytes the store takes on disk.", "storeBytes"],
-  ];
-  for (const [name, help, field] of shared)
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      aggregator: "max",
-      collect() {
-        this.set(read()[field]);
-      },
-    });
 }

@@ -4,17 +4,14 @@
  * took the connection — counters jumped 24, 0, 24, 0 — and the dashboard showed "Connections 0"
  * beside "1 online"). Counters never go backwards across scrapes, even when a worker dies.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RawClient } from "../../../../packages/server/test/raw-client.js";
 import { until } from "../../../../packages/server/test/until.js";
-
-const runner = fileURLToPath(new URL("./fixtures/run-cli.ts", import.meta.url));
+import { startCluster, type TestCluster, workerPids } from "./cluster-cli.js";
 
 /** A GET on a fresh connection, so the cluster's round robin spreads requests over the workers. */
 function get(url: string): Promise<{ status: number; body: string; node: string }> {
@@ -48,54 +45,23 @@ async function scrape(base: string): Promise<Map<string, number>> {
   return parse(res.body);
 }
 
-/** Worker pids of the primary: its child processes running the CLI. */
-function workerPids(primary: number): number[] {
-  try {
-    return execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(primary)], { encoding: "utf8" })
-      .split("\n")
-      .filter((l) => l.includes("run-cli"))
-      .map((l) => Number.parseInt(l.trim(), 10))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
-
 const COUNTERS = ["dashwire_connections_total", "dashwire_messages_out_total", "dashwire_frames_out_total"];
 
 let dir: string;
-let child: ChildProcess;
+let cluster: TestCluster;
 let base = "";
-let out = "";
 const sockets: RawClient[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dashwire-cluster-metrics-"));
-  child = spawn(
-    process.execPath,
-    ["--conditions=source", "--import", "tsx", runner, "start", "--workers", "2", "--port", "0", "--no-demo"],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, DASHWIRE_LOG_LEVEL: "silent", DASHWIRE_DATA_DIR: dir },
-    },
-  );
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
-  await until(() => /\(2 workers\) listening on (http:\/\/\S+)/.test(out), 30_000, "the cluster listening");
-  base = /listening on (http:\/\/\S+)/.exec(out)?.[1] as string;
+  cluster = startCluster(2, dir);
+  await until(() => /\(2 workers\) listening on http/.test(cluster.output()), 30_000, "the cluster listening");
+  base = /listening on (http:\/\/\S+)/.exec(cluster.output())?.[1] as string;
 }, 40_000);
 
 afterAll(async () => {
   for (const s of sockets) s.close();
-  if (child?.exitCode === null) {
-    const pids = workerPids(child.pid as number);
-    child.kill("SIGKILL");
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-  }
+  cluster?.kill();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -134,11 +100,12 @@ describe("dashwire start --workers 2: cluster-wide figures", () => {
 
   it("never lets a counter go backwards when a worker dies and restarts", async () => {
     const before = await scrape(base);
-    const pids = workerPids(child.pid as number);
+    const primary = cluster.child.pid as number;
+    const pids = workerPids(primary);
     expect(pids).toHaveLength(2);
     process.kill(pids[0] as number, "SIGKILL");
     await until(
-      () => workerPids(child.pid as number).filter((p) => !pids.includes(p)).length === 1,
+      () => workerPids(primary).filter((p) => !pids.includes(p)).length === 1,
       20_000,
       "the worker restarted",
     );

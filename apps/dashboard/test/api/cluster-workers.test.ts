@@ -1,15 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Client, connect, type SubscribeResult } from "@dashwire/client/node";
 import { CloseCode } from "@dashwire/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type TestCluster, workerPids } from "./cluster-cli.js";
 import { sleep } from "./helpers.js";
-
-const runner = fileURLToPath(new URL("./fixtures/run-cli.ts", import.meta.url));
 
 /** One HTTP request on a fresh connection, so the cluster's round robin spreads them over workers. */
 function request(
@@ -46,51 +44,22 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
   }
 }
 
-/** Worker pids of the primary: its child processes running the CLI (not tsx's esbuild). */
-function workerPids(primary: number): number[] {
-  try {
-    return execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(primary)], { encoding: "utf8" })
-      .split("\n")
-      .filter((l) => l.includes("run-cli"))
-      .map((l) => Number.parseInt(l.trim(), 10))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
-
 type QueryBody = { points: number[][] };
 
 let dir: string;
+let cluster: TestCluster;
 let child: ChildProcess;
 let base = "";
-let out = "";
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dashwire-workers-"));
-  child = spawn(
-    process.execPath,
-    ["--conditions=source", "--import", "tsx", runner, "start", "--workers", "3", "--port", "0", "--no-demo"],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, DASHWIRE_LOG_LEVEL: "silent", DASHWIRE_DATA_DIR: dir },
-    },
-  );
-  child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
-  base = await until(() => /\(3 workers\) listening on (http:\/\/\S+)/.exec(out)?.[1], 30_000);
+  cluster = startCluster(3, dir);
+  child = cluster.child;
+  base = await until(() => /\(3 workers\) listening on (http:\/\/\S+)/.exec(cluster.output())?.[1], 30_000);
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    const pids = workerPids(child.pid as number);
-    child.kill("SIGKILL");
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-  }
+  cluster?.kill();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -227,8 +196,8 @@ describe("dashwire start --workers 3 (cluster broker through the primary)", () =
     child.kill("SIGTERM");
     expect(await closed).toBe(CloseCode.GoingAway);
     expect(await exited).toBe(0);
-    expect(out).toMatch(/SIGTERM, shutting down/);
-    expect(out).toMatch(/stopped/);
+    expect(cluster.output()).toMatch(/SIGTERM, shutting down/);
+    expect(cluster.output()).toMatch(/stopped/);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
     client.close();
   });

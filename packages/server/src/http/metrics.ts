@@ -30,6 +30,40 @@ const COUNTERS: [string, string, NumericStat][] = [
  */
 export const EVENT_LOOP_RESOLUTION_MS = 20;
 
+/** A counter or gauge whose value is read at each collection (a plain field the code bumps). */
+export interface ReadMetric {
+  name: string;
+  help: string;
+  type: "counter" | "gauge";
+  /** How a cluster primary merges the workers' values (prom-client's; default "sum"). */
+  aggregator?: "sum" | "max" | "min" | "average" | "first" | "omit";
+  /** The current value (a counter's: the total since start). */
+  read(): number;
+}
+
+/** Registers `metrics` in `registry`, each read at collection time (the hot path only bumps fields). */
+export async function addReadMetrics(registry: Registry, metrics: readonly ReadMetric[]): Promise<void> {
+  const { Counter, Gauge } = await import("prom-client");
+  for (const m of metrics) {
+    const config = { name: m.name, help: m.help, registers: [registry], aggregator: m.aggregator ?? "sum" };
+    if (m.type === "counter")
+      new Counter({
+        ...config,
+        collect() {
+          this.reset();
+          this.inc(m.read());
+        },
+      });
+    else
+      new Gauge({
+        ...config,
+        collect() {
+          this.set(m.read());
+        },
+      });
+  }
+}
+
 /**
  * Prometheus registry of one server: dashwire's counters (read from `ServerStats` at scrape
  * time, so the hot path only bumps plain fields) plus Node's default process metrics, which
@@ -37,20 +71,21 @@ export const EVENT_LOOP_RESOLUTION_MS = 20;
  * scraped does not pay its memory).
  */
 export async function createMetricsRegistry(stats: ServerStats, hub: Hub): Promise<Registry> {
-  const { Counter, collectDefaultMetrics, Gauge, Registry } = await import("prom-client");
+  const { Counter, collectDefaultMetrics, Registry } = await import("prom-client");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
-  for (const [name, help, field] of COUNTERS) {
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(stats[field]);
-      },
-    });
-  }
+  await addReadMetrics(registry, [
+    ...COUNTERS.map(([name, help, field]): ReadMetric => ({ name, help, type: "counter", read: () => stats[field] })),
+    { name: "dashwire_connections", help: "Open connections.", type: "gauge", read: () => stats.connections },
+    { name: "dashwire_subscriptions", help: "Live subscriptions.", type: "gauge", read: () => stats.subscriptions },
+    { name: "dashwire_topics", help: "Topics with local subscribers.", type: "gauge", read: () => hub.topicCount },
+    {
+      name: "dashwire_broker_up",
+      help: "1 when the broker link is up.",
+      type: "gauge",
+      read: () => (hub.brokerStatus.ok ? 1 : 0),
+    },
+  ]);
   const labeled: [string, string, string, Map<string | number, number>][] = [
     ["dashwire_errors_total", "Inbound messages refused, by error code.", "code", stats.errors],
     ["dashwire_limit_hits_total", "Limit hits, by limit.", "limit", stats.limits],
@@ -68,38 +103,6 @@ export async function createMetricsRegistry(stats: ServerStats, hub: Hub): Promi
       },
     });
   }
-  new Gauge({
-    name: "dashwire_connections",
-    help: "Open connections.",
-    registers: [registry],
-    collect() {
-      this.set(stats.connections);
-    },
-  });
-  new Gauge({
-    name: "dashwire_subscriptions",
-    help: "Live subscriptions.",
-    registers: [registry],
-    collect() {
-      this.set(stats.subscriptions);
-    },
-  });
-  new Gauge({
-    name: "dashwire_topics",
-    help: "Topics with local subscribers.",
-    registers: [registry],
-    collect() {
-      this.set(hub.topicCount);
-    },
-  });
-  new Gauge({
-    name: "dashwire_broker_up",
-    help: "1 when the broker link is up.",
-    registers: [registry],
-    collect() {
-      this.set(hub.brokerStatus.ok ? 1 : 0);
-    },
-  });
   return registry;
 }
 
