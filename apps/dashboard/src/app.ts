@@ -13,7 +13,8 @@ import { dashboardRoutes } from "./api/dashboard-routes.js";
 import { metricsRoutes } from "./api/metrics-routes.js";
 import { queryRoutes } from "./api/query-routes.js";
 import { authRoutes } from "./api/auth-routes.js";
-import { ApiKeys, requestKey } from "./auth/api-keys.js";
+import { infoRoutes } from "./api/info-routes.js";
+import { ApiKeys } from "./auth/api-keys.js";
 import { canRead, metricsReader, requireSocketScope, socketKeys } from "./auth/read-access.js";
 import { brokerFromUrl } from "./cluster/broker-from-url.js";
 import { type DashboardOptions, dashboardDefaults } from "./config/options.js";
@@ -25,12 +26,12 @@ import { appMetrics } from "./feeds/app-metrics.js";
 import { SystemFeed } from "./feeds/system-feed.js";
 import { applyCors } from "./http/cors.js";
 import { dashboardAllowedHosts, RequestGuard } from "./http/request-guard.js";
-import { sendError, sendJson } from "./http/respond.js";
+import { sendError } from "./http/respond.js";
 import { Router } from "./http/router.js";
 import { StaticFiles } from "./http/static-files.js";
 import { type IngestResult, ingestPoints } from "./ingest/ingest.js";
 import { parseJsonPoints } from "./ingest/json-points.js";
-import { seriesTopic, withSeriesId } from "./series/series-topic.js";
+import { type LiveBucket, seriesTopic, withSeriesId } from "./series/series-topic.js";
 import { LiveRollups } from "./store/live-rollups.js";
 import { MetricsWriter } from "./store/metrics-writer.js";
 import { openStore } from "./store/open-store.js";
@@ -156,7 +157,7 @@ export async function createDashboardApp(
     server
       .publish(
         seriesTopic(id),
-        withSeriesId(id, { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] }),
+        withSeriesId(id, { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] } satisfies LiveBucket),
         {
           key: id,
         },
@@ -220,14 +221,11 @@ export async function createDashboardApp(
   queryRoutes(router, { store, keys, now: Date.now });
   dashboardRoutes(router, { dashboards, keys });
   authRoutes(router, keys);
-  router.add("GET", "/api/v1/config", (req, res) => {
-    if (!metricsReadable(req))
-      throw new ApiError(401, ApiErrorCode.Unauthorized, "a key with the read scope is required (--private-metrics)");
-    sendJson(res, 200, { wsPath: WS_PATH, version: VERSION });
-  });
-  router.add("GET", "/api/v1/cluster", (req, res) => {
-    keys.require(requestKey(req), "read");
-    sendJson(res, 200, { node: nodeId, broker: server.broker.name, store: store.kind });
+  infoRoutes(router, {
+    keys,
+    metricsReadable,
+    config: { wsPath: WS_PATH, version: VERSION },
+    cluster: { node: nodeId, broker: server.broker.name, store: store.kind },
   });
   const files = new StaticFiles(options.uiDir);
 

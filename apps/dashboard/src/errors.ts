@@ -42,6 +42,18 @@ export const ApiErrorCode = {
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
+/** The body of every error answer of the API (4xx and 5xx). */
+export interface ApiErrorBody {
+  error: {
+    /** Stable code (`ApiErrorCode`). */
+    code: number;
+    /** What went wrong, naming the field at fault; only the status' name for a 5xx. */
+    message: string;
+    /** A 5xx's id, also in its log line and in `x-request-id`. */
+    requestId?: string;
+  };
+}
+
 /** An error that becomes an HTTP status plus `{ error: { code, message } }`. */
 export class ApiError extends Error {
   constructor(
@@ -64,8 +76,8 @@ export class ApiError extends Error {
   }
 
   /** The JSON body sent to the client; a 5xx names the request id its log line carries. */
-  toBody(requestId?: string): { error: { code: number; message: string; requestId?: string } } {
-    const error: { code: number; message: string; requestId?: string } = {
+  toBody(requestId?: string): ApiErrorBody {
+    const error: ApiErrorBody["error"] = {
       code: this.code,
       message: this.publicMessage,
     };

@@ -6,12 +6,18 @@
 import type { IncomingMessage } from "node:http";
 import type { ApiKeys } from "../auth/api-keys.js";
 import { requestKey } from "../auth/api-keys.js";
+import type { Dashboard } from "../dashboards/dashboard-schema.js";
 import { type Dashboards, etagOf, type Precondition } from "../dashboards/dashboards.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/read-body.js";
 import { requireJson } from "../http/request-guard.js";
 import { sendJson } from "../http/respond.js";
 import type { Router } from "../http/router.js";
+
+/** The answer of `GET /api/v1/dashboards`: built-ins first, then by id. */
+export interface DashboardListAnswer {
+  dashboards: Dashboard[];
+}
 
 /** What the dashboard routes need. */
 export interface DashboardRoutesDeps {
@@ -52,7 +58,7 @@ export function dashboardRoutes(router: Router, deps: DashboardRoutesDeps): void
 
   router.add("GET", "/api/v1/dashboards", async (req, res) => {
     keys.require(requestKey(req), "read");
-    sendJson(res, 200, { dashboards: await dashboards.list() });
+    sendJson(res, 200, { dashboards: await dashboards.list() } satisfies DashboardListAnswer);
   });
   router.add("POST", "/api/v1/dashboards", async (req, res) => {
     keys.require(requestKey(req), "admin");

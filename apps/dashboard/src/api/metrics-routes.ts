@@ -16,6 +16,12 @@ import { sendJson } from "../http/respond.js";
 import type { Router } from "../http/router.js";
 import type { ParseResult } from "../ingest/point.js";
 
+/**
+ * The answer of `POST /api/v1/metrics`: 200 `{ accepted }` (with `ignored` when string fields
+ * were skipped) when every point was kept; 400 the whole `IngestResult` when any was refused.
+ */
+export type IngestAnswer = { accepted: number; ignored?: number } | IngestResult;
+
 /** What the metrics routes need. */
 export interface MetricsRoutesDeps {
   /** Stores parsed points (here, or on the cluster's rollup leader) and says what was accepted. */
@@ -61,13 +67,11 @@ export function metricsRoutes(router: Router, deps: MetricsRoutesDeps): void {
         : await deps.ingest(parseLineProtocol(body, precision), "line");
     deps.onIngest(result);
     if (result.rejectedTotal === 0) {
-      sendJson(
-        res,
-        200,
-        result.ignored > 0 ? { accepted: result.accepted, ignored: result.ignored } : { accepted: result.accepted },
-      );
+      const answer: IngestAnswer =
+        result.ignored > 0 ? { accepted: result.accepted, ignored: result.ignored } : { accepted: result.accepted };
+      sendJson(res, 200, answer);
       return;
     }
-    sendJson(res, 400, result);
+    sendJson(res, 400, result satisfies IngestAnswer);
   });
 }

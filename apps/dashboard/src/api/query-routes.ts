@@ -10,7 +10,7 @@ import { sendJson } from "../http/respond.js";
 import type { Router } from "../http/router.js";
 import { MAX_QUERY_POINTS, planQuery, ringsOf } from "../query/plan-query.js";
 import { parseSeriesId } from "../series/series-id.js";
-import type { SeriesMatch, Store } from "../store/store.js";
+import type { BucketTuple, SeriesInfo, SeriesMatch, Store } from "../store/store.js";
 
 /** What the query routes need. */
 export interface QueryRoutesDeps {
@@ -20,6 +20,27 @@ export interface QueryRoutesDeps {
   now: () => number;
   /** Called after series were deleted (the live publisher forgets them). */
   onDeleted?: (match: SeriesMatch, count: number) => void;
+}
+
+/** The answer of `GET /api/v1/series`: at most `MAX_SERIES_LISTED`, `truncated` when there are more. */
+export interface SeriesListAnswer {
+  series: SeriesInfo[];
+  truncated?: true;
+}
+
+/** The answer of `DELETE /api/v1/series`: how many series went, with all their data. */
+export interface SeriesDeleteAnswer {
+  deleted: number;
+}
+
+/** The answer of `GET /api/v1/query`: the window served (`from` ≤ t < `to`) at `step` ms a bucket. */
+export interface QueryAnswer {
+  series: string;
+  step: number;
+  from: number;
+  to: number;
+  /** Non-empty buckets, ascending: `[t, count, sum, min, max, last]`, t = bucket start in ms. */
+  points: BucketTuple[];
 }
 
 /** Default window when `from` is not given: 5 minutes. */
@@ -64,7 +85,7 @@ export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
     const found = await store.listSeries({ prefix: match }, MAX_SERIES_LISTED + 1);
     const truncated = found.length > MAX_SERIES_LISTED;
     const series = truncated ? found.slice(0, MAX_SERIES_LISTED) : found;
-    sendJson(res, 200, truncated ? { series, truncated } : { series });
+    sendJson(res, 200, (truncated ? { series, truncated } : { series }) satisfies SeriesListAnswer);
   });
 
   router.add("DELETE", "/api/v1/series", async (req, res, { query }) => {
@@ -72,7 +93,7 @@ export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
     const match = parseDeleteMatch(query.get("match"));
     const deleted = await store.deleteSeries(match);
     deps.onDeleted?.(match, deleted);
-    sendJson(res, 200, { deleted });
+    sendJson(res, 200, { deleted } satisfies SeriesDeleteAnswer);
   });
 
   router.add("GET", "/api/v1/query", async (req, res, { query }) => {
@@ -93,6 +114,6 @@ export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
       plan.to > plan.from
         ? await store.query(id, plan.ring, plan.from, plan.to, Math.ceil((plan.to - plan.from) / plan.step) + 1)
         : [];
-    sendJson(res, 200, { series: id, step: plan.step, from: plan.from, to: plan.to, points });
+    sendJson(res, 200, { series: id, step: plan.step, from: plan.from, to: plan.to, points } satisfies QueryAnswer);
   });
 }

@@ -23,6 +23,9 @@ const seriesId = z.string().refine((s) => parseSeriesId(s) !== undefined, {
   message: "must be a series id like name,tag=value (tags sorted, A-Z a-z 0-9 _ . - : / @)",
 });
 
+/** Schema of a colour step: values at or above `value` take `color`. */
+export const thresholdSchema = z.object({ value: z.number(), color: z.string().min(1).max(32) }).strict();
+
 /** Schema of one panel. */
 export const panelSchema = z
   .object({
@@ -37,10 +40,7 @@ export const panelSchema = z
       .max(7 * 86_400)
       .optional(),
     maxRate: z.number().positive().max(60).optional(),
-    thresholds: z
-      .array(z.object({ value: z.number(), color: z.string().min(1).max(32) }).strict())
-      .max(dashboardLimits.maxThresholds)
-      .optional(),
+    thresholds: z.array(thresholdSchema).max(dashboardLimits.maxThresholds).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     unit: z.string().max(16).optional(),
@@ -68,3 +68,5 @@ export const dashboardSchema = z
 export type Dashboard = z.infer<typeof dashboardSchema>;
 /** A validated panel. */
 export type Panel = z.infer<typeof panelSchema>;
+/** A validated colour step. */
+export type Threshold = z.infer<typeof thresholdSchema>;

@@ -50,6 +50,19 @@ export function seriesTopic(id: string): string {
   return topic;
 }
 
+/**
+ * A closed (or previewed) second of a series as published on its topic: a query row
+ * `[t, count, sum, min, max, last]` as an object, t = bucket start in ms.
+ */
+export interface LiveBucket {
+  t: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+}
+
 /** `data` as published for series `id`: with `id` added when the topic is hashed. */
 export function withSeriesId<T extends object>(id: string, data: T): T & { id?: string } {
   return isPlainSeriesTopic(id) ? data : { ...data, id };

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDashboardApp, type DashboardApp } from "../../src/app.js";
+import type { QueryAnswer } from "../../src/api/query-routes.js";
 import type { DashboardOptions } from "../../src/config/options.js";
+import type { ApiErrorBody } from "../../src/errors.js";
+import type { IngestResult } from "../../src/ingest/ingest.js";
 
 /** A running app on a free port with its own data dir; `close()` stops it and removes the dir. */
 export interface TestApp {
@@ -48,29 +51,14 @@ export async function getJson<T>(
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** An ingest response. */
-export interface IngestBody {
-  accepted?: number;
-  ignored?: number;
-  rejected?: Array<{ index?: number; line?: number; error: string; code: number }>;
-  rejectedTotal?: number;
-  error?: { code: number; message: string };
-}
+/** An ingest response, whichever status it came with (the fields of each are optional here). */
+export type IngestBody = Partial<IngestResult> & Partial<ApiErrorBody>;
 
-/** A query response. */
-export interface QueryBody {
-  series: string;
-  step: number;
-  from: number;
-  to: number;
-  points: Array<[number, number, number, number, number, number]>;
-  error?: { code: number; message: string };
-}
+/** A query response (or an error). */
+export type QueryBody = QueryAnswer & Partial<ApiErrorBody>;
 
 /** An error response. */
-export interface ErrorBody {
-  error: { code: number; message: string };
-}
+export type ErrorBody = ApiErrorBody;
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,60 +1,25 @@
+/**
+ * The dashboard API as the UI calls it. The API's shapes come from the server's modules, as
+ * types only (`import type` is erased from the bundle: no zod, no Node): the zod schema's types
+ * for what the API accepts, and the answer types of the routes that produce the rest. A change
+ * on the server that breaks the UI fails the UI's type check.
+ */
+import type { AuthInfo } from "../../src/api/auth-routes.js";
+import type { DashboardListAnswer } from "../../src/api/dashboard-routes.js";
+import type { UiConfig } from "../../src/api/info-routes.js";
+import type { QueryAnswer, SeriesListAnswer } from "../../src/api/query-routes.js";
+import type { Dashboard, Panel, Threshold } from "../../src/dashboards/dashboard-schema.js";
+import type { ApiErrorBody } from "../../src/errors.js";
+import type { SeriesInfo } from "../../src/store/store.js";
 import { signInNeeded, storedKey } from "./auth/credentials.js";
 
-/** Panel kinds a dashboard can hold (see the dashboard contract). */
-export type PanelKind = "timeseries" | "stat" | "gauge" | "table" | "online";
+export type { AuthInfo, Dashboard, Panel, QueryAnswer, SeriesInfo, Threshold, UiConfig };
+
+/** Panel kinds a dashboard can hold. */
+export type PanelKind = Panel["kind"];
 
 /** All panel kinds, in the order the editor offers them. */
 export const PANEL_KINDS: readonly PanelKind[] = ["timeseries", "stat", "gauge", "table", "online"];
-
-/** A colour step: values at or above `value` take `color`. */
-export interface Threshold {
-  value: number;
-  color: string;
-}
-
-/** One panel of a dashboard, as stored by `/api/v1/dashboards`. */
-export interface PanelDef {
-  id: string;
-  kind: PanelKind;
-  title: string;
-  series: string[];
-  windowSec?: number;
-  maxRate?: number;
-  thresholds?: Threshold[];
-  min?: number;
-  max?: number;
-  unit?: string;
-}
-
-/** A dashboard definition. */
-export interface Dashboard {
-  id: string;
-  title: string;
-  panels: PanelDef[];
-}
-
-/** A known series. */
-export interface SeriesInfo {
-  id: string;
-  name: string;
-  tags: Record<string, string>;
-}
-
-/** A rolled-up bucket: `[t, count, sum, min, max, last]`, t = bucket start in ms. */
-export type QueryPoint = [number, number, number, number, number, number];
-
-/** Reply of `/api/v1/query`. */
-export interface QueryResult {
-  series: string;
-  step: number;
-  points: QueryPoint[];
-}
-
-/** What the UI needs to connect (`/api/v1/config`). */
-export interface UiConfig {
-  wsPath: string;
-  version?: string;
-}
 
 /** An API call that failed: the HTTP status and the server's coded error, when it sent one. */
 export class ApiError extends Error {
@@ -116,23 +81,16 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
     json = null;
   }
   if (!res.ok) {
-    const e = (json as { error?: { code?: number; message?: string } } | null)?.error;
-    const err = new ApiError(res.status, e?.code ?? 0, e?.message ?? `${method} ${path}: HTTP ${res.status}`);
+    // Whatever answered (the server, or a proxy in front of it) may not have sent an `ApiErrorBody`.
+    const e: Partial<ApiErrorBody["error"]> | undefined = (json as Partial<ApiErrorBody> | null)?.error;
+    const code = typeof e?.code === "number" ? e.code : 0;
+    const message = typeof e?.message === "string" ? e.message : `${method} ${path}: HTTP ${res.status}`;
+    const err = new ApiError(res.status, code, message);
     if (res.status === 401 && !opts.own401) signInNeeded(err.message);
     throw err;
   }
   opts.onHeaders?.(res.headers);
   return json as T;
-}
-
-/** What `GET /api/v1/auth` says about a key (or no key). */
-export interface AuthInfo {
-  /** API keys are configured on the server. */
-  keys: boolean;
-  /** Scopes of the key sent (empty without one). */
-  scopes: string[];
-  /** Reads need a key. */
-  readNeedsKey: boolean;
 }
 
 /**
@@ -148,10 +106,10 @@ export function getConfig(): Promise<UiConfig> {
   return request<UiConfig>("GET", "/config", undefined, { own401: true });
 }
 
-/** Lists dashboards (accepts a bare array or `{ dashboards }`). */
+/** Lists dashboards. */
 export async function listDashboards(): Promise<Dashboard[]> {
-  const r = await request<Dashboard[] | { dashboards: Dashboard[] }>("GET", "/dashboards");
-  return Array.isArray(r) ? r : (r?.dashboards ?? []);
+  const r = await request<DashboardListAnswer | null>("GET", "/dashboards");
+  return r?.dashboards ?? [];
 }
 
 /** Reads one dashboard. */
@@ -201,7 +159,7 @@ export async function deleteDashboard(id: string, etag = ""): Promise<void> {
 /** Lists series whose id starts with `match` (all when empty). */
 export async function listSeries(match = ""): Promise<SeriesInfo[]> {
   const q = match ? `?match=${encodeURIComponent(match)}` : "";
-  const r = await request<{ series: SeriesInfo[] }>("GET", `/series${q}`);
+  const r = await request<SeriesListAnswer | null>("GET", `/series${q}`);
   return r?.series ?? [];
 }
 
@@ -212,7 +170,7 @@ export function query(
   to: number,
   step: number,
   signal?: AbortSignal,
-): Promise<QueryResult> {
+): Promise<QueryAnswer> {
   const q = new URLSearchParams({ series, from: String(from), to: String(to), step: String(step) });
-  return request<QueryResult>("GET", `/query?${q}`, undefined, { signal });
+  return request<QueryAnswer>("GET", `/query?${q}`, undefined, { signal });
 }

@@ -1,13 +1,7 @@
-/** One rolled-up bucket of a series (the payload of `metrics:<id>` and a row of `/api/v1/query`). */
-export interface Bucket {
-  /** Bucket start, ms since epoch. */
-  t: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-}
+import type { LiveBucket } from "../../../src/series/series-topic.js";
+
+/** One rolled-up bucket of a series: the payload of `metrics:<id>`, a row of `/api/v1/query`. */
+export type Bucket = LiveBucket;
 
 /** Options of a `SeriesWindow`. */
 export interface SeriesWindowOptions {

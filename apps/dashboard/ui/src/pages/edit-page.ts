@@ -4,7 +4,7 @@ import {
   deleteDashboard,
   getDashboardVersioned,
   listSeries,
-  type PanelDef,
+  type Panel,
   STALE_WRITE,
   saveDashboard,
 } from "../api.js";
@@ -28,7 +28,7 @@ export function slugify(title: string): string {
 }
 
 /** A panel id not used in `panels`. */
-function newPanelId(panels: PanelDef[]): string {
+function newPanelId(panels: Panel[]): string {
   const used = new Set(panels.map((p) => p.id));
   let i = panels.length + 1;
   while (used.has(`p${i}`)) i++;
@@ -41,7 +41,7 @@ export function cleanDashboard(d: Dashboard): Dashboard {
     id: d.id.trim(),
     title: d.title.trim() || d.id.trim(),
     panels: d.panels.map((p) => {
-      const out: PanelDef = {
+      const out: Panel = {
         id: p.id,
         kind: p.kind,
         title: p.title.trim(),

@@ -1,4 +1,4 @@
-import { PANEL_KINDS, type PanelDef, type PanelKind } from "../api.js";
+import { PANEL_KINDS, type Panel, type PanelKind } from "../api.js";
 import { h } from "../dom.js";
 import { seriesPicker } from "./series-picker.js";
 import { thresholdEditor } from "./threshold-editor.js";
@@ -41,7 +41,7 @@ function numberField(
 }
 
 /** The form for one panel: kind, title, series, window, rate, range, unit, thresholds. */
-export function panelEditor(def: PanelDef, index: number, act: PanelEditorActions): HTMLElement {
+export function panelEditor(def: Panel, index: number, act: PanelEditorActions): HTMLElement {
   def.series ??= [];
   def.thresholds ??= [];
   const changed = act.changed;

@@ -1,4 +1,4 @@
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import type { Drawable } from "../frame-scheduler.js";
 import { SeriesFeed } from "../live/series-feed.js";
@@ -22,13 +22,13 @@ const KIND_LABEL: Record<string, string> = {
  */
 export abstract class BasePanel implements Drawable {
   readonly el: HTMLElement;
-  readonly def: PanelDef;
+  readonly def: Panel;
   readonly feeds: SeriesFeed[];
   protected readonly body: HTMLElement;
   protected readonly status: HTMLElement;
   protected readonly ctx: PanelContext;
 
-  constructor(def: PanelDef, ctx: PanelContext, mode: "stream" | "latest") {
+  constructor(def: Panel, ctx: PanelContext, mode: "stream" | "latest") {
     this.def = def;
     this.ctx = ctx;
     const windowMs = (def.windowSec ?? DEFAULT_WINDOW_SEC) * 1000;

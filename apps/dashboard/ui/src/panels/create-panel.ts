@@ -1,4 +1,4 @@
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import type { BasePanel } from "./base-panel.js";
 import { GaugePanel } from "./gauge-panel.js";
 import { OnlinePanel } from "./online-panel.js";
@@ -8,7 +8,7 @@ import { TablePanel } from "./table-panel.js";
 import { TimeseriesPanel } from "./timeseries-panel.js";
 
 /** Builds the panel for a definition (unknown kinds fall back to a table of latest values). */
-export function createPanel(def: PanelDef, ctx: PanelContext): BasePanel {
+export function createPanel(def: Panel, ctx: PanelContext): BasePanel {
   const d = { ...def, series: Array.isArray(def.series) ? def.series : [] };
   switch (d.kind) {
     case "timeseries":

@@ -1,4 +1,4 @@
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import { h, s } from "../dom.js";
 import { cssColor, formatValue, thresholdColor } from "../format.js";
 import { BasePanel } from "./base-panel.js";
@@ -32,7 +32,7 @@ export class GaugePanel extends BasePanel {
   private readonly min: number;
   private readonly max: number;
 
-  constructor(def: PanelDef, ctx: PanelContext) {
+  constructor(def: Panel, ctx: PanelContext) {
     super(def, ctx, "latest");
     this.min = def.min ?? 0;
     this.max = def.max !== undefined && def.max > this.min ? def.max : this.min + 100;

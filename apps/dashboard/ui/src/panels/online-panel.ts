@@ -1,5 +1,5 @@
 import type { PresenceInfo } from "@dashwire/protocol";
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 import { BasePanel } from "./base-panel.js";
 import type { PanelContext } from "./panel-context.js";
@@ -33,7 +33,7 @@ export class OnlinePanel extends BasePanel {
   private readonly listEl: HTMLElement;
   private readonly stopListening: () => void;
 
-  constructor(def: PanelDef, ctx: PanelContext) {
+  constructor(def: Panel, ctx: PanelContext) {
     super(def, ctx, "latest");
     this.countEl = h("div", { class: "online__count", "data-testid": "online-panel-count" }, "0");
     this.listEl = h("ul", { class: "online__list" });

@@ -1,4 +1,4 @@
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import { formatValue, seriesLabel, seriesName, thresholdColor } from "../format.js";
 import { Sparkline } from "./sparkline.js";
@@ -16,7 +16,7 @@ interface StatCell {
 export class StatPanel extends BasePanel {
   private readonly cells: StatCell[] = [];
 
-  constructor(def: PanelDef, ctx: PanelContext) {
+  constructor(def: Panel, ctx: PanelContext) {
     super(def, ctx, "latest");
     const names = new Set(def.series.map(seriesName));
     const shared = names.size === 1 ? [...names][0] : undefined;

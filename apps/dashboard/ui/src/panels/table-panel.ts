@@ -1,4 +1,4 @@
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import { formatAge, formatValue, seriesLabel, seriesName, thresholdColor } from "../format.js";
 import type { SeriesWindow } from "../live/series-window.js";
@@ -38,7 +38,7 @@ export function windowStats(w: SeriesWindow): { min: number; max: number; mean: 
 export class TablePanel extends BasePanel {
   private readonly rows: Row[] = [];
 
-  constructor(def: PanelDef, ctx: PanelContext) {
+  constructor(def: Panel, ctx: PanelContext) {
     super(def, ctx, "latest");
     const names = new Set(def.series.map(seriesName));
     const shared = names.size === 1 ? [...names][0] : undefined;

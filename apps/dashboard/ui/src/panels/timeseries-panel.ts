@@ -1,5 +1,5 @@
 import uPlot from "uplot";
-import type { PanelDef } from "../api.js";
+import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import { cssColor, formatValue, seriesLabel, seriesName, timeTicks } from "../format.js";
 import { cssVar, seriesColor, THEME_EVENT, withAlpha } from "../theme.js";
@@ -24,7 +24,7 @@ export class TimeseriesPanel extends BasePanel {
   private hoverIdx: number | null = null;
   private data: uPlot.AlignedData = [[]];
 
-  constructor(def: PanelDef, ctx: PanelContext) {
+  constructor(def: Panel, ctx: PanelContext) {
     super(def, ctx, "stream");
     this.chartEl = h("div", { class: "ts-chart", "data-testid": "chart" });
     const names = new Set(def.series.map(seriesName));
