@@ -1,4 +1,5 @@
-import { APP_ERROR_CODE_MIN, ErrorCode, type WireError } from "@dashwire/protocol";
+import { APP_ERROR_CODE_MIN, ErrorCode, truncateUtf8, type WireError } from "@dashwire/protocol";
+import pino from "pino";
 
 /**
  * An error with a stable numeric code. Thrown from handlers, hooks and middleware, it becomes a
@@ -32,4 +33,21 @@ export function toWireError(err: unknown): WireError {
 /** True when `code` is in the application range. */
 export function isAppErrorCode(code: number): boolean {
   return code >= APP_ERROR_CODE_MIN;
+}
+
+/** Longest error message, and stack, in one of the server's log lines, bytes. */
+const MAX_LOGGED_MESSAGE_BYTES = 1024;
+const MAX_LOGGED_STACK_BYTES = 8192;
+
+/**
+ * pino's `err` serializer with the message and stack cut by bytes: a thrown message may quote
+ * client input (a refusal, a parse error), and a log line stays bounded whatever it holds.
+ */
+export function boundedErr(err: unknown): unknown {
+  if (typeof err === "string") return truncateUtf8(err, MAX_LOGGED_MESSAGE_BYTES);
+  if (!(err instanceof Error)) return err;
+  const out = pino.stdSerializers.err(err);
+  out.message = truncateUtf8(out.message, MAX_LOGGED_MESSAGE_BYTES);
+  if (typeof out.stack === "string") out.stack = truncateUtf8(out.stack, MAX_LOGGED_STACK_BYTES);
+  return out;
 }

@@ -30,6 +30,7 @@ import {
   originAllowed,
   refuseUpgrade,
 } from "./edge.js";
+import { boundedErr } from "./errors.js";
 import { Flusher } from "./flusher.js";
 import { ClusterMetricsWorker, type MetricJson, registryJson } from "./cluster/cluster-metrics.js";
 import {
@@ -116,7 +117,11 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     this.options = resolveOptions(options);
     this.codec = this.options.codec;
     this.flusher = new Flusher(this.codec);
-    this.logger = options.logger ?? pino({ level: this.options.logLevel, base: { svc: "dashwire" } });
+    // Errors in the server's log lines are cut by bytes (they may quote what a client sent).
+    this.logger = (options.logger ?? pino({ level: this.options.logLevel, base: { svc: "dashwire" } })).child(
+      {},
+      { serializers: { err: boundedErr } },
+    );
     this.broker = options.broker ?? new MemoryBroker();
     this.topics = new TopicConfig({ ...topicDefaults, ...this.options.topicDefaults });
     this.nodeId = options.nodeId ?? randomBytes(6).toString("base64url");

@@ -14,7 +14,7 @@ import { until } from "./until.js";
 
 let t: TestServer | undefined;
 let watch: ProcessWatch;
-let logs: { msg: string; session?: string }[];
+let logs: { msg: string; session?: string; err?: unknown }[];
 const clients: RawClient[] = [];
 
 beforeEach(() => {
@@ -69,6 +69,23 @@ describe("containment of a throw in one connection's handling", () => {
     await until(() => logs.some((l) => l.msg.includes("connection handling failed")));
     await bystanderWorks(bystander, 1);
     expect(watch.failures).toEqual([]);
+  });
+
+  it("a thrown message quoting client text is cut by bytes in the log line", async () => {
+    const s = await start();
+    s.server.useConnect((ctx) => {
+      // An app that quotes what the client sent in an unexpected error.
+      throw new Error(`cannot parse ${JSON.stringify(ctx.data)}`);
+    });
+    const c = await RawClient.open(s.url);
+    clients.push(c);
+    c.send({ t: "connect", v: 1, data: "é".repeat(5000) });
+    expect(await c.closed()).toBe(CloseCode.ServerBusy);
+    await until(() => logs.some((l) => l.msg === "connect middleware failed"));
+    const line = logs.find((l) => l.msg === "connect middleware failed") as { err: { message: string; stack: string } };
+    expect(Buffer.byteLength(line.err.message)).toBeLessThanOrEqual(1024);
+    expect(line.err.message.startsWith("cannot parse")).toBe(true);
+    expect(Buffer.byteLength(line.err.stack)).toBeLessThanOrEqual(8192);
   });
 
   it("a reply that cannot be encoded (BigInt, cycle) answers Internal and keeps the connection", async () => {
