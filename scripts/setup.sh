@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Installs what dashwire needs on a fresh machine, idempotently: npm dependencies, a build of
 # the TypeScript packages, and (with --browser) Debian's chromium for the browser tests and
-# (with --browser or --nginx) Debian's nginx for the load-balancer test, and (with --python)
-# Debian's python3-websockets, python3-flask and python3-django for the Python client's tests.
+# (with --browser or --nginx) Debian's nginx for the load-balancer test, (with --python)
+# Debian's python3-websockets, python3-flask and python3-django for the Python client's tests, and
+# (with --prometheus) Debian's prometheus and prometheus-node-exporter for the remote write and
+# promtool tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=0
 want_nginx=0
 want_python=0
+want_prometheus=0
 for arg in "$@"; do
   [ "$arg" = "--browser" ] && want_browser=1 && want_nginx=1
   [ "$arg" = "--nginx" ] && want_nginx=1
   [ "$arg" = "--python" ] && want_python=1
+  [ "$arg" = "--prometheus" ] && want_prometheus=1
 done
 
 # npm dependencies: reinstall when node_modules is missing or older than the lock file.
@@ -51,6 +55,22 @@ if [ "$want_python" = 1 ] && [ -x /usr/bin/python3 ] &&
       echo "setup: Python packages install failed; the Python tests that need them will be skipped" >&2
   else
     echo "setup: python3-websockets/flask/django missing and not root; the Python tests that need them will be skipped" >&2
+  fi
+fi
+
+if [ "$want_prometheus" = 1 ] && { [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/bin/prometheus-node-exporter ]; }; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing prometheus and prometheus-node-exporter from Debian (remote write tests)" >&2
+    # The tests start both themselves on free ports: keep the packages' services from starting.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-node-exporter) >&2 ||
+      echo "setup: prometheus install failed; the remote write and promtool tests will be skipped" >&2
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    echo "setup: prometheus missing and not root; the remote write and promtool tests will be skipped" >&2
   fi
 fi
 

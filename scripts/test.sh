@@ -11,7 +11,7 @@ failed=0
 skipped=0
 report=$(mktemp -t dashwire-vitest-XXXXXX.json)
 
-if bash scripts/setup.sh --browser --nginx --python && npx tsc -p tsconfig.test.json && npx tsc -p apps/dashboard/ui/tsconfig.json; then
+if bash scripts/setup.sh --browser --nginx --python --prometheus && npx tsc -p tsconfig.test.json && npx tsc -p apps/dashboard/ui/tsconfig.json; then
   echo "build/type-check: ok"
   passed=$((passed + 1))
 else

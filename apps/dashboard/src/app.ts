@@ -9,7 +9,9 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { type Broker, createServer, DashwireError, type DashwireServer } from "@dashwire/server";
+import { AGENT_PATHS, agentRoutes } from "./api/agent-routes.js";
 import { dashboardRoutes } from "./api/dashboard-routes.js";
+import type { IngestRoutesDeps } from "./api/ingest-deps.js";
 import { metricsRoutes } from "./api/metrics-routes.js";
 import { queryRoutes } from "./api/query-routes.js";
 import { authRoutes } from "./api/auth-routes.js";
@@ -30,6 +32,7 @@ import { sendError } from "./http/respond.js";
 import { Router } from "./http/router.js";
 import { StaticFiles } from "./http/static-files.js";
 import { type IngestResult, ingestPoints } from "./ingest/ingest.js";
+import { IngestCounters } from "./ingest/ingest-counters.js";
 import { parseJsonPoints } from "./ingest/json-points.js";
 import { type LiveBucket, seriesTopic, withSeriesId } from "./series/series-topic.js";
 import { LiveRollups } from "./store/live-rollups.js";
@@ -189,6 +192,8 @@ export async function createDashboardApp(
     stats.pointsIn += r.accepted;
     stats.pointsRejected += r.rejectedTotal;
   };
+  const counters = new IngestCounters();
+  await server.addMetrics(counters.metrics());
 
   // The socket's token is an API key: its scopes guard subscriptions (reads) and socket ingest,
   // `emit("metrics.write", points)` with the same body as the JSON API (writes). The ack leaves
@@ -208,16 +213,20 @@ export async function createDashboardApp(
       throw new DashwireError(api.code, api.publicMessage);
     }
     onIngest(result);
+    counters.record("socket", result);
     return result;
   });
 
   const router = new Router();
-  metricsRoutes(router, {
+  const ingestDeps: IngestRoutesDeps = {
     ingest: (parsed, by) => ingestPoints(writer, parsed, by),
     keys,
     maxBodyBytes: options.maxBodyBytes,
     onIngest,
-  });
+    counters,
+  };
+  metricsRoutes(router, ingestDeps);
+  agentRoutes(router, ingestDeps);
   queryRoutes(router, { store, keys, now: Date.now });
   dashboardRoutes(router, { dashboards, keys });
   authRoutes(router, keys);
@@ -233,7 +242,7 @@ export async function createDashboardApp(
     guard.check(req);
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
-    if (path.startsWith("/api/")) {
+    if (path.startsWith("/api/") || AGENT_PATHS.has(path)) {
       // Which node answered: behind a balancer, this tells operators (and tests) where a request went.
       res.setHeader("x-dashwire-node", nodeId);
       if (applyCors(req, res, options.corsOrigins)) return;

@@ -20,7 +20,7 @@ export { type LimitOptions, type ServerOptions, type ServerOptionsInput, serverD
 export { type EventContext, type EventHandler, type EventMiddleware, Namespace } from "./router.js";
 export type { AppSchema, EventData, EventName, EventReply, TopicData, TopicName } from "./schema.js";
 export { createServer, DashwireServer, type PublishOptions, type ServerEvents } from "./server.js";
-export { EVENT_LOOP_RESOLUTION_MS, type ReadMetric } from "./http/metrics.js";
+export { EVENT_LOOP_RESOLUTION_MS, type LabelledValue, type ReadMetric } from "./http/metrics.js";
 export { ServerStats } from "./stats.js";
 export type { DisconnectOptions } from "./user-disconnect.js";
 export { type TopicAccess, type TopicOptions, topicDefaults } from "./topic-config.js";

@@ -4,7 +4,6 @@
  * when any was refused (the good ones are kept either way).
  */
 import type { IncomingMessage } from "node:http";
-import type { ApiKeys } from "../auth/api-keys.js";
 import { requestKey } from "../auth/api-keys.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import type { IngestResult } from "../ingest/ingest.js";
@@ -14,7 +13,8 @@ import { parseJsonBody, readBody } from "../http/read-body.js";
 import { isJsonType, mediaType } from "../http/request-guard.js";
 import { sendJson } from "../http/respond.js";
 import type { Router } from "../http/router.js";
-import type { ParseResult } from "../ingest/point.js";
+import type { IngestFormat } from "../ingest/ingest-counters.js";
+import { type IngestRoutesDeps, storeParsed } from "./ingest-deps.js";
 
 /**
  * The answer of `POST /api/v1/metrics`: 200 `{ accepted }` (with `ignored` when string fields
@@ -22,15 +22,8 @@ import type { ParseResult } from "../ingest/point.js";
  */
 export type IngestAnswer = { accepted: number; ignored?: number } | IngestResult;
 
-/** What the metrics routes need. */
-export interface MetricsRoutesDeps {
-  /** Stores parsed points (here, or on the cluster's rollup leader) and says what was accepted. */
-  ingest: (parsed: ParseResult, by: "index" | "line") => Promise<IngestResult>;
-  keys: ApiKeys;
-  maxBodyBytes: number;
-  /** Called with each request's result (counters for the system feed). */
-  onIngest: (result: IngestResult) => void;
-}
+/** What the metrics routes need (the same as every ingest route). */
+export type MetricsRoutesDeps = IngestRoutesDeps;
 
 /** Which parser a request's Content-Type asks for; `sniff` decides by the first character. */
 function bodyKind(req: IncomingMessage): "json" | "line" | "sniff" {
@@ -50,28 +43,34 @@ function bodyKind(req: IncomingMessage): "json" | "line" | "sniff" {
 /** Registers the ingest route. */
 export function metricsRoutes(router: Router, deps: MetricsRoutesDeps): void {
   router.add("POST", "/api/v1/metrics", async (req, res, { query }) => {
-    deps.keys.require(requestKey(req), "write");
-    let kind = bodyKind(req);
-    const precisionParam = query.get("precision");
-    const precision = precisionParam === null ? "ns" : parsePrecision(precisionParam);
-    if (precision === undefined)
-      throw new ApiError(400, ApiErrorCode.InvalidField, "precision: expected ns, us, ms or s");
-    const body = await readBody(req, deps.maxBodyBytes);
-    if (kind === "sniff") {
-      const first = body.toString("utf8", 0, Math.min(body.length, 64)).trimStart()[0];
-      kind = first === "{" || first === "[" ? "json" : "line";
+    let format: IngestFormat = isJsonType(mediaType(req)) ? "json" : "line";
+    try {
+      deps.keys.require(requestKey(req), "write");
+      let kind = bodyKind(req);
+      const precisionParam = query.get("precision");
+      const precision = precisionParam === null ? "ns" : parsePrecision(precisionParam);
+      if (precision === undefined)
+        throw new ApiError(400, ApiErrorCode.InvalidField, "precision: expected ns, us, ms, s, m or h");
+      const body = await readBody(req, deps.maxBodyBytes);
+      if (kind === "sniff") {
+        const first = body.toString("utf8", 0, Math.min(body.length, 64)).trimStart()[0];
+        kind = first === "{" || first === "[" ? "json" : "line";
+      }
+      format = kind;
+      const result =
+        kind === "json"
+          ? await storeParsed(deps, "json", parseJsonPoints(parseJsonBody(body)), "index")
+          : await storeParsed(deps, "line", parseLineProtocol(body, precision), "line");
+      if (result.rejectedTotal === 0) {
+        const answer: IngestAnswer =
+          result.ignored > 0 ? { accepted: result.accepted, ignored: result.ignored } : { accepted: result.accepted };
+        sendJson(res, 200, answer);
+        return;
+      }
+      sendJson(res, 400, result satisfies IngestAnswer);
+    } catch (err) {
+      deps.counters.refusedRequest(format, err instanceof ApiError ? err.status : 500);
+      throw err;
     }
-    const result =
-      kind === "json"
-        ? await deps.ingest(parseJsonPoints(parseJsonBody(body)), "index")
-        : await deps.ingest(parseLineProtocol(body, precision), "line");
-    deps.onIngest(result);
-    if (result.rejectedTotal === 0) {
-      const answer: IngestAnswer =
-        result.ignored > 0 ? { accepted: result.accepted, ignored: result.ignored } : { accepted: result.accepted };
-      sendJson(res, 200, answer);
-      return;
-    }
-    sendJson(res, 400, result satisfies IngestAnswer);
   });
 }

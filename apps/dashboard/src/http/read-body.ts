@@ -8,15 +8,16 @@ import { ApiError, ApiErrorCode } from "../errors.js";
  * Reads a request body up to `limit` bytes (after decompression of `gzip`/`deflate`, which
  * Telegraf may send). Past the limit a 413 `ApiError` is thrown and the rest of the body is
  * discarded unread (not buffered), so the client still gets the 413 instead of a reset.
+ * Encodings in `raw` are read as sent, for the caller to decode (Prometheus' `snappy`).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, raw: readonly string[] = []): Promise<Buffer> {
   const tooLarge = () => new ApiError(413, ApiErrorCode.PayloadTooLarge, `body larger than ${limit} bytes`);
   const declared = Number(req.headers["content-length"]);
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
   let decoder: Transform | undefined;
   if (encoding === "gzip" || encoding === "x-gzip") decoder = createGunzip();
   else if (encoding === "deflate") decoder = createInflate();
-  else if (encoding !== "identity") {
+  else if (encoding !== "identity" && !raw.includes(encoding)) {
     req.resume();
     return Promise.reject(
       new ApiError(415, ApiErrorCode.UnsupportedMediaType, `content-encoding ${encoding} not supported`),

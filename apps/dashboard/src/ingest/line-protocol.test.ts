@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiErrorCode } from "../errors.js";
 import { formatSeriesId } from "../series/series-id.js";
-import { parseLineProtocol, parsePrecision } from "./line-protocol.js";
+import { parseLineProtocol, parsePrecision, type Precision } from "./line-protocol.js";
 
 /** `[name, tags, value]` of each point. */
 const rows = (body: string | Buffer) =>
@@ -20,16 +20,20 @@ describe("line protocol", () => {
   });
 
   it("honours precision", () => {
-    const at = (p: "ns" | "us" | "ms" | "s", ts: string) => parseLineProtocol(`m v=1 ${ts}`, p).points[0]?.ts;
+    const at = (p: Precision, ts: string) => parseLineProtocol(`m v=1 ${ts}`, p).points[0]?.ts;
     expect(at("ns", "1700000000123456789")).toBe(1_700_000_000_123);
     expect(at("us", "1700000000123456")).toBe(1_700_000_000_123);
     expect(at("ms", "1700000000123")).toBe(1_700_000_000_123);
     expect(at("s", "1700000000")).toBe(1_700_000_000_000);
+    expect(at("m", "28333333")).toBe(1_699_999_980_000); // InfluxDB v1 also takes minutes and hours
+    expect(at("h", "472222")).toBe(1_699_999_200_000);
+    expect(parseLineProtocol("m v=1 2562048", "h").rejected[0]?.error).toMatch(/out of range/);
     expect(at("ns", "-1")).toBe(-1); // floor: the millisecond before the epoch
     expect(parseLineProtocol("m v=1").points[0]?.ts).toBeUndefined();
     expect(parsePrecision("n")).toBe("ns");
     expect(parsePrecision("u")).toBe("us");
-    expect(parsePrecision("h")).toBeUndefined();
+    expect(parsePrecision("h")).toBe("h");
+    expect(parsePrecision("d")).toBeUndefined();
     expect(parsePrecision("__proto__")).toBeUndefined();
   });
 

@@ -21,7 +21,7 @@ import { ApiErrorCode } from "../errors.js";
 import { checkNameFor, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
 import { invalidUtf8Lines, lineEnd, newlines } from "./line-bounds.js";
 import { FieldRefusal, fieldValue, LineError, type Precision, timestampMs } from "./line-values.js";
-import type { ParseResult, Point, Rejection } from "./point.js";
+import { type ParseResult, type Point, type Rejection, rejectionMessage } from "./point.js";
 
 export { type Precision, parsePrecision } from "./line-values.js";
 
@@ -155,7 +155,7 @@ class LineParser {
   }
 
   private reject(line: number, error: string): void {
-    const r: Rejection = { line, error, code: ApiErrorCode.InvalidField };
+    const r: Rejection = { line, error: rejectionMessage(error), code: ApiErrorCode.InvalidField };
     this.out.rejected.push(r);
   }
 

@@ -6,10 +6,10 @@
  * ±2^53) is refused rather than rounded without a word.
  */
 
-/** Timestamp precisions accepted in `?precision=` (InfluxDB v1 short names included). */
-export type Precision = "ns" | "us" | "ms" | "s";
+/** Timestamp precisions accepted in `?precision=` (InfluxDB v1 names included: n, u, m, h). */
+export type Precision = "ns" | "us" | "ms" | "s" | "m" | "h";
 
-/** Reads a `?precision=` value; undefined when it is not one of ns, us, ms, s (or n, u). */
+/** Reads a `?precision=` value; undefined when it is not one of ns, us, ms, s, m, h (or n, u). */
 export function parsePrecision(value: string): Precision | undefined {
   switch (value) {
     case "ns":
@@ -20,6 +20,8 @@ export function parsePrecision(value: string): Precision | undefined {
       return "us";
     case "ms":
     case "s":
+    case "m":
+    case "h":
       return value;
   }
   return undefined;
@@ -114,15 +116,19 @@ export function fieldValue(raw: string, field: string): number | FieldRefusal {
   return v;
 }
 
-/** Digits dropped to turn a timestamp at each precision into milliseconds (negative: multiply). */
-const TO_MS_DIGITS: Record<Precision, number> = { ns: 6, us: 3, ms: 0, s: -3 };
-/** The largest timestamp at each precision whose nanosecond value fits int64. */
-const MAX_AT: Record<Precision, string> = {
-  ns: INT64_MAX,
-  us: INT64_MAX.slice(0, -3),
-  ms: INT64_MAX.slice(0, -6),
-  s: INT64_MAX.slice(0, -9),
+/** Nanoseconds in one unit of each precision. */
+const NS_PER: Record<Precision, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
+/** The largest timestamp at each precision whose nanosecond value fits int64 (InfluxDB's range). */
+const MAX_AT = Object.fromEntries(
+  Object.entries(NS_PER).map(([p, ns]) => [p, (BigInt(INT64_MAX) / ns).toString()]),
+) as Record<Precision, string>;
 
 /** Converts a timestamp at `precision` to epoch milliseconds (rounded down). */
 export function timestampMs(raw: string, precision: Precision): number {
@@ -130,14 +136,12 @@ export function timestampMs(raw: string, precision: Precision): number {
   if (!allDigits(raw, neg ? 1 : 0)) throw new LineError(`invalid timestamp ${show(raw)}`);
   const digits = stripZeros(neg ? raw.slice(1) : raw);
   if (!atMost(digits, MAX_AT[precision])) throw new LineError(`timestamp ${show(raw)} is out of range`);
-  const drop = TO_MS_DIGITS[precision];
-  if (drop <= 0) {
-    const ms = Number(digits) * 10 ** -drop;
-    return neg ? 0 - ms : ms;
-  }
-  if (neg) {
+  if (precision === "ns" || precision === "us") {
+    const drop = precision === "ns" ? 6 : 3;
     // Floor, not truncation: -1 ns is in the millisecond before the epoch.
-    return Number(-((BigInt(digits) + 10n ** BigInt(drop) - 1n) / 10n ** BigInt(drop)));
+    if (neg) return Number(-((BigInt(digits) + 10n ** BigInt(drop) - 1n) / 10n ** BigInt(drop)));
+    return digits.length <= drop ? 0 : Number(digits.slice(0, -drop));
   }
-  return digits.length <= drop ? 0 : Number(digits.slice(0, -drop));
+  const ms = Number(digits) * Number(NS_PER[precision] / 1_000_000n);
+  return neg ? 0 - ms : ms;
 }

@@ -1,4 +1,13 @@
+import { truncateUtf8 } from "@dashwire/protocol";
 import type { Tags } from "../series/series-id.js";
+
+/** Longest rejection message, in UTF-8 bytes (messages quote input, which may be long). */
+export const MAX_REJECTION_BYTES = 512;
+
+/** A rejection message cut to `MAX_REJECTION_BYTES`. */
+export function rejectionMessage(text: string): string {
+  return truncateUtf8(text, MAX_REJECTION_BYTES);
+}
 
 /** One measurement as parsed from a request, before it reaches the series store. */
 export interface Point {

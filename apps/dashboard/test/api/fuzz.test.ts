@@ -11,7 +11,9 @@ import { startApp, type TestApp } from "./helpers.js";
  * the dedicated run.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
-const ALLOWED = new Set([200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 411, 413, 415, 429, 503]);
+const ALLOWED = new Set([200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 411, 413, 415, 422, 429, 503]);
+/** The agent ingest paths, which answer errors in their own protocol's shape. */
+const AGENT_PATHS = ["/write", "/query", "/ping", "/api/v2/write", "/api/v1/write", "/v1/metrics"];
 
 let t: TestApp;
 const crashes: unknown[] = [];
@@ -118,6 +120,7 @@ const path = fc.oneof(
     "/api/v1/dashboards",
     "/api/v1/config",
     "/api/v1/cluster",
+    ...AGENT_PATHS,
   ),
   fc.oneof(name, anyText).map((id) => `/api/v1/dashboards/${encodeURIComponent(id)}`),
   fc.constantFrom("/api/v1/dashboards/demo", "/api/v1/dashboards/system", "/", "/index.html", "/api/v2/x", "/api/v1/"),
@@ -133,6 +136,10 @@ const query = fc.oneof(
         step: fc.oneof(fc.integer(), anyText),
         match: anyText,
         precision: fc.constantFrom("ns", "us", "ms", "s", "h", ""),
+        db: fc.oneof(name, anyText),
+        bucket: fc.oneof(name, anyText),
+        q: fc.oneof(fc.constantFrom("SHOW DATABASES", 'CREATE DATABASE "x"', "SELECT 1", "; ;"), anyText),
+        p: fc.constantFrom("k-write", "wrong"),
       },
       { requiredKeys: [] },
     )
@@ -149,6 +156,7 @@ const request = fc.record({
     "text/plain; charset=utf-8",
     "application/x-www-form-urlencoded",
     "application/octet-stream",
+    "application/x-protobuf",
   ),
   key: fc.constantFrom(undefined, "k-write", "k-admin", "wrong"),
   body,
@@ -174,7 +182,21 @@ describe("dashboard HTTP API fuzzing", () => {
           ALLOWED.has(res.status),
           `${res.status} for ${r.method} ${r.path}${r.query}: ${text.slice(0, 200)}`,
         ).toBe(true);
-        if (res.status >= 400 && r.path.startsWith("/api/") && r.method !== "HEAD") {
+        if (res.status >= 400 && r.method !== "HEAD" && AGENT_PATHS.includes(r.path)) {
+          // Their protocol's error (InfluxDB v1/v2, Prometheus text, OTLP Status) or, for a
+          // method the route does not have, the app's coded error.
+          const type = res.headers.get("content-type") ?? "";
+          if (type.startsWith("text/plain")) expect(text.length).toBeGreaterThan(0);
+          else if (type === "application/x-protobuf") expect(res.status).toBeLessThan(500);
+          else {
+            const answer = JSON.parse(text) as { error?: unknown; code?: unknown; message?: unknown };
+            const influxV1 = typeof answer.error === "string";
+            const influxV2 = typeof answer.code === "string" && typeof answer.message === "string";
+            const otlp = typeof answer.code === "number" && typeof answer.message === "string";
+            const app = typeof answer.error === "object" && answer.error !== null;
+            expect(influxV1 || influxV2 || otlp || app, `${r.method} ${r.path}: ${text.slice(0, 200)}`).toBe(true);
+          }
+        } else if (res.status >= 400 && r.path.startsWith("/api/") && r.method !== "HEAD") {
           // Either a coded error, or (ingest) a partial-batch answer whose every refusal is coded.
           const answer = JSON.parse(text) as {
             error?: { code?: unknown; message?: unknown };

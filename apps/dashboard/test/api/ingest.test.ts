@@ -94,7 +94,7 @@ describe("POST /api/v1/metrics (line protocol)", () => {
     expect((await raw("lp_cpu.idle,host=a,region=eu"))[0]?.[5]).toBe(0.25);
     const ns = `${Date.now()}000000`;
     expect((await post(t.url("/api/v1/metrics"), `lp_ns v=1i ${ns}`)).body).toEqual({ accepted: 1 });
-    expect((await post<ErrorBody>(t.url("/api/v1/metrics?precision=h"), "lp v=1")).status).toBe(400);
+    expect((await post<ErrorBody>(t.url("/api/v1/metrics?precision=d"), "lp v=1")).status).toBe(400);
   });
 
   it("rejects bad lines by number and keeps the rest", async () => {

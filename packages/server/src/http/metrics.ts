@@ -30,6 +30,9 @@ const COUNTERS: [string, string, NumericStat][] = [
  */
 export const EVENT_LOOP_RESOLUTION_MS = 20;
 
+/** One value of a labelled metric: its labels and the value. */
+export type LabelledValue = readonly [labels: Readonly<Record<string, string>>, value: number];
+
 /** A counter or gauge whose value is read at each collection (a plain field the code bumps). */
 export interface ReadMetric {
   name: string;
@@ -37,28 +40,42 @@ export interface ReadMetric {
   type: "counter" | "gauge";
   /** How a cluster primary merges the workers' values (prom-client's; default "sum"). */
   aggregator?: "sum" | "max" | "min" | "average" | "first" | "omit";
-  /** The current value (a counter's: the total since start). */
-  read(): number;
+  /** Label names: then `read` returns one value per label set (`{format, result}` → n). */
+  labelNames?: readonly string[];
+  /** The current value (a counter's: the total since start), or the labelled values. */
+  read(): number | Iterable<LabelledValue>;
 }
 
 /** Registers `metrics` in `registry`, each read at collection time (the hot path only bumps fields). */
 export async function addReadMetrics(registry: Registry, metrics: readonly ReadMetric[]): Promise<void> {
   const { Counter, Gauge } = await import("prom-client");
   for (const m of metrics) {
-    const config = { name: m.name, help: m.help, registers: [registry], aggregator: m.aggregator ?? "sum" };
+    const config = {
+      name: m.name,
+      help: m.help,
+      registers: [registry],
+      aggregator: m.aggregator ?? "sum",
+      labelNames: m.labelNames ?? [],
+    };
+    /** The values read now, as (labels, value) pairs. */
+    const values = (): Iterable<LabelledValue> => {
+      const v = m.read();
+      return typeof v === "number" ? [[{}, v]] : v;
+    };
     if (m.type === "counter")
       new Counter({
         ...config,
         collect() {
           this.reset();
-          this.inc(m.read());
+          for (const [labels, n] of values()) this.inc(labels, n);
         },
       });
     else
       new Gauge({
         ...config,
         collect() {
-          this.set(m.read());
+          this.reset();
+          for (const [labels, n] of values()) this.set(labels, n);
         },
       });
   }
@@ -71,7 +88,7 @@ export async function addReadMetrics(registry: Registry, metrics: readonly ReadM
  * scraped does not pay its memory).
  */
 export async function createMetricsRegistry(stats: ServerStats, hub: Hub): Promise<Registry> {
-  const { Counter, collectDefaultMetrics, Registry } = await import("prom-client");
+  const { collectDefaultMetrics, Registry } = await import("prom-client");
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_RESOLUTION_MS });
   await addReadMetrics(registry, [
@@ -86,23 +103,23 @@ export async function createMetricsRegistry(stats: ServerStats, hub: Hub): Promi
       read: () => (hub.brokerStatus.ok ? 1 : 0),
     },
   ]);
-  const labeled: [string, string, string, Map<string | number, number>][] = [
+  const labelled: [string, string, string, Map<string | number, number>][] = [
     ["dashwire_errors_total", "Inbound messages refused, by error code.", "code", stats.errors],
     ["dashwire_limit_hits_total", "Limit hits, by limit.", "limit", stats.limits],
     ["dashwire_closes_total", "Connections closed, by close code.", "code", stats.closes],
   ];
-  for (const [name, help, label, map] of labeled) {
-    new Counter({
-      name,
-      help,
-      labelNames: [label],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [key, n] of map) this.inc({ [label]: String(key) }, n);
-      },
-    });
-  }
+  await addReadMetrics(
+    registry,
+    labelled.map(
+      ([name, help, label, map]): ReadMetric => ({
+        name,
+        help,
+        type: "counter",
+        labelNames: [label],
+        read: () => [...map].map(([key, n]): LabelledValue => [{ [label]: String(key) }, n]),
+      }),
+    ),
+  );
   return registry;
 }
 
