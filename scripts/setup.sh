@@ -2,9 +2,9 @@
 # Installs what dashwire needs on a fresh machine, idempotently: npm dependencies, a build of
 # the TypeScript packages, and (with --browser) Debian's chromium for the browser tests and
 # (with --browser or --nginx) Debian's nginx for the load-balancer test, (with --python)
-# Debian's python3-websockets, python3-flask and python3-django for the Python client's tests, and
+# Debian's python3-websockets, python3-flask and python3-django for the Python client's tests,
 # (with --prometheus) Debian's prometheus and prometheus-node-exporter for the remote write and
-# promtool tests.
+# promtool tests, and (with --browser) Debian's postgresql programs for the store tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +71,23 @@ if [ "$want_prometheus" = 1 ] && { [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/b
     if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     echo "setup: prometheus missing and not root; the remote write and promtool tests will be skipped" >&2
+  fi
+fi
+
+# PostgreSQL programs for the store tests (they use a running server, or start a private one
+# from these in a temp dir; the package's own service is kept from starting).
+if [ "$want_browser" = 1 ] && ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing postgresql from Debian (store tests)" >&2
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2 ||
+      echo "setup: postgresql install failed; the PostgreSQL store tests will be skipped" >&2
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    echo "setup: postgresql missing and not root; the PostgreSQL store tests will be skipped" >&2
   fi
 fi
 

@@ -100,7 +100,7 @@ function pgBinDir(): string | undefined {
 }
 
 /** Starts a private PostgreSQL in a temp dir (as the `postgres` user when root: initdb refuses root). */
-async function startPrivatePg(): Promise<string | undefined> {
+export async function startPrivatePg(): Promise<string | undefined> {
   const bin = pgBinDir();
   if (bin === undefined) return undefined;
   const exe = (name: string) => (bin === "" ? name : join(bin, name));
