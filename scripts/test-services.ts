@@ -14,7 +14,8 @@ import { join } from "node:path";
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 
-function canConnect(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
+/** Whether a TCP connection to `host:port` opens within `timeoutMs`. */
+export function canConnect(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
     const done = (ok: boolean) => {
@@ -27,7 +28,8 @@ function canConnect(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<
   });
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, "127.0.0.1", () => {

@@ -5,8 +5,8 @@
  * node. No node leads, so nothing waits for an election.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
+import { canConnect, freePort } from "../../../../scripts/test-services.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
 import { dropSchema, freshSchemaUrl } from "../../src/store/pg-test-schema.js";
@@ -17,17 +17,6 @@ const pgUrl = process.env.DASHWIRE_TEST_PG_URL;
 const hasRedis = (await import("node:child_process")).spawnSync("sh", ["-c", "command -v redis-server"]).status === 0;
 if (pgUrl === undefined || !hasRedis)
   console.log("fault test skipped: it needs PostgreSQL (DASHWIRE_TEST_PG_URL) and redis-server");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once("error", reject);
-  });
-}
 
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -89,18 +78,7 @@ describe.skipIf(pgUrl === undefined || !hasRedis)("3 nodes on PostgreSQL + Redis
       const redisPort = await freePort();
       let redis = startRedis(redisPort);
       const broker = `redis://127.0.0.1:${redisPort}`;
-      await until(
-        () =>
-          new Promise<boolean>((resolve) => {
-            const s = net.connect(redisPort, "127.0.0.1", () => {
-              s.destroy();
-              resolve(true);
-            });
-            s.on("error", () => resolve(false));
-          }),
-        10_000,
-        "redis up",
-      );
+      await until(() => canConnect(redisPort), 10_000, "redis up");
       const nodes = [];
       for (let i = 0; i < 3; i++) nodes.push(await startNode(broker, store));
 
