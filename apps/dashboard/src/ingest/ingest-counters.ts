@@ -60,11 +60,6 @@ export class IngestCounters {
     requests.set(status, (requests.get(status) ?? 0) + 1);
   }
 
-  /** Points of `format` with `result` so far (for tests and the system feed). */
-  points(format: IngestFormat, result: "accepted" | "ignored" | "refused"): number {
-    return (this.counts.get(format) as FormatCounts)[result];
-  }
-
   /** The two counters, for `server.addMetrics` (read at each scrape). */
   metrics(): ReadMetric[] {
     const counts = this.counts;

@@ -151,6 +151,24 @@ describe("InfluxDB v1 write API (Telegraf outputs.influxdb)", () => {
   });
 });
 
+describe("Telegraf outputs.http with data_format influx", () => {
+  it("posts the inputs.system lines to /api/v1/metrics: 200, the string-only line ignored, not a 400", async () => {
+    const res = await fetch(t.url("/api/v1/metrics?precision=ns"), {
+      method: "POST",
+      headers: {
+        "user-agent": USER_AGENT,
+        "content-type": "text/plain; charset=utf-8",
+        "content-encoding": "gzip",
+        authorization: `Bearer ${WRITER}`,
+      },
+      body: gzipSync(telegrafLines("web-3", nowNs())),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 12, ignored: 1 });
+    expect((await rowsOf(t, "system.n_cpus,host=web-3"))[0]?.[5]).toBe(2);
+  });
+});
+
 describe("InfluxDB v2 write API (Telegraf outputs.influxdb_v2)", () => {
   it("stores a gzip batch sent with a Token, org and bucket, answering 204", async () => {
     const res = await v2Write("bucket=telegraf&org=acme", telegrafLines("web-2", nowNs()), WRITER);
