@@ -102,7 +102,7 @@ export interface DashboardApp {
   readonly url: string;
   /** Bound port. */
   readonly port: number;
-  /** Stops accepting, publishes what is closed, tells clients "going away", closes the store. */
+  /** Publishes what is closed, tells clients "going away", stops accepting, closes the store. */
   close(): Promise<void>;
 }
 
@@ -342,10 +342,13 @@ export async function createDashboardApp(
     closing ??= (async () => {
       clearTimeout(timer);
       clearInterval(previewTimer);
-      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
       await live.closeSeconds().catch(warnOf("closing seconds failed"));
       for (let i = 0; i < 100 && inflight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // Clients get the last second, then "going away" while the port still listens: a
+      // long-polling client learns it on its next poll. Only then does the port close.
+      await server.drain();
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
       await server.close();
       httpServer.closeAllConnections();
       await stopped;

@@ -94,6 +94,16 @@ export class NodeRelay implements TransportRelay {
     this.post(home, { k: "poll", tid, rid, from: this.nodeId });
   }
 
+  /** Polls held here for clients of other nodes, waiting for their home node's answer. */
+  get waitingPolls(): number {
+    return this.waiting.size;
+  }
+
+  /** Answers every poll still waiting with nothing new (this node stops): its client polls again elsewhere. */
+  release(): void {
+    for (const rid of [...this.waiting.keys()]) this.answer(rid, "");
+  }
+
   /** A relayed request or answer for this node (the data of a `$node:<id>` publication). */
   receive(data: string): void {
     let m: RelayMessage;

@@ -55,7 +55,7 @@ import { type DisconnectOptions, disconnectCommand, runDisconnect } from "./user
 import { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
 import { HttpTransports } from "./transport/http-transports.js";
-import { POLL_HOLD_MS } from "./transport/polling-transport.js";
+import { CLOSED_LINGER_MS, POLL_HOLD_MS } from "./transport/polling-transport.js";
 import type { Transport } from "./transport/transport.js";
 import { WebSocketTransport } from "./transport/websocket-transport.js";
 
@@ -107,6 +107,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
   private ownServer: http.Server | undefined;
   private readonly attached: http.Server[] = [];
   private closing = false;
+  private draining: Promise<void> | undefined;
+  private closed = false;
   private readonly http: HttpTransports;
   private readonly relay: NodeRelay;
   private readonly api: ServerApi | undefined;
@@ -345,13 +347,34 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
     return { port: addr.port, host: addr.address };
   }
 
-  /** Graceful stop: every client gets `disconnect` 1001 (going away), then transports and broker close. */
+  /**
+   * First half of a graceful stop: every client gets `disconnect` 1001 (going away) and new ones
+   * are refused with it. A long-polling client learns it on its next poll, so this waits (at most
+   * `CLOSED_LINGER_MS`) until every poll transport of this node handed over its last frames and
+   * every poll held here for another node was answered: keep the HTTP server listening until it
+   * resolves. The broker stays open; `close()` finishes (and drains first if this was not called).
+   */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      this.closing = true;
+      this.heartbeat.stop();
+      this.hub.presenceSync.close();
+      for (const session of [...this.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
+      const end = Date.now() + CLOSED_LINGER_MS;
+      while ((this.http.size > 0 || this.relay.waitingPolls > 0) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 10));
+      this.relay.release();
+    })();
+    return this.draining;
+  }
+
+  /** Graceful stop: `drain()` (every client told going away), then transports and broker close. */
   async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.heartbeat.stop();
-    this.hub.presenceSync.close();
-    for (const session of [...this.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
+    if (this.closed) return;
+    this.closed = true;
+    await this.drain();
+    // Polls relayed here since the drain: their clients poll again elsewhere.
+    this.relay.release();
     for (const server of this.attached) {
       server.off("upgrade", this.onUpgrade);
       server.off("connection", this.onConnection);

@@ -16,7 +16,7 @@ export const POLL_HOLD_MS = 20_000;
 /** A client that does not poll again within this time after a response is gone (ms). */
 const POLL_GONE_MS = 15_000;
 /** How long a closed transport keeps its last frames for a final poll (ms). */
-const CLOSED_LINGER_MS = 5_000;
+export const CLOSED_LINGER_MS = 5_000;
 
 /**
  * HTTP long-polling: the client GETs to receive and POSTs to send. A poll response carries
