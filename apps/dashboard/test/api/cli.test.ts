@@ -1,16 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { connect } from "@dashwire/client/node";
 import { CloseCode } from "@dashwire/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { CliIo } from "../../src/cli/io.js";
+import { CLI_TEST_TIMEOUT_MS, startCli } from "./cluster-cli.js";
 import { startApp } from "./helpers.js";
-
-const runner = fileURLToPath(new URL("./fixtures/run-cli.ts", import.meta.url));
 
 function captureIo(env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -81,45 +78,30 @@ describe("dashwire CLI", () => {
     expect(down.stderr[0]).toMatch(/cannot reach/);
   });
 
-  it("starts, prints the URL, and on SIGTERM says going away to clients and exits 0", async () => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ["--conditions=source", "--import", "tsx", runner, "start", "--port", "0", "--no-demo", "--data-dir", dir],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DASHWIRE_LOG_LEVEL: "silent" } },
-    );
-    try {
-      let out = "";
-      child.stdout?.on("data", (c: Buffer) => (out += c.toString()));
-      child.stderr?.on("data", (c: Buffer) => (out += c.toString()));
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
-        child.stdout?.on("data", () => {
-          const m = /listening on (http:\/\/\S+)/.exec(out);
-          if (m?.[1]) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-      });
-      expect((await fetch(`${url}/api/v1/config`)).status).toBe(200);
-
-      const client = connect(`${url.replace("http", "ws")}/dashwire`, { reconnect: false });
-      // A state handler added right after connect() hears "connecting" first: wait for the end.
-      const closed = new Promise<number>((resolve) =>
-        client.on("state", (state, reason) => {
-          if (state === "disconnected") resolve(reason.code);
-        }),
-      );
-      await new Promise<void>((resolve) => client.on("connected", () => resolve()));
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-      child.kill("SIGTERM");
-      expect(await closed, out).toBe(CloseCode.GoingAway);
-      expect(await exited, out).toBe(0);
-      expect(out).toMatch(/SIGTERM, shutting down/);
-      expect(out).toMatch(/stopped/);
-      client.close();
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  });
+  it(
+    "starts, prints the URL, and on SIGTERM says going away to clients and exits 0",
+    async () => {
+      const cli = await startCli(["start", "--port", "0", "--no-demo", "--data-dir", dir]);
+      try {
+        expect((await fetch(`${cli.url}/api/v1/config`)).status).toBe(200);
+        const client = connect(`${cli.url.replace("http", "ws")}/dashwire`, { reconnect: false });
+        // A state handler added right after connect() hears "connecting" first: wait for the end.
+        const closed = new Promise<number>((resolve) =>
+          client.on("state", (state, reason) => {
+            if (state === "disconnected") resolve(reason.code);
+          }),
+        );
+        await new Promise<void>((resolve) => client.on("connected", () => resolve()));
+        cli.child.kill("SIGTERM");
+        expect(await closed, cli.output()).toBe(CloseCode.GoingAway);
+        expect(await cli.exited, cli.output()).toBe(0);
+        expect(cli.output()).toMatch(/SIGTERM, shutting down/);
+        expect(cli.output()).toMatch(/stopped/);
+        client.close();
+      } finally {
+        cli.kill();
+      }
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RawClient } from "../../../../packages/server/test/raw-client.js";
 import { until } from "../../../../packages/server/test/until.js";
-import { startCluster, type TestCluster, workerPids } from "./cluster-cli.js";
+import { CLI_TEST_TIMEOUT_MS, type CliProcess, startCluster, workerPids } from "./cluster-cli.js";
 
 /** A GET on a fresh connection, so the cluster's round robin spreads requests over the workers. */
 function get(url: string): Promise<{ status: number; body: string; node: string }> {
@@ -48,16 +48,15 @@ async function scrape(base: string): Promise<Map<string, number>> {
 const COUNTERS = ["dashwire_connections_total", "dashwire_messages_out_total", "dashwire_frames_out_total"];
 
 let dir: string;
-let cluster: TestCluster;
+let cluster: CliProcess;
 let base = "";
 const sockets: RawClient[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dashwire-cluster-metrics-"));
-  cluster = startCluster(2, dir);
-  await until(() => /\(2 workers\) listening on http/.test(cluster.output()), 30_000, "the cluster listening");
-  base = /listening on (http:\/\/\S+)/.exec(cluster.output())?.[1] as string;
-}, 40_000);
+  cluster = await startCluster(2, dir);
+  base = cluster.url;
+}, CLI_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const s of sockets) s.close();

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { type Client, connect, type SubscribeResult } from "@dashwire/client/node";
 import { CloseCode } from "@dashwire/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCluster, type TestCluster, workerPids } from "./cluster-cli.js";
+import { CLI_TEST_TIMEOUT_MS, type CliProcess, startCluster, workerPids } from "./cluster-cli.js";
 import { sleep } from "./helpers.js";
 
 /** One HTTP request on a fresh connection, so the cluster's round robin spreads them over workers. */
@@ -47,16 +47,15 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 type QueryBody = { points: number[][] };
 
 let dir: string;
-let cluster: TestCluster;
+let cluster: CliProcess;
 let child: ChildProcess;
 let base = "";
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dashwire-workers-"));
-  cluster = startCluster(3, dir);
-  child = cluster.child;
-  base = await until(() => /\(3 workers\) listening on (http:\/\/\S+)/.exec(cluster.output())?.[1], 30_000);
-});
+  cluster = await startCluster(3, dir);
+  ({ child, url: base } = cluster);
+}, CLI_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   cluster?.kill();
