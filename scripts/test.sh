@@ -3,13 +3,15 @@
 # Sets itself up (npm deps, build, chromium), then runs lint, the type-check/build and Vitest
 # (which starts Redis/NATS itself when they are not running), and ends with one line:
 #   N passed, N failed, N skipped
+# DASHWIRE_TEST_REPORT=<file> keeps Vitest's JSON report there (scripts/soak-tests.sh reads it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
 skipped=0
-report=$(mktemp -t dashwire-vitest-XXXXXX.json)
+report=${DASHWIRE_TEST_REPORT:-$(mktemp -t dashwire-vitest-XXXXXX.json)}
+: >"$report" # an old report must not stand in for a run that wrote none
 
 if bash scripts/setup.sh --browser --nginx --python --prometheus && npx tsc -p tsconfig.test.json && npx tsc -p apps/dashboard/ui/tsconfig.json; then
   echo "build/type-check: ok"
@@ -44,7 +46,7 @@ if [ -s "$report" ]; then
 elif [ "$vitest_rc" != 0 ]; then
   failed=$((failed + 1))
 fi
-rm -f "$report"
+[ -z "${DASHWIRE_TEST_REPORT:-}" ] && rm -f "$report"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
