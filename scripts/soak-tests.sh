@@ -7,6 +7,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+case "${1:-}" in
+  -h | --help)
+    echo "usage: soak-tests.sh N [vitest args…]  (npm run soak -- N): the whole suite N times in a row;"
+    echo "  prints each run's result line and time, then every test that failed at least once, with its count"
+    exit 0
+    ;;
+esac
 runs=${1:-3}
 if ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: soak-tests.sh N [vitest args…]  (N ≥ 1 full runs)" >&2

@@ -5,6 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --help prints at once: no install, no build, when the CLI is built already.
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help)
+      [ -f apps/dashboard/dist/cli/main.js ] || bash scripts/setup.sh
+      exec node apps/dashboard/bin/dashwire.js start --help
+      ;;
+  esac
+done
+
 bash scripts/setup.sh
 
 ui_index=apps/dashboard/dist-ui/index.html

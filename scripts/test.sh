@@ -7,6 +7,21 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+case "${1:-}" in
+  -h | --help)
+    cat <<'USAGE'
+usage: npm test [-- <vitest filters and options>]
+  Sets itself up (npm dependencies, build, chromium, nginx, python3-websockets, prometheus when
+  root), then runs the type-check, Biome lint and Vitest; ends with "N passed, N failed, N skipped".
+  npm test -- packages/server        only the tests under packages/server
+  npm test -- -t "doc-tests"         only tests whose name matches
+  DASHWIRE_TEST_REPORT=<file>        keep Vitest's JSON report there
+See also: npm run soak -- N (the whole suite N times, every failure counted).
+USAGE
+    exit 0
+    ;;
+esac
+
 passed=0
 failed=0
 skipped=0
