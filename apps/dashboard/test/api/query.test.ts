@@ -117,4 +117,10 @@ describe("GET /api/v1/series", () => {
     const all = await getJson<{ series: Array<{ id: string }> }>(t.url("/api/v1/series"));
     expect(all.body.series.map((s) => s.id)).toContain("q.v,host=a");
   });
+
+  it("lists a new series as soon as its first point is acknowledged, not when its second closes", async () => {
+    expect((await post(t.url("/api/v1/metrics"), { name: "fresh.series", value: 1 })).status).toBe(200);
+    const { body } = await getJson<{ series: Array<{ id: string }> }>(t.url("/api/v1/series?match=fresh."));
+    expect(body.series.map((s) => s.id)).toEqual(["fresh.series"]);
+  });
 });
