@@ -7,7 +7,7 @@
 import type { PoolClient } from "pg";
 
 /** The version this code writes. */
-export const PG_SCHEMA_VERSION = 2;
+export const PG_SCHEMA_VERSION = 3;
 
 const V1 = `
 CREATE TABLE meta (k text PRIMARY KEY, v bigint NOT NULL);
@@ -42,8 +42,33 @@ CREATE TABLE raw_segs (
 );
 `;
 
+/** Version 3: alerts, leases and annotations (see `sqlite-schema.ts`). */
+const V3 = `
+INSERT INTO meta (k, v) VALUES ('alert_rules', 0);
+CREATE TABLE alert_rules (id text PRIMARY KEY, body text NOT NULL, version bigint NOT NULL);
+CREATE TABLE alert_states (
+  rule text PRIMARY KEY, state text NOT NULL, since bigint NOT NULL, value float8, evaluated_at bigint NOT NULL
+);
+CREATE TABLE alert_history (
+  seq bigserial PRIMARY KEY, rule text NOT NULL, at bigint NOT NULL,
+  from_state text NOT NULL, to_state text NOT NULL, value float8
+);
+CREATE INDEX alert_history_rule ON alert_history (rule, seq);
+CREATE TABLE webhook_outbox (
+  seq bigserial PRIMARY KEY, delivery text NOT NULL, rule text NOT NULL, url text NOT NULL,
+  body text NOT NULL, attempts integer NOT NULL, next_at bigint NOT NULL
+);
+CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, token bigint NOT NULL, until_ms bigint NOT NULL);
+CREATE TABLE annotations (
+  id text PRIMARY KEY, t bigint NOT NULL, t_end bigint NOT NULL, text text NOT NULL, tags text NOT NULL,
+  dashboard text, panel text, created_at bigint NOT NULL
+);
+CREATE INDEX annotations_t ON annotations (t);
+CREATE INDEX annotations_t_end ON annotations (t_end);
+`;
+
 /** Migrations by the version they produce. */
-const MIGRATIONS: readonly string[] = [V1, V2];
+export const PG_MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** Quotes an identifier for SQL. */
 export function quoteIdent(name: string): string {
@@ -66,7 +91,7 @@ export async function migratePg(client: PoolClient, schema: string): Promise<voi
       throw new Error(
         `the database schema is version ${current}, newer than this dashwire understands (${PG_SCHEMA_VERSION}): upgrade dashwire`,
       );
-    for (let v = current; v < PG_SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v] as string);
+    for (let v = current; v < PG_SCHEMA_VERSION; v++) await client.query(PG_MIGRATIONS[v] as string);
     await client.query("UPDATE meta SET v = $1 WHERE k = 'schema'", [PG_SCHEMA_VERSION]);
     await client.query("COMMIT");
   } catch (err) {

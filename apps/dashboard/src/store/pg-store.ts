@@ -10,7 +10,6 @@ import pg from "pg";
 import { ApiErrorCode } from "../errors.js";
 import { type Agg, type Cell, type CellWrite, concatRaw, decodeRaw, encodeRaw } from "./cell.js";
 import { migratePg, quoteIdent } from "./pg-schema.js";
-import { holds } from "./sqlite-store.js";
 import { type CachedSeries, SeriesCache } from "./series-cache.js";
 import {
   type BucketTuple,
@@ -27,7 +26,11 @@ import {
   type StoredDashboard,
   type StoreStats,
 } from "./store.js";
-import { StoreError } from "./store-error.js";
+import { PgAlerts } from "./pg-alerts.js";
+import { PgAnnotations } from "./pg-annotations.js";
+import { PgDocs } from "./pg-docs.js";
+import { PgLeases } from "./pg-leases.js";
+import { pgFailure, pgRows, pgTx } from "./pg-tx.js";
 import { groupBySecond, planWrite, type SidPoint } from "./write-plan.js";
 
 /** Options of `PgStore`. */
@@ -42,9 +45,6 @@ export interface PgStoreOptions {
 /** Defaults of `PgStoreOptions`. */
 export const pgStoreDefaults: Omit<PgStoreOptions, "url"> = { resolutions: defaultResolutions, poolSize: 8 };
 
-/** Times a transaction is retried after a deadlock or serialization failure. */
-const MAX_RETRIES = 5;
-
 // bigint columns (timestamps, versions, counters) as numbers: all stay below 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
@@ -52,27 +52,6 @@ const types = {
       ? (v: string) => Number(v)
       : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
-
-/** Maps a PostgreSQL or connection failure to a `StoreError` when the client can act on it. */
-export function pgFailure(err: unknown): never {
-  if (err instanceof StoreError) throw err;
-  const code = String((err as { code?: unknown }).code ?? "");
-  if (code === "53100") throw new StoreError("full", "the database's disk is full (53100)", { cause: err });
-  if (code === "25006") throw new StoreError("readonly", "the database is read-only (25006)", { cause: err });
-  if (
-    code.startsWith("08") ||
-    code.startsWith("57P") ||
-    code === "53300" ||
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
-      String((err as Error).message),
-    )
-  )
-    throw new StoreError("unavailable", `the database cannot be reached (${code || (err as Error).message})`, {
-      cause: err,
-    });
-  throw err;
-}
 
 interface CellRow {
   sid: number;
@@ -93,6 +72,10 @@ export class PgStore implements Store {
   readonly resolutions: readonly Resolution[];
   private readonly cache = new SeriesCache();
   private readonly coarseMs: number[];
+  private readonly dashboards: PgDocs;
+  readonly leases: PgLeases;
+  readonly alerts: PgAlerts;
+  readonly annotations: PgAnnotations;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -101,6 +84,10 @@ export class PgStore implements Store {
   ) {
     this.resolutions = options.resolutions;
     this.coarseMs = this.resolutions.slice(1).map((r) => r.ms);
+    this.dashboards = new PgDocs(pool, "dashboards");
+    this.leases = new PgLeases(pool);
+    this.alerts = new PgAlerts(pool, this.leases);
+    this.annotations = new PgAnnotations(pool);
   }
 
   /** Connects, creates or migrates the schema, and returns the store. */
@@ -133,36 +120,12 @@ export class PgStore implements Store {
   }
 
   /** Runs `fn` in a transaction, retrying deadlocks and serialization failures. */
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      let client: pg.PoolClient;
-      try {
-        client = await this.pool.connect();
-      } catch (err) {
-        pgFailure(err);
-      }
-      try {
-        await client.query("BEGIN");
-        const result = await fn(client);
-        await client.query("COMMIT");
-        client.release();
-        return result;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
-        client.release();
-        const code = (err as { code?: unknown }).code;
-        if ((code === "40P01" || code === "40001") && attempt < MAX_RETRIES) continue;
-        pgFailure(err);
-      }
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return pgTx(this.pool, fn);
   }
 
-  private async q<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
-    try {
-      return (await this.pool.query<R>(sql, values)).rows;
-    } catch (err) {
-      pgFailure(err);
-    }
+  private q<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
+    return pgRows<R>(this.pool, sql, values);
   }
 
   async write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
@@ -552,47 +515,24 @@ export class PgStore implements Store {
       );
       return rows.rows.length;
     });
+    await this.annotations.prune(nowMs - coarsest.retentionMs);
     return result;
   }
 
   async listDashboards(): Promise<StoredDashboard[]> {
-    return this.q<StoredDashboard>('SELECT id, body, version FROM dashboards ORDER BY id COLLATE "C"');
+    return this.dashboards.list();
   }
 
   async getDashboard(id: string): Promise<StoredDashboard | undefined> {
-    return (await this.q<StoredDashboard>("SELECT id, body, version FROM dashboards WHERE id = $1", [id]))[0];
+    return this.dashboards.get(id);
   }
 
   async putDashboard(id: string, body: string, expect: Expect, max: number): Promise<DashboardWrite> {
-    return this.tx(async (c): Promise<DashboardWrite> => {
-      // The counter row serializes dashboard writes across nodes (creations included).
-      const next = (await c.query<{ v: number }>("UPDATE meta SET v = v + 1 WHERE k = 'dashboards' RETURNING v"))
-        .rows[0]?.v as number;
-      const row = await c.query<{ version: number }>("SELECT version FROM dashboards WHERE id = $1", [id]);
-      const version = row.rows[0]?.version ?? 0;
-      if (!holds(expect, version)) return { ok: false, reason: "conflict", version };
-      if (version === 0) {
-        const n = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM dashboards");
-        if ((n.rows[0]?.n ?? 0) >= max) return { ok: false, reason: "limit", version };
-      }
-      await c.query(
-        `INSERT INTO dashboards (id, body, version) VALUES ($1, $2, $3)
-           ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version`,
-        [id, body, next],
-      );
-      return { ok: true, version: next, created: version === 0 };
-    });
+    return this.dashboards.put(id, body, expect, max);
   }
 
   async deleteDashboard(id: string, expect: Expect): Promise<DashboardWrite> {
-    return this.tx(async (c): Promise<DashboardWrite> => {
-      await c.query("UPDATE meta SET v = v WHERE k = 'dashboards'");
-      const row = await c.query<{ version: number }>("SELECT version FROM dashboards WHERE id = $1", [id]);
-      const version = row.rows[0]?.version ?? 0;
-      if (!holds(expect, version)) return { ok: false, reason: "conflict", version };
-      await c.query("DELETE FROM dashboards WHERE id = $1", [id]);
-      return { ok: true, version: 0, created: false };
-    });
+    return this.dashboards.delete(id, expect);
   }
 
   async close(): Promise<void> {

@@ -46,3 +46,30 @@ it("opens a version-1 data dir (raw points in the cell's blob) and goes on from 
     await store.close();
   }
 });
+
+it("opens a version-2 data dir (before alerts and annotations): dashboards kept, the new tables work", async () => {
+  dir = await mkdtemp(join(tmpdir(), "dashwire-v2-"));
+  const old = new Database(join(dir, SQLITE_FILE));
+  for (const sql of SQLITE_MIGRATIONS.slice(0, 2)) old.exec(sql);
+  old.pragma("user_version = 2");
+  old.prepare("UPDATE meta SET v = 7 WHERE k = 'dashboards'").run();
+  old.prepare('INSERT INTO dashboards VALUES (\'kept\', \'{"id":"kept","title":"K","panels":[]}\', 7)').run();
+  old.close();
+
+  const store = new SqliteStore({ dataDir: dir });
+  try {
+    const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
+    expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    db.close();
+    expect(await store.getDashboard("kept")).toMatchObject({ version: 7 });
+    // Dashboard versions go on from the stored counter; rules count on their own.
+    expect(await store.putDashboard("new", "{}", { kind: "absent" }, 10)).toMatchObject({ ok: true, version: 8 });
+    expect(await store.alerts.rules.put("r", "{}", { kind: "absent" }, 10)).toMatchObject({ ok: true, version: 1 });
+    const lease = await store.leases.acquire("alerts", "me", 1000);
+    expect(lease?.token).toBe(1);
+    const a = { id: "x", time: 1, timeEnd: 1, text: "t", tags: [], createdAt: 1 };
+    expect(await store.annotations.add(a, 10)).toMatchObject({ created: true });
+  } finally {
+    await store.close();
+  }
+});

@@ -29,6 +29,11 @@ import {
   type StoreStats,
 } from "./store.js";
 import { StoreError } from "./store-error.js";
+import { SqliteAlerts } from "./sqlite-alerts.js";
+import { SqliteAnnotations } from "./sqlite-annotations.js";
+import { SqliteDocs } from "./sqlite-docs.js";
+import { sqliteFailure } from "./sqlite-failure.js";
+import { SqliteLeases } from "./sqlite-leases.js";
 import { groupBySecond, planWrite, type SidPoint } from "./write-plan.js";
 
 /** Name of the database file in the data dir. */
@@ -74,20 +79,6 @@ interface CellRow {
   raw: Buffer | null;
 }
 
-/** Maps a SQLite failure to a `StoreError` when the client can act on it; rethrows others. */
-export function sqliteFailure(err: unknown): never {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === "string") {
-    if (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"))
-      throw new StoreError("full", `the database cannot write (${code}: disk full?)`, { cause: err });
-    if (code.startsWith("SQLITE_READONLY") || code === "SQLITE_CANTOPEN")
-      throw new StoreError("readonly", `the database is read-only (${code})`, { cause: err });
-    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
-      throw new StoreError("unavailable", `the database is busy (${code})`, { cause: err });
-  }
-  throw err;
-}
-
 /** The SQLite `Store`. */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
@@ -100,6 +91,10 @@ export class SqliteStore implements Store {
   private readonly coarseMs: number[];
   private queue: QueuedWrite[] = [];
   private readonly st;
+  private readonly dashboards: SqliteDocs;
+  readonly leases: SqliteLeases;
+  readonly alerts: SqliteAlerts;
+  readonly annotations: SqliteAnnotations;
 
   /** Opens (creating or migrating) the database in `options.dataDir`. */
   constructor(options: Partial<SqliteStoreOptions> = {}) {
@@ -168,13 +163,11 @@ export class SqliteStore implements Store {
         )
         .raw(),
       deleteBuckets: db.prepare("DELETE FROM buckets WHERE res = ? AND sid = ? AND t < ?"),
-      listDashboards: db.prepare<[], StoredDashboard>("SELECT id, body, version FROM dashboards ORDER BY id"),
-      getDashboard: db.prepare<[string], StoredDashboard>("SELECT id, body, version FROM dashboards WHERE id = ?"),
-      countDashboards: db.prepare("SELECT count(*) FROM dashboards").pluck(),
-      nextVersion: db.prepare("UPDATE meta SET v = v + 1 WHERE k = 'dashboards' RETURNING v").pluck(),
-      putDashboard: db.prepare("INSERT OR REPLACE INTO dashboards (id, body, version) VALUES (?, ?, ?)"),
-      deleteDashboard: db.prepare("DELETE FROM dashboards WHERE id = ?"),
     };
+    this.dashboards = new SqliteDocs(db, "dashboards");
+    this.leases = new SqliteLeases(db);
+    this.alerts = new SqliteAlerts(db, this.leases);
+    this.annotations = new SqliteAnnotations(db);
   }
 
   /**
@@ -448,48 +441,24 @@ export class SqliteStore implements Store {
     } catch (err) {
       sqliteFailure(err);
     }
+    await this.annotations.prune(nowMs - coarsest.retentionMs);
     return result;
   }
 
   async listDashboards(): Promise<StoredDashboard[]> {
-    return this.st.listDashboards.all();
+    return this.dashboards.list();
   }
 
   async getDashboard(id: string): Promise<StoredDashboard | undefined> {
-    return this.st.getDashboard.get(id);
+    return this.dashboards.get(id);
   }
 
   async putDashboard(id: string, body: string, expect: Expect, max: number): Promise<DashboardWrite> {
-    try {
-      return this.db
-        .transaction((): DashboardWrite => {
-          const version = this.st.getDashboard.get(id)?.version ?? 0;
-          if (!holds(expect, version)) return { ok: false, reason: "conflict", version };
-          if (version === 0 && (this.st.countDashboards.get() as number) >= max)
-            return { ok: false, reason: "limit", version };
-          const next = this.st.nextVersion.get() as number;
-          this.st.putDashboard.run(id, body, next);
-          return { ok: true, version: next, created: version === 0 };
-        })
-        .immediate();
-    } catch (err) {
-      sqliteFailure(err);
-    }
+    return this.dashboards.put(id, body, expect, max);
   }
 
   async deleteDashboard(id: string, expect: Expect): Promise<DashboardWrite> {
-    try {
-      return this.db
-        .transaction((): DashboardWrite => {
-          const version = this.st.getDashboard.get(id)?.version ?? 0;
-          if (!holds(expect, version)) return { ok: false, reason: "conflict", version };
-          this.st.deleteDashboard.run(id);
-          return { ok: true, version: 0, created: false };
-        })
-        .immediate();
-    } catch (err) {
-      sqliteFailure(err);
-    }
+    return this.dashboards.delete(id, expect);
   }
 
   /** Runs `sql` on the database (tests and tools: e.g. an online backup with `VACUUM INTO`). */
@@ -502,13 +471,6 @@ export class SqliteStore implements Store {
     if (this.queue.length > 0) this.flush();
     if (this.db.open) this.db.close();
   }
-}
-
-/** Whether the stored `version` (0: none) satisfies `expect`. */
-export function holds(expect: Expect, version: number): boolean {
-  if (expect.kind === "any") return true;
-  if (expect.kind === "absent") return version === 0;
-  return expect.version === version;
 }
 
 function aggOfRow(row: Omit<CellRow, "raw">): Agg {

@@ -2,19 +2,18 @@
  * The contract every `Store` engine passes (run by `sqlite-store.test.ts` and
  * `pg-store.test.ts`): idempotent writes at every resolution, exact rollups after replacements,
  * the series limit and its release, listing and deleting series, retention, dashboards with
- * versions, and two stores on one database (two workers or two machines) seeing one state.
+ * versions, and two stores on one database (two workers or two machines) seeing one state; then
+ * the leases, alerts and annotations contracts.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorCode } from "../errors.js";
+import { alertStoreContract } from "./alert-store-contract.js";
+import { annotationStoreContract } from "./annotation-store-contract.js";
+import { leaseContract } from "./lease-contract.js";
 import type { BucketTuple, SeriesPoint, Store } from "./store.js";
+import type { StoreFixture } from "./store-fixture.js";
 
-/** A fresh store on its own database (or schema), a second one on the same, and cleanup. */
-export interface StoreFixture {
-  store: Store;
-  /** Another store on the same database (another worker or machine). */
-  peer(): Promise<Store>;
-  cleanup(): Promise<void>;
-}
+export type { StoreFixture } from "./store-fixture.js";
 
 /** Runs the contract suite for an engine. */
 export function storeContract(name: string, create: () => Promise<StoreFixture>): void {
@@ -235,5 +234,8 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       const again = await store.putDashboard("a", "{}", { kind: "absent" }, 2);
       expect(again.ok && again.version !== v1 && again.version !== v2).toBe(true);
     });
+    leaseContract(open);
+    alertStoreContract(open);
+    annotationStoreContract(open);
   });
 }

@@ -1,14 +1,18 @@
 /**
  * The store: where the dashboard's durable state lives (series index, 1-second cells with their
- * raw points, rollups at each coarser resolution, dashboards). One interface, two engines:
- * SQLite in the data dir (one machine; every worker opens the same file) and PostgreSQL (several
- * machines sharing one database). Both run `store-contract.ts`.
+ * raw points, rollups at each coarser resolution, dashboards, alert rules and their states,
+ * annotations, leases). One interface, two engines: SQLite in the data dir (one machine; every
+ * worker opens the same file) and PostgreSQL (several machines sharing one database). Both run
+ * `store-contract.ts`.
  *
  * Every method that changes state resolves only once the change is committed: what the server
  * acknowledges is in the database.
  */
 import type { Tags } from "../series/series-id.js";
+import type { AlertStore } from "./alert-store.js";
+import type { AnnotationStore } from "./annotation-store.js";
 import type { Agg } from "./cell.js";
+import type { Leases } from "./lease.js";
 
 /** A rollup bucket as queries and live topics carry it: `[t, count, sum, min, max, last]`. */
 export type BucketTuple = [t: number, count: number, sum: number, min: number, max: number, last: number];
@@ -115,7 +119,10 @@ export interface Store {
   seriesCount(): Promise<number>;
   /** Bytes the store takes on disk (the database file and its WAL, or the schema's tables). */
   diskBytes(): Promise<number>;
-  /** Drops buckets older than their resolution's retention (at `nowMs`) and series left empty. */
+  /**
+   * Drops buckets older than their resolution's retention (at `nowMs`), series left empty, and
+   * annotations that ended before the longest retention.
+   */
   prune(nowMs: number): Promise<PruneResult>;
   /** All stored dashboards. */
   listDashboards(): Promise<StoredDashboard[]>;
@@ -125,6 +132,12 @@ export interface Store {
   putDashboard(id: string, body: string, expect: Expect, max: number): Promise<DashboardWrite>;
   /** Deletes `id` if `expect` holds; `{ ok: true }` also when nothing was stored. */
   deleteDashboard(id: string, expect: Expect): Promise<DashboardWrite>;
+  /** Leases with fencing tokens (one node of a set does a job). */
+  readonly leases: Leases;
+  /** Alert rules, states, history and the webhook outbox. */
+  readonly alerts: AlertStore;
+  /** Annotations. */
+  readonly annotations: AnnotationStore;
   /** Closes the connection(s). */
   close(): Promise<void>;
 }
