@@ -1,72 +1,142 @@
 /**
  * Dashboard definitions as the API accepts them (zod). Objects are strict: an unknown field is
- * an error that names it, so a typo never silently loses a setting.
+ * an error that names it, so a typo never silently loses a setting. A panel's kind and options
+ * come from the panel registry (`panels/panel-kinds.ts`, `panels/panel-options.ts`): the schema
+ * accepts exactly the registered kinds, and every registered option on any of them (a kind
+ * ignores the options it does not use, so changing a panel's kind never makes it invalid).
  */
 import { z } from "zod";
+import { type PanelKindSpec, type PanelRegistry, panelRegistry } from "../panels/panel-kinds.js";
+import type {
+  NumberOption,
+  PanelOptionSpec,
+  PanelOptionSpecs,
+  TextOption,
+  ThresholdsOption,
+} from "../panels/panel-options.js";
 import { parseSeriesId } from "../series/series-id.js";
 
 /** Limits on one dashboard. */
 export const dashboardLimits = {
   maxPanels: 50,
   maxSeriesPerPanel: 20,
-  maxThresholds: 10,
   maxTitleLength: 200,
 } as const;
 
 /** Dashboard and panel ids: URL- and topic-safe. */
 export const DASHBOARD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** Panel kinds the UI draws. */
-export const panelKinds = ["timeseries", "stat", "gauge", "table", "online"] as const;
-
 const seriesId = z.string().refine((s) => parseSeriesId(s) !== undefined, {
   message: "must be a series id like name,tag=value (tags sorted, A-Z a-z 0-9 _ . - : / @)",
 });
 
-/** Schema of a colour step: values at or above `value` take `color`. */
-export const thresholdSchema = z.object({ value: z.number(), color: z.string().min(1).max(32) }).strict();
+/** Schema of one colour step of a thresholds option: values at or above `value` take `color`. */
+function thresholdSchema(spec: ThresholdsOption) {
+  return z.object({ value: z.number(), color: z.string().min(1).max(spec.maxColorLength) }).strict();
+}
+
+/** The zod type `optionSchema` builds for an option of spec `S`. */
+type OptionSchema<S extends PanelOptionSpec> = S extends NumberOption
+  ? z.ZodOptional<z.ZodNumber>
+  : S extends TextOption
+    ? z.ZodOptional<z.ZodString>
+    : z.ZodOptional<z.ZodArray<ReturnType<typeof thresholdSchema>>>;
+
+/** The schema of one option's value (always optional: a panel sets the options it wants). */
+function optionSchema(spec: PanelOptionSpec): OptionSchema<PanelOptionSpec> {
+  switch (spec.type) {
+    case "number": {
+      let n = z.number();
+      if (spec.int) n = n.int();
+      if (spec.min !== undefined) n = n.min(spec.min);
+      if (spec.above !== undefined) n = n.gt(spec.above);
+      if (spec.max !== undefined) n = n.max(spec.max);
+      return n.optional();
+    }
+    case "text":
+      return z.string().max(spec.maxLength).optional();
+    case "thresholds":
+      return z.array(thresholdSchema(spec)).max(spec.maxItems).optional();
+  }
+}
+
+/** The options' part of a panel's zod shape. */
+function optionsShape<O extends PanelOptionSpecs>(options: O): { -readonly [K in keyof O]: OptionSchema<O[K]> } {
+  const shape: Record<string, OptionSchema<PanelOptionSpec>> = {};
+  for (const [name, spec] of Object.entries(options)) shape[name] = optionSchema(spec);
+  // Object.entries forgets which name holds which spec; each entry was built from its own spec.
+  return shape as { -readonly [K in keyof O]: OptionSchema<O[K]> };
+}
+
+/** Fields every panel has; no option may take their names. */
+const PANEL_FIELDS = ["id", "kind", "title", "series"];
+
+/**
+ * Throws when a registry cannot make a schema: no kinds, a kind twice, an option named like a
+ * panel's own field, or a kind using an option that is not registered.
+ */
+function checkRegistry(registry: PanelRegistry): void {
+  if (registry.kinds.length === 0) throw new Error("panel registry: no kinds");
+  for (const name of PANEL_FIELDS)
+    if (Object.hasOwn(registry.options, name)) throw new Error(`panel registry: option ${name} is a panel field`);
+  const names = new Set<string>();
+  for (const kind of registry.kinds) {
+    if (names.has(kind.name)) throw new Error(`panel registry: kind ${kind.name} registered twice`);
+    names.add(kind.name);
+    for (const option of kind.options)
+      if (!Object.hasOwn(registry.options, option))
+        throw new Error(`panel registry: kind ${kind.name} uses option ${option}, which is not registered`);
+  }
+}
+
+/** The schema of one panel of `registry`: its kinds, and its options on every kind. */
+export function panelSchemaFor<const K extends readonly PanelKindSpec[], const O extends PanelOptionSpecs>(registry: {
+  kinds: K;
+  options: O;
+}) {
+  checkRegistry(registry);
+  const kinds = registry.kinds.map((k) => k.name as K[number]["name"]);
+  return z
+    .object({
+      id: z.string().regex(DASHBOARD_ID, "must be 1-64 characters of A-Z a-z 0-9 _ -"),
+      kind: z.enum(kinds),
+      title: z.string().max(dashboardLimits.maxTitleLength),
+      series: z.array(seriesId).max(dashboardLimits.maxSeriesPerPanel),
+      ...optionsShape(registry.options),
+    })
+    .strict();
+}
 
 /** Schema of one panel. */
-export const panelSchema = z
-  .object({
-    id: z.string().regex(DASHBOARD_ID, "must be 1-64 characters of A-Z a-z 0-9 _ -"),
-    kind: z.enum(panelKinds),
-    title: z.string().max(dashboardLimits.maxTitleLength),
-    series: z.array(seriesId).max(dashboardLimits.maxSeriesPerPanel),
-    windowSec: z
-      .number()
-      .int()
-      .min(10)
-      .max(7 * 86_400)
-      .optional(),
-    maxRate: z.number().positive().max(60).optional(),
-    thresholds: z.array(thresholdSchema).max(dashboardLimits.maxThresholds).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    unit: z.string().max(16).optional(),
-  })
-  .strict();
+export const panelSchema = panelSchemaFor(panelRegistry);
 
-/** Schema of a dashboard (panel ids unique within it). */
-export const dashboardSchema = z
-  .object({
-    id: z.string().regex(DASHBOARD_ID, "must be 1-64 characters of A-Z a-z 0-9 _ - (starting with a letter or digit)"),
-    title: z.string().min(1).max(dashboardLimits.maxTitleLength),
-    panels: z.array(panelSchema).max(dashboardLimits.maxPanels),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    const seen = new Set<string>();
-    d.panels.forEach((p, i) => {
-      if (seen.has(p.id))
-        ctx.addIssue({ code: "custom", path: ["panels", i, "id"], message: `duplicate panel id ${p.id}` });
-      seen.add(p.id);
+/** The schema of a dashboard whose panels follow `panel` (panel ids unique within it). */
+export function dashboardSchemaFor<P extends z.ZodType<{ id: string }>>(panel: P) {
+  return z
+    .object({
+      id: z
+        .string()
+        .regex(DASHBOARD_ID, "must be 1-64 characters of A-Z a-z 0-9 _ - (starting with a letter or digit)"),
+      title: z.string().min(1).max(dashboardLimits.maxTitleLength),
+      panels: z.array(panel).max(dashboardLimits.maxPanels),
+    })
+    .strict()
+    .superRefine((d, ctx) => {
+      const seen = new Set<string>();
+      d.panels.forEach((p, i) => {
+        if (seen.has(p.id))
+          ctx.addIssue({ code: "custom", path: ["panels", i, "id"], message: `duplicate panel id ${p.id}` });
+        seen.add(p.id);
+      });
     });
-  });
+}
+
+/** Schema of a dashboard. */
+export const dashboardSchema = dashboardSchemaFor(panelSchema);
 
 /** A validated dashboard. */
 export type Dashboard = z.infer<typeof dashboardSchema>;
 /** A validated panel. */
 export type Panel = z.infer<typeof panelSchema>;
 /** A validated colour step. */
-export type Threshold = z.infer<typeof thresholdSchema>;
+export type Threshold = z.infer<ReturnType<typeof thresholdSchema>>;

@@ -43,12 +43,14 @@ function newest(dir: string): number {
 /** Builds the UI when dist-ui is missing or older than its sources. */
 function ensureUiBuilt(): void {
   const ui = join(appDir, "ui");
-  // The bundle includes the client SDK and protocol sources too, and the series topic mapping.
+  // The bundle includes the client SDK and protocol sources too, the series topic mapping and
+  // the panel registry (ui-bundle.test.ts lists the server modules it takes).
   const sources = Math.max(
     newest(ui),
     newest(join(repoRoot, "packages/client/src")),
     newest(join(repoRoot, "packages/protocol/src")),
     newest(join(appDir, "src/series")),
+    newest(join(appDir, "src/panels")),
   );
   if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
   execFileSync("npm", ["run", "build", "-w", "@dashwire/dashboard"], { cwd: repoRoot, stdio: "ignore" });

@@ -153,4 +153,31 @@ describe("editor helpers", () => {
       ],
     });
   });
+
+  it("saves of each panel the options its kind uses, in the kind's order", () => {
+    const thresholds = [{ value: 80, color: "red" }];
+    const all = { windowSec: 60, maxRate: 1, min: 0, max: 10, unit: "%", thresholds };
+    const d = cleanDashboard({
+      id: "k",
+      title: "K",
+      panels: [
+        { id: "g", kind: "gauge", title: "G", series: ["cpu"], ...all },
+        // Options a stat does not use (left over from a gauge it was) are not saved.
+        { id: "s", kind: "stat", title: "S", series: ["cpu"], ...all },
+        { id: "o", kind: "online", title: "O", series: ["cpu"], ...all },
+      ],
+    });
+    expect(d.panels).toEqual([
+      { id: "g", kind: "gauge", title: "G", series: ["cpu"], ...all },
+      { id: "s", kind: "stat", title: "S", series: ["cpu"], windowSec: 60, maxRate: 1, unit: "%", thresholds },
+      { id: "o", kind: "online", title: "O", series: [] },
+    ]);
+    expect(Object.keys(d.panels[0] ?? {})).toEqual([
+      ...["id", "kind", "title", "series"],
+      ...["windowSec", "maxRate", "min", "max", "unit", "thresholds"],
+    ]);
+    // A copy: editing the draft afterwards does not change what was sent.
+    thresholds[0]!.value = 1;
+    expect(d.panels[0]?.thresholds).toEqual([{ value: 80, color: "red" }]);
+  });
 });

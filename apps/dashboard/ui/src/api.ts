@@ -15,12 +15,6 @@ import { signInNeeded, storedKey } from "./auth/credentials.js";
 
 export type { AuthInfo, Dashboard, Panel, QueryAnswer, SeriesInfo, Threshold, UiConfig };
 
-/** Panel kinds a dashboard can hold. */
-export type PanelKind = Panel["kind"];
-
-/** All panel kinds, in the order the editor offers them. */
-export const PANEL_KINDS: readonly PanelKind[] = ["timeseries", "stat", "gauge", "table", "online"];
-
 /** An API call that failed: the HTTP status and the server's coded error, when it sent one. */
 export class ApiError extends Error {
   /** HTTP status (0 when the request never got an answer). */

@@ -1,3 +1,5 @@
+import { type PanelRegistry, panelKinds, panelRegistry } from "../../../src/panels/panel-kinds.js";
+import type { PanelOptionSpec } from "../../../src/panels/panel-options.js";
 import {
   ApiError,
   type Dashboard,
@@ -7,8 +9,10 @@ import {
   type Panel,
   STALE_WRITE,
   saveDashboard,
+  type Threshold,
 } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
+import { kindOf } from "../panels/create-panel.js";
 import { type AppContext, BUILTIN_DASHBOARDS, type Unmount } from "./app-context.js";
 import { errorState, placeholder } from "./page-state.js";
 import { panelEditor } from "./panel-editor.js";
@@ -35,25 +39,37 @@ function newPanelId(panels: Panel[]): string {
   return `p${i}`;
 }
 
-/** The definition as sent to the API: empty optional fields left out. */
-export function cleanDashboard(d: Dashboard): Dashboard {
+/** An option's value as sent to the API, or undefined to leave it out (unset, empty, wrong type). */
+function cleanOption(spec: PanelOptionSpec | undefined, v: unknown): unknown {
+  switch (spec?.type) {
+    case "number":
+      return typeof v === "number" ? v : undefined;
+    case "text":
+      return typeof v === "string" && v !== "" ? v : undefined;
+    case "thresholds":
+      return Array.isArray(v) && v.length > 0 ? v.map((t: Threshold) => ({ ...t })) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The definition as sent to the API: titles trimmed, and of each panel the series and options
+ * its kind uses, empty ones left out (what the editor does not show is not saved).
+ */
+export function cleanDashboard(d: Dashboard, registry: PanelRegistry = panelRegistry): Dashboard {
   return {
     id: d.id.trim(),
     title: d.title.trim() || d.id.trim(),
     panels: d.panels.map((p) => {
-      const out: Panel = {
-        id: p.id,
-        kind: p.kind,
-        title: p.title.trim(),
-        series: p.kind === "online" ? [] : [...p.series],
-      };
-      if (p.windowSec !== undefined) out.windowSec = p.windowSec;
-      if (p.maxRate !== undefined) out.maxRate = p.maxRate;
-      if (p.min !== undefined) out.min = p.min;
-      if (p.max !== undefined) out.max = p.max;
-      if (p.unit) out.unit = p.unit;
-      if (p.thresholds && p.thresholds.length > 0 && p.kind !== "online")
-        out.thresholds = p.thresholds.map((t) => ({ ...t }));
+      const kind = kindOf(p.kind, registry);
+      const out: Panel = { id: p.id, kind: p.kind, title: p.title.trim(), series: kind.series ? [...p.series] : [] };
+      const from = p as unknown as Record<string, unknown>;
+      const to = out as unknown as Record<string, unknown>;
+      for (const name of kind.options) {
+        const v = cleanOption(registry.options[name], from[name]);
+        if (v !== undefined) to[name] = v;
+      }
       return out;
     }),
   };
@@ -149,7 +165,13 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
       renderPanels();
     };
     const addPanel = () => {
-      draft.panels.push({ id: newPanelId(draft.panels), kind: "timeseries", title: "", series: [], thresholds: [] });
+      draft.panels.push({
+        id: newPanelId(draft.panels),
+        kind: panelKinds[0].name,
+        title: "",
+        series: [],
+        thresholds: [],
+      });
       renderPanels();
       list.lastElementChild?.querySelector<HTMLInputElement>("[data-testid=panel-title]")?.focus();
     };

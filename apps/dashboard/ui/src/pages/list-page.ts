@@ -1,16 +1,11 @@
+import { panelRegistry } from "../../../src/panels/panel-kinds.js";
 import { type Dashboard, listDashboards } from "../api.js";
 import { h, replaceChildren, s } from "../dom.js";
+import { kindOf } from "../panels/create-panel.js";
 import { type AppContext, BUILTIN_DASHBOARDS, type Unmount } from "./app-context.js";
 import { errorState, placeholder } from "./page-state.js";
 
-const KIND_ICON: Record<string, string> = {
-  timeseries: "M3 17l5-6 4 3 6-8 3 3",
-  stat: "M5 19V9M12 19V5M19 19v-7",
-  gauge: "M4 17a8 8 0 1 1 16 0M12 17l4-5",
-  table: "M3 6h18M3 12h18M3 18h18",
-  online: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8M4 20a8 8 0 0 1 16 0",
-};
-
+/** One icon per kind of panel the dashboard holds (its registered icon; a table's for an unknown kind). */
 function kindIcons(d: Dashboard): SVGSVGElement[] {
   const counts = new Map<string, number>();
   for (const p of d.panels ?? []) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
@@ -20,7 +15,7 @@ function kindIcons(d: Dashboard): SVGSVGElement[] {
       { class: "kind-icon", viewBox: "0 0 24 24", "aria-label": k },
       s("title", null, `${counts.get(k)} ${k}`),
       s("path", {
-        d: KIND_ICON[k] ?? KIND_ICON.table!,
+        d: kindOf(k, panelRegistry).icon,
         fill: "none",
         stroke: "currentColor",
         "stroke-width": 2,

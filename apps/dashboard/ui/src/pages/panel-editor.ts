@@ -1,5 +1,9 @@
-import { PANEL_KINDS, type Panel, type PanelKind } from "../api.js";
-import { h } from "../dom.js";
+import type { PanelRegistry } from "../../../src/panels/panel-kinds.js";
+import { panelRegistry } from "../../../src/panels/panel-kinds.js";
+import type { NumberOption, PanelOptionSpec, TextOption, ThresholdsOption } from "../../../src/panels/panel-options.js";
+import type { Panel, Threshold } from "../api.js";
+import { type Attrs, h } from "../dom.js";
+import { kindOf } from "../panels/create-panel.js";
 import { seriesPicker } from "./series-picker.js";
 import { thresholdEditor } from "./threshold-editor.js";
 
@@ -11,6 +15,12 @@ export interface PanelEditorActions {
   changed: () => void;
 }
 
+/**
+ * A panel's options by name: the fields are made from the registry's option specs, so they read
+ * and write the panel by the option's name (each field checks the value's type it reads).
+ */
+type OptionValues = Record<string, unknown>;
+
 /** Reads an optional number field: empty clears it. */
 function optNumber(el: HTMLInputElement): number | undefined {
   const v = el.value.trim();
@@ -19,35 +29,86 @@ function optNumber(el: HTMLInputElement): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-function numberField(
-  label: string,
-  value: number | undefined,
-  set: (v: number | undefined) => void,
-  attrs: Record<string, string> = {},
-): HTMLElement {
+/** A small labelled input (the `input` attributes after its class). */
+function inputField(label: string, input: Attrs): HTMLElement {
   return h(
     "label",
     { class: "field field--sm" },
     h("span", { class: "field__label" }, label),
-    h("input", {
-      class: "input input--num",
-      type: "number",
-      step: "any",
-      value: value ?? "",
-      ...attrs,
-      oninput: (e) => set(optNumber(e.target as HTMLInputElement)),
-    }),
+    h("input", { class: "input input--num", ...input }),
   );
 }
 
-/** The form for one panel: kind, title, series, window, rate, range, unit, thresholds. */
-export function panelEditor(def: Panel, index: number, act: PanelEditorActions): HTMLElement {
+function numberField(spec: NumberOption, values: OptionValues, name: string): HTMLElement {
+  const value = values[name];
+  return inputField(spec.label, {
+    type: "number",
+    step: "any",
+    value: typeof value === "number" ? value : "",
+    // A hint for the browser; the server checks the bounds (`min`, `above`, `max`).
+    min: spec.inputMin ?? spec.min,
+    placeholder: spec.placeholder,
+    oninput: (e) => {
+      values[name] = optNumber(e.target as HTMLInputElement);
+    },
+  });
+}
+
+function textField(spec: TextOption, values: OptionValues, name: string): HTMLElement {
+  const value = values[name];
+  return inputField(spec.label, {
+    type: "text",
+    value: typeof value === "string" ? value : "",
+    placeholder: spec.placeholder,
+    oninput: (e) => {
+      const v = (e.target as HTMLInputElement).value.trim();
+      values[name] = v || undefined;
+    },
+  });
+}
+
+function thresholdsField(spec: ThresholdsOption, values: OptionValues, name: string): HTMLElement {
+  if (!Array.isArray(values[name])) values[name] = [];
+  return h(
+    "div",
+    { class: "field" },
+    h("span", { class: "field__label" }, spec.label),
+    thresholdEditor(values[name] as Threshold[], () => {}),
+  );
+}
+
+/** The field of one option: small inputs go in a row, lists get a block of their own. */
+function optionField(spec: PanelOptionSpec, values: OptionValues, name: string): { el: HTMLElement; inRow: boolean } {
+  switch (spec.type) {
+    case "number":
+      return { el: numberField(spec, values, name), inRow: true };
+    case "text":
+      return { el: textField(spec, values, name), inRow: true };
+    case "thresholds":
+      return { el: thresholdsField(spec, values, name), inRow: false };
+  }
+}
+
+/**
+ * The form for one panel: kind, title, then what its kind registered: series (or a note), and a
+ * field per option, in the kind's order.
+ */
+export function panelEditor(
+  def: Panel,
+  index: number,
+  act: PanelEditorActions,
+  registry: PanelRegistry = panelRegistry,
+): HTMLElement {
   def.series ??= [];
-  def.thresholds ??= [];
   const changed = act.changed;
-  const usesSeries = def.kind !== "online";
-  const usesRange = def.kind === "gauge" || def.kind === "timeseries";
-  const usesThresholds = def.kind !== "online";
+  const kind = kindOf(def.kind, registry);
+  const values = def as unknown as OptionValues;
+  const fields = kind.options.flatMap((name) => {
+    const spec = registry.options[name];
+    return spec === undefined ? [] : [optionField(spec, values, name)];
+  });
+  const row = fields.filter((f) => f.inRow).map((f) => f.el);
+  const blocks = fields.filter((f) => !f.inRow).map((f) => f.el);
   return h(
     "section",
     { class: "panel-editor", "data-testid": "panel-editor", "data-panel-id": def.id },
@@ -62,11 +123,11 @@ export function panelEditor(def: Panel, index: number, act: PanelEditorActions):
           "aria-label": "Panel kind",
           "data-testid": "panel-kind",
           onchange: (e) => {
-            def.kind = (e.target as HTMLSelectElement).value as PanelKind;
+            def.kind = (e.target as HTMLSelectElement).value as Panel["kind"];
             changed();
           },
         },
-        PANEL_KINDS.map((k) => h("option", { value: k, selected: k === def.kind }, k)),
+        registry.kinds.map((k) => h("option", { value: k.name, selected: k.name === def.kind }, k.name)),
       ),
       h("input", {
         class: "input panel-editor__title",
@@ -120,46 +181,15 @@ export function panelEditor(def: Panel, index: number, act: PanelEditorActions):
         ),
       ),
     ),
-    usesSeries
+    kind.series
       ? h(
           "div",
           { class: "field" },
           h("span", { class: "field__label" }, "Series"),
           seriesPicker(def.series, () => {}),
         )
-      : h("p", { class: "muted small" }, "Shows who is viewing this dashboard (presence)."),
-    usesSeries
-      ? h(
-          "div",
-          { class: "row row--wrap" },
-          numberField("Window (s)", def.windowSec, (v) => (def.windowSec = v), { min: "10", placeholder: "300" }),
-          numberField("Max rate (/s)", def.maxRate, (v) => (def.maxRate = v), { min: "0.1", placeholder: "auto" }),
-          usesRange ? numberField("Min", def.min, (v) => (def.min = v)) : null,
-          usesRange ? numberField("Max", def.max, (v) => (def.max = v)) : null,
-          h(
-            "label",
-            { class: "field field--sm" },
-            h("span", { class: "field__label" }, "Unit"),
-            h("input", {
-              class: "input input--num",
-              type: "text",
-              value: def.unit ?? "",
-              placeholder: "%, ms…",
-              oninput: (e) => {
-                const v = (e.target as HTMLInputElement).value.trim();
-                def.unit = v || undefined;
-              },
-            }),
-          ),
-        )
-      : null,
-    usesThresholds
-      ? h(
-          "div",
-          { class: "field" },
-          h("span", { class: "field__label" }, "Thresholds"),
-          thresholdEditor(def.thresholds, () => {}),
-        )
-      : null,
+      : h("p", { class: "muted small" }, kind.note ?? ""),
+    row.length > 0 ? h("div", { class: "row row--wrap" }, row) : null,
+    blocks,
   );
 }

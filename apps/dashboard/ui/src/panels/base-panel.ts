@@ -1,20 +1,9 @@
+import { type PanelKindSpec, panelNumber } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import type { Drawable } from "../frame-scheduler.js";
-import { SeriesFeed } from "../live/series-feed.js";
+import { SeriesFeed, seriesFeedDefaults } from "../live/series-feed.js";
 import type { PanelContext } from "./panel-context.js";
-
-/** Window a panel shows when its definition names none. */
-const DEFAULT_WINDOW_SEC = 300;
-
-/** Kind label shown in the panel header. */
-const KIND_LABEL: Record<string, string> = {
-  timeseries: "Time series",
-  stat: "Stat",
-  gauge: "Gauge",
-  table: "Table",
-  online: "Online",
-};
 
 /**
  * The frame every panel shares: header, body, one `SeriesFeed` per series, and redraws
@@ -27,12 +16,18 @@ export abstract class BasePanel implements Drawable {
   protected readonly body: HTMLElement;
   protected readonly status: HTMLElement;
   protected readonly ctx: PanelContext;
+  /** The window shown, ms: the panel's `windowSec`, else its kind's default. */
+  protected readonly windowMs: number;
 
-  constructor(def: Panel, ctx: PanelContext, mode: "stream" | "latest") {
+  /** `mode`: how the feeds take their series (`stream` for every bucket, `latest` for the newest). */
+  constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec, mode: "stream" | "latest") {
     this.def = def;
     this.ctx = ctx;
-    const windowMs = (def.windowSec ?? DEFAULT_WINDOW_SEC) * 1000;
-    const maxRate = def.maxRate ?? (mode === "stream" ? 2 : 4);
+    // The kind's defaults first (windowSec 300, maxRate by kind); the feed's own for a kind without.
+    const windowSec = panelNumber(def, kind, "windowSec");
+    const windowMs = windowSec === undefined ? seriesFeedDefaults.windowMs : windowSec * 1000;
+    this.windowMs = windowMs;
+    const maxRate = panelNumber(def, kind, "maxRate") ?? seriesFeedDefaults.maxRate;
     this.feeds = def.series.map(
       (series) =>
         new SeriesFeed(ctx.conn.client, { series, windowMs, mode, maxRate }, () => ctx.scheduler.request(this)),
@@ -45,8 +40,8 @@ export abstract class BasePanel implements Drawable {
       h(
         "header",
         { class: "panel__head" },
-        h("h3", { class: "panel__title", title: def.title }, def.title || KIND_LABEL[def.kind] || def.kind),
-        h("span", { class: "panel__kind" }, KIND_LABEL[def.kind] ?? def.kind),
+        h("h3", { class: "panel__title", title: def.title }, def.title || kind.label),
+        h("span", { class: "panel__kind" }, kind.label),
         this.status,
       ),
       this.body,

@@ -1,25 +1,22 @@
+import { type PanelKindSpec, type PanelRegistry, panelKind } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import type { BasePanel } from "./base-panel.js";
-import { GaugePanel } from "./gauge-panel.js";
-import { OnlinePanel } from "./online-panel.js";
 import type { PanelContext } from "./panel-context.js";
-import { StatPanel } from "./stat-panel.js";
+import { type UiPanelRegistry, uiPanelRegistry } from "./panel-views.js";
 import { TablePanel } from "./table-panel.js";
-import { TimeseriesPanel } from "./timeseries-panel.js";
 
-/** Builds the panel for a definition (unknown kinds fall back to a table of latest values). */
-export function createPanel(def: Panel, ctx: PanelContext): BasePanel {
-  const d = { ...def, series: Array.isArray(def.series) ? def.series : [] };
-  switch (d.kind) {
-    case "timeseries":
-      return new TimeseriesPanel(d, ctx);
-    case "stat":
-      return new StatPanel(d, ctx);
-    case "gauge":
-      return new GaugePanel(d, ctx);
-    case "online":
-      return new OnlinePanel({ ...d, series: [] }, ctx);
-    default:
-      return new TablePanel(d, ctx);
-  }
+/**
+ * The spec of kind `name` in `registry`; a kind it does not hold (a newer server's) is taken
+ * as a table of latest values labelled with its name, which is how it is drawn and edited.
+ */
+export function kindOf(name: string, registry: PanelRegistry): PanelKindSpec {
+  return panelKind(name, registry) ?? { ...(panelKind("table") as PanelKindSpec), name, label: name };
+}
+
+/** Builds the panel for a definition with the renderer its kind registered (a kind without series gets none). */
+export function createPanel(def: Panel, ctx: PanelContext, registry: UiPanelRegistry = uiPanelRegistry): BasePanel {
+  const kind = kindOf(def.kind, registry);
+  const View = registry.views[kind.name] ?? TablePanel;
+  const series = kind.series && Array.isArray(def.series) ? def.series : [];
+  return new View({ ...def, series }, ctx, kind);
 }

@@ -1,3 +1,4 @@
+import type { PanelKindSpec } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import { h, s } from "../dom.js";
 import { cssColor, formatValue, thresholdColor } from "../format.js";
@@ -32,8 +33,8 @@ export class GaugePanel extends BasePanel {
   private readonly min: number;
   private readonly max: number;
 
-  constructor(def: Panel, ctx: PanelContext) {
-    super(def, ctx, "latest");
+  constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
+    super(def, ctx, kind, "latest");
     this.min = def.min ?? 0;
     this.max = def.max !== undefined && def.max > this.min ? def.max : this.min + 100;
     const bands = this.bands();

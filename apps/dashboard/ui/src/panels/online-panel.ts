@@ -1,4 +1,5 @@
 import type { PresenceInfo } from "@dashwire/protocol";
+import type { PanelKindSpec } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 import { BasePanel } from "./base-panel.js";
@@ -33,8 +34,8 @@ export class OnlinePanel extends BasePanel {
   private readonly listEl: HTMLElement;
   private readonly stopListening: () => void;
 
-  constructor(def: Panel, ctx: PanelContext) {
-    super(def, ctx, "latest");
+  constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
+    super(def, ctx, kind, "latest");
     this.countEl = h("div", { class: "online__count", "data-testid": "online-panel-count" }, "0");
     this.listEl = h("ul", { class: "online__list" });
     this.body.append(

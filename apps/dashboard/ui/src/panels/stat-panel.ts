@@ -1,3 +1,4 @@
+import type { PanelKindSpec } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import { formatValue, seriesLabel, seriesName, thresholdColor } from "../format.js";
@@ -16,8 +17,8 @@ interface StatCell {
 export class StatPanel extends BasePanel {
   private readonly cells: StatCell[] = [];
 
-  constructor(def: Panel, ctx: PanelContext) {
-    super(def, ctx, "latest");
+  constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
+    super(def, ctx, kind, "latest");
     const names = new Set(def.series.map(seriesName));
     const shared = names.size === 1 ? [...names][0] : undefined;
     const grid = h("div", { class: "stat-grid" });
@@ -46,7 +47,6 @@ export class StatPanel extends BasePanel {
 
   protected render(): void {
     const now = Date.now();
-    const windowMs = (this.def.windowSec ?? 300) * 1000;
     for (let i = 0; i < this.cells.length; i++) {
       const c = this.cells[i]!;
       const w = this.feeds[i]!.window;
@@ -67,7 +67,7 @@ export class StatPanel extends BasePanel {
         }
         c.foot.textContent = `min ${formatValue(lo, this.def.unit)} · max ${formatValue(hi, this.def.unit)}`;
       }
-      c.spark.update(w.t, w.last, now - windowMs, Math.max(now, w.lastT));
+      c.spark.update(w.t, w.last, now - this.windowMs, Math.max(now, w.lastT));
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { PanelKindSpec } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import { formatAge, formatValue, seriesLabel, seriesName, thresholdColor } from "../format.js";
@@ -38,8 +39,8 @@ export function windowStats(w: SeriesWindow): { min: number; max: number; mean: 
 export class TablePanel extends BasePanel {
   private readonly rows: Row[] = [];
 
-  constructor(def: Panel, ctx: PanelContext) {
-    super(def, ctx, "latest");
+  constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
+    super(def, ctx, kind, "latest");
     const names = new Set(def.series.map(seriesName));
     const shared = names.size === 1 ? [...names][0] : undefined;
     const tbody = h("tbody");
@@ -81,7 +82,6 @@ export class TablePanel extends BasePanel {
   protected render(): void {
     const unit = this.def.unit;
     const now = Date.now();
-    const windowMs = (this.def.windowSec ?? 300) * 1000;
     for (let i = 0; i < this.rows.length; i++) {
       const row = this.rows[i]!;
       const w = this.feeds[i]!.window;
@@ -97,7 +97,7 @@ export class TablePanel extends BasePanel {
       const age = now - b.t - 1000;
       row.tr.classList.toggle("stale", age > STALE_MS);
       row.tr.title = `updated ${formatAge(age)}`;
-      row.spark.update(w.t, w.last, now - windowMs, Math.max(now, w.lastT));
+      row.spark.update(w.t, w.last, now - this.windowMs, Math.max(now, w.lastT));
     }
   }
 }

@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import type { PanelKindSpec } from "../../../src/panels/panel-kinds.js";
 import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import { cssColor, formatValue, seriesLabel, seriesName, timeTicks } from "../format.js";
@@ -24,8 +25,8 @@ export class TimeseriesPanel extends BasePanel {
   private hoverIdx: number | null = null;
   private data: uPlot.AlignedData = [[]];
 
-  constructor(def: Panel, ctx: PanelContext) {
-    super(def, ctx, "stream");
+  constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
+    super(def, ctx, kind, "stream");
     this.chartEl = h("div", { class: "ts-chart", "data-testid": "chart" });
     const names = new Set(def.series.map(seriesName));
     const shared = names.size === 1 ? [...names][0] : undefined;
@@ -85,7 +86,7 @@ export class TimeseriesPanel extends BasePanel {
     const axis = cssVar("--muted") || "#888";
     const grid = cssVar("--grid") || "rgba(128,128,128,.15)";
     const font = `11px ${cssVar("--font") || "system-ui, sans-serif"}`;
-    const windowSec = this.def.windowSec ?? 300;
+    const windowSec = this.windowMs / 1000;
     const unit = this.def.unit ?? "";
     const thresholds = this.def.thresholds ?? [];
     const opts: uPlot.Options = {
