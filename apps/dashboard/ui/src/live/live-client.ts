@@ -1,15 +1,10 @@
+import type { ClientState, PresenceList, SubscribeOptions } from "@dashwire/client";
 import type { PresenceInfo } from "@dashwire/protocol";
 
-/** Connection states the SDK reports. */
-export type ClientState = "connecting" | "connected" | "disconnected";
+export type { ClientState };
 
-/** Options of a live subscription (the subset of the SDK's the dashboard uses). */
-export interface LiveSubscribeOptions {
-  mode?: "stream" | "latest";
-  maxRate?: number;
-  snapshot?: boolean;
-  presence?: boolean;
-}
+/** Options of a live subscription: the SDK's own, the part the dashboard uses. */
+export type LiveSubscribeOptions = Pick<SubscribeOptions, "mode" | "maxRate" | "snapshot" | "presence">;
 
 /** Events of a live subscription the dashboard listens to. */
 export interface LiveSubscriptionEvents {
@@ -21,11 +16,8 @@ export interface LiveSubscriptionEvents {
   leave: (who: PresenceInfo) => void;
 }
 
-/** Who is on a topic: `count` may exceed the clients listed (the server caps the list). */
-export interface PresenceSnapshot {
-  count: number;
-  clients: PresenceInfo[];
-}
+/** Who is on a topic (the SDK's answer): `count` may exceed the clients listed (the server caps the list). */
+export type PresenceSnapshot = PresenceList;
 
 /** A live subscription handle. */
 export interface LiveSubscription {
