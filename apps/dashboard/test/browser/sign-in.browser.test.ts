@@ -2,10 +2,11 @@
  * The UI when reads need a key (issue 12, item 5), in real Chromium: with `--no-public-read` it
  * shows the sign-in instead of the app, refuses a wrong key with the server's reason, and with
  * the right key (kept for the tab's session, used for the API and as the socket's connect token)
- * shows live data; a key the server refuses later sends the user back to the sign-in; sign-out
- * forgets the key.
+ * shows live data; a key the server refuses later (an API call's 401, the socket's 4500) sends
+ * the user back to the sign-in; sign-out forgets the key.
  */
 import { rmSync } from "node:fs";
+import { CloseCode } from "@dashwire/protocol";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findChromium, launchChromium } from "../../../../scripts/chromium.js";
@@ -84,6 +85,15 @@ describe.skipIf(!chromiumPath)("sign-in in Chromium", () => {
     await page.reload();
     await page.waitForSelector('[data-testid=conn-state][data-state="connected"]', { timeout: 10_000 });
     expect(await page.locator("[data-testid=signin]").count()).toBe(0);
+
+    // The server refuses the key on the live socket (close 4500): back to the sign-in, key forgotten.
+    await expect.poll(() => [...t.app.server.clients()].length).toBeGreaterThan(0);
+    for (const client of t.app.server.clients()) client.disconnect(CloseCode.Unauthorized, "key revoked");
+    await page.waitForSelector("[data-testid=signin]");
+    expect(await page.textContent("[data-testid=signin-reason]")).toBe("Sign in to go on: key revoked");
+    expect(await stored(page)).toBeNull();
+    await signIn(page, READER);
+    await page.waitForSelector('[data-testid=conn-state][data-state="connected"]', { timeout: 10_000 });
 
     await page.click("[data-testid=signout]");
     await page.waitForSelector("[data-testid=signin]");
