@@ -62,9 +62,17 @@ async function boot(): Promise<void> {
   initTheme();
   const root = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
   const shell = new Shell(root);
-  // Credentials first: with reads behind keys (or a refused key) nothing else would load.
-  let auth: AuthInfo;
+  // Credentials first: with reads behind keys (or a refused key) nothing else would load. The
+  // config is read at the same time (one round trip before the socket, not two).
   const sent = storedKey();
+  const config = untilUp(shell, () =>
+    getConfig().catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 401) return { wsPath: DEFAULT_WS_PATH };
+      throw err;
+    }),
+  );
+  config.catch(() => {}); // awaited below, unless the sign-in shows first
+  let auth: AuthInfo;
   try {
     auth = await untilUp(shell, () => getAuth(sent));
   } catch (err) {
@@ -74,12 +82,7 @@ async function boot(): Promise<void> {
     mountSignIn(shell.main, hadKey ? `Your key was refused: ${(err as Error).message}` : KEY_NEEDED, reload);
     return;
   }
-  const cfg = await untilUp(shell, () =>
-    getConfig().catch((err: unknown) => {
-      if (err instanceof ApiError && err.status === 401) return { wsPath: DEFAULT_WS_PATH };
-      throw err;
-    }),
-  );
+  const cfg = await config;
   const key = storedKey();
   const client = openLiveClient(socketUrl(cfg.wsPath || DEFAULT_WS_PATH), key ?? undefined);
   const conn = new Connection(client);
