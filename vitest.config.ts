@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@dashwire\/server$/, replacement: src("./packages/server/src/index.ts") },
       { find: /^@dashwire\/server\/testing$/, replacement: src("./packages/server/src/testing/index.ts") },
       { find: /^@dashwire\/server\/auth$/, replacement: src("./packages/server/src/auth/index.ts") },
+      { find: /^@dashwire\/server\/cluster$/, replacement: src("./packages/server/src/cluster/index.ts") },
       { find: /^@dashwire\/client$/, replacement: src("./packages/client/src/index.ts") },
       { find: /^@dashwire\/client\/node$/, replacement: src("./packages/client/src/node.ts") },
       { find: /^@dashwire\/react$/, replacement: src("./packages/react/src/index.ts") },

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@dashwire/protocol";
+import { type BackoffOptions, backoff, ErrorCode } from "@dashwire/protocol";
 import {
   type Broker,
   type BrokerSink,
@@ -48,6 +48,9 @@ export const natsBrokerDefaults: NatsBrokerOptions = {
   startTimeoutMs: 10_000,
   reconnectWaitMs: 250,
 };
+
+/** Delays between tries of a publish that keeps losing the offset race (after the third loss). */
+const RACE_BACKOFF: Readonly<BackoffOptions> = { minDelayMs: 1, maxDelayMs: 100, factor: 2 };
 
 /**
  * The NATS broker: JetStream assigns offsets (optimistic concurrency on the topic's last
@@ -132,7 +135,7 @@ export class NatsBroker implements Broker {
         if (attempt >= this.options.publishAttempts)
           throw unavailable(`lost the offset race ${attempt} times on ${topic}`);
         // Another node published first; after a few losses, back off so one of us wins.
-        if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * attempt * 2));
+        if (attempt > 3) await new Promise((r) => setTimeout(r, backoff(attempt - 4, RACE_BACKOFF)));
       }
     }
   }

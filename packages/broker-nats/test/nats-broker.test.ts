@@ -1,4 +1,5 @@
-import { decodeToken, encodeToken, NatsBroker } from "@dashwire/broker-nats";
+import { NatsBroker } from "@dashwire/broker-nats";
+import { decodeToken, encodeToken } from "../src/subject-token.js";
 import { ErrorCode } from "@dashwire/protocol";
 import type { Publication, TopicRetention } from "@dashwire/server";
 import { connect } from "nats";

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@dashwire/protocol";
+import { type BackoffOptions, backoff, ErrorCode } from "@dashwire/protocol";
 import {
   type Broker,
   type BrokerSink,
@@ -11,7 +11,6 @@ import {
   type PublishInput,
 } from "@dashwire/server";
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
-import { type BackoffOptions, backoff } from "./backoff.js";
 import { decodeEntry } from "./entry-codec.js";
 import { topicKeys } from "./redis-keys.js";
 import { historyScript, publishScript } from "./redis-scripts.js";
@@ -42,7 +41,7 @@ export interface RedisBrokerOptions {
   commandTimeoutMs: number;
   /** `start` waits this long for the first connection, then resolves degraded and keeps trying. */
   startTimeoutMs: number;
-  /** Reconnect delays (full jitter). */
+  /** Reconnect delays (full jitter, the same `backoff` as every dashwire retry). */
   reconnect: BackoffOptions;
 }
 
@@ -54,7 +53,7 @@ export const redisBrokerDefaults: RedisBrokerOptions = {
   sharded: "auto",
   commandTimeoutMs: 5000,
   startTimeoutMs: 10_000,
-  reconnect: { baseMs: 100, maxMs: 2000 },
+  reconnect: { minDelayMs: 100, maxDelayMs: 2000, factor: 2 },
 };
 
 /** Channels per SUBSCRIBE command when re-subscribing after a reconnect. */

@@ -1,4 +1,6 @@
-import { decodeEntry, escapeTopic, RedisBroker, topicKeys } from "@dashwire/broker-redis";
+import { RedisBroker } from "@dashwire/broker-redis";
+import { decodeEntry } from "../src/entry-codec.js";
+import { escapeTopic, topicKeys } from "../src/redis-keys.js";
 import { ErrorCode } from "@dashwire/protocol";
 import type { TopicRetention } from "@dashwire/server";
 import { Redis } from "ioredis";
@@ -134,7 +136,10 @@ describe("redis broker link loss (private redis-server)", () => {
   it("reports down, rejects publishes fast with 5001, reconnects, re-subscribes and reports ok", async () => {
     const proc = await RedisProcess.start();
     procs.push(proc);
-    const [broker, rec] = await started({ connection: proc.url, reconnect: { baseMs: 50, maxMs: 200 } });
+    const [broker, rec] = await started({
+      connection: proc.url,
+      reconnect: { minDelayMs: 50, maxDelayMs: 200, factor: 2 },
+    });
     const topic = "fault:1";
     await broker.subscribe(topic);
     const before = await broker.publish({ topic, data: "0", retention });
@@ -164,7 +169,7 @@ describe("redis broker link loss (private redis-server)", () => {
     const [broker, rec] = await started({
       connection: proc.url,
       startTimeoutMs: 300,
-      reconnect: { baseMs: 50, maxMs: 200 },
+      reconnect: { minDelayMs: 50, maxDelayMs: 200, factor: 2 },
     });
     expect(rec.statuses.at(-1)?.ok).toBe(false);
     await expect(broker.history("x", { limit: 1 })).rejects.toMatchObject({ code: ErrorCode.BrokerUnavailable });

@@ -1,4 +1,5 @@
-import { RedisBroker, topicKeys } from "@dashwire/broker-redis";
+import { RedisBroker } from "@dashwire/broker-redis";
+import { topicKeys } from "../src/redis-keys.js";
 import { brokerContract } from "@dashwire/server/testing";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,18 +1,27 @@
 import {
+  type AppSchema,
+  backoff,
+  backoffDefaults,
   CloseCode,
   type ConnectedMessage,
   ErrorCode,
+  type EventData,
   type EventMessage,
+  type EventName,
+  type EventReply,
   isValidEventName,
   isValidTopic,
   type PresenceInfo,
   type PublishMessage,
+  type ServerEventData,
+  type ServerEventName,
   type ServerMessage,
   type StreamPosition,
   type SubscribeResult,
+  type TopicData,
+  type TopicName,
   type WireError,
 } from "@dashwire/protocol";
-import { backoff, backoffDefaults } from "./backoff.js";
 import type { ClientEvents, ClientState } from "./client-events.js";
 import { Connection } from "./connection.js";
 import { Credentials } from "./credentials.js";
@@ -20,16 +29,6 @@ import { Emitter, reportError } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
 import { RequestTracker } from "./requests.js";
-import type {
-  AppSchema,
-  EventData,
-  EventName,
-  EventReply,
-  ServerEventData,
-  ServerEventName,
-  TopicData,
-  TopicName,
-} from "./schema.js";
 import { checkSubscribeOptions } from "./subscribe-options.js";
 import { type PublicationInfo, type SubscribeOptions, Subscription, type SubscriptionHost } from "./subscription.js";
 import type { TransportName } from "./transport.js";

@@ -1,6 +1,6 @@
 import { Client } from "./client.js";
 import type { ClientOptions } from "./options.js";
-import type { AppSchema, SchemaLike } from "./schema.js";
+import type { AppSchema, SchemaLike } from "@dashwire/protocol";
 
 /**
  * Opens a dashwire connection (it connects on the next microtask, so subscriptions made right

@@ -1,4 +1,5 @@
 import {
+  backoff,
   CloseCode,
   type ConnectedMessage,
   type ConnectMessage,
@@ -11,7 +12,6 @@ import {
   type ServerMessage,
   truncateUtf8,
 } from "@dashwire/protocol";
-import { backoff } from "./backoff.js";
 import type { ClientEvents, ClientState, StateReason } from "./client-events.js";
 import { authError, type Credentials } from "./credentials.js";
 import type { Emitter } from "./emitter.js";

@@ -1,5 +1,4 @@
 /** @dashwire/client: the dashwire SDK for browsers (and Node through `@dashwire/client/node`). */
-export { type BackoffOptions, backoff, backoffDefaults } from "./backoff.js";
 export { Client, type EmitOptions, type PresenceList, type PublishOptions } from "./client.js";
 export type { ClientEvents, ClientState, StateReason } from "./client-events.js";
 export { connect } from "./connect.js";
@@ -8,17 +7,6 @@ export type { FetchLike } from "./http-fetch.js";
 export { type ClientOptions, clientDefaults, type TokenProvider } from "./options.js";
 export { PollingTransport } from "./polling-transport.js";
 export { SseTransport } from "./sse-transport.js";
-export type {
-  AppSchema,
-  EventData,
-  EventName,
-  EventReply,
-  SchemaLike,
-  ServerEventData,
-  ServerEventName,
-  TopicData,
-  TopicName,
-} from "./schema.js";
 export {
   type GapInfo,
   type PublicationInfo,
@@ -31,4 +19,22 @@ export { realScheduler, type Scheduler, Timer } from "./timer.js";
 export type { ClientTransport, TransportEnv, TransportFactory, TransportHandlers, TransportName } from "./transport.js";
 export { createTransportMemory, type StorageLike, type TransportMemory } from "./transport-memory.js";
 export { type WebSocketConstructor, type WebSocketLike, WebSocketTransport } from "./websocket-transport.js";
-export { CloseCode, ErrorCode, type PresenceInfo, type StreamPosition, type SubscribeResult } from "@dashwire/protocol";
+export {
+  type AppSchema,
+  type BackoffOptions,
+  backoff,
+  backoffDefaults,
+  CloseCode,
+  ErrorCode,
+  type EventData,
+  type EventName,
+  type EventReply,
+  type PresenceInfo,
+  type SchemaLike,
+  type ServerEventData,
+  type ServerEventName,
+  type StreamPosition,
+  type SubscribeResult,
+  type TopicData,
+  type TopicName,
+} from "@dashwire/protocol";

@@ -1,5 +1,4 @@
-import { type Codec, ErrorCode, jsonCodec } from "@dashwire/protocol";
-import { type BackoffOptions, backoffDefaults } from "./backoff.js";
+import { type BackoffOptions, backoffDefaults, type Codec, ErrorCode, jsonCodec } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
 import type { FetchLike } from "./http-fetch.js";
 import { realScheduler, type Scheduler } from "./timer.js";

@@ -1,6 +1,5 @@
 import type { ConnectedMessage, ConnectMessage } from "@dashwire/protocol";
-import { CloseCode, parseServerMessage } from "@dashwire/protocol";
-import { backoff } from "./backoff.js";
+import { backoff, CloseCode, parseServerMessage } from "@dashwire/protocol";
 import type { ResolvedClientOptions } from "./options.js";
 import { Timer } from "./timer.js";
 import type { TransportHandlers, TransportName } from "./transport.js";

@@ -1,6 +1,8 @@
-/** @dashwire/protocol: wire types, codes and codecs shared by server and client. */
+/** @dashwire/protocol: wire types, codes and codecs, the app schema types and the retry backoff shared by every package. */
 export * from "./codes.js";
 export * from "./messages.js";
 export * from "./codec.js";
 export * from "./validate.js";
 export * from "./text.js";
+export * from "./backoff.js";
+export type * from "./schema.js";

@@ -4,12 +4,19 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import {
+  type AppSchema,
   type Codec,
   CloseCode,
   type ConnectionLimits,
   ErrorCode,
+  type EventData,
+  type EventName,
+  type EventReply,
   type PublishMessage,
   type RefreshMessage,
+  type SchemaLike,
+  type TopicData,
+  type TopicName,
   truncateUtf8,
 } from "@dashwire/protocol";
 import pino, { type Logger } from "pino";
@@ -48,7 +55,6 @@ import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
 import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
 import { type EventHandler, type EventMiddleware, type Namespace, Router } from "./router.js";
-import type { AppSchema, EventData, EventName, EventReply, TopicData, TopicName } from "./schema.js";
 import { Heartbeat } from "./heartbeat.js";
 import { Session } from "./session.js";
 import { type DisconnectOptions, disconnectCommand, runDisconnect } from "./user-disconnect.js";
@@ -81,7 +87,7 @@ export interface PublishOptions {
  * A dashwire server: mount it on an HTTP server (`attach`) or let it listen on its own.
  * Create with `createServer(options)`.
  */
-export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCore {
+export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerCore {
   readonly options: ResolvedServerOptions;
   readonly codec: Codec;
   readonly stats = new ServerStats();
@@ -175,8 +181,8 @@ export class DashwireServer<S extends AppSchema = AppSchema> implements ServerCo
 
   /** Registers the handler of an event in the default namespace (typed by the schema's `events`). */
   on<E extends EventName<S>>(event: E, handler: EventHandler<EventData<S, E>, EventReply<S, E>>): this;
-  /** Without a schema, handlers annotate their own payload type. */
-  on<D, R>(event: S extends { events: object } ? never : string, handler: EventHandler<D, R>): this;
+  /** Without a schema (any event name allowed), handlers annotate their own payload type. */
+  on<D, R>(event: string extends EventName<S> ? string : never, handler: EventHandler<D, R>): this;
   on(event: string, handler: EventHandler<never, unknown>): this {
     this.router.namespace("/").on(event, handler as EventHandler);
     return this;
@@ -523,6 +529,6 @@ function pathOf(url: string | undefined): string {
 }
 
 /** Creates a dashwire server. */
-export function createServer<S extends AppSchema = AppSchema>(options: ServerOptionsInput = {}): DashwireServer<S> {
+export function createServer<S extends SchemaLike = AppSchema>(options: ServerOptionsInput = {}): DashwireServer<S> {
   return new DashwireServer<S>(options);
 }

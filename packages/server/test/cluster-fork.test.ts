@@ -5,15 +5,17 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Client, connect } from "@dashwire/client/node";
 import { CloseCode } from "@dashwire/protocol";
-import { ClusterBrokerHost, ClusterSupervisor } from "@dashwire/server";
+import { ClusterBrokerHost, ClusterSupervisor } from "@dashwire/server/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const serverSrc = pathToFileURL(fileURLToPath(new URL("../src/index.ts", import.meta.url))).href;
+const clusterSrc = pathToFileURL(fileURLToPath(new URL("../src/cluster/index.ts", import.meta.url))).href;
 
 // The worker: a dashwire server on the shared port with the cluster broker, as `dashwire start
 // --workers N` runs it. Written to a temp file because cluster workers run a script of their own.
 const workerScript = `
-import { ClusterBroker, createServer, onShutdownRequest } from ${JSON.stringify(serverSrc)};
+import { createServer } from ${JSON.stringify(serverSrc)};
+import { ClusterBroker, onShutdownRequest } from ${JSON.stringify(clusterSrc)};
 const server = createServer({ logLevel: "silent", broker: new ClusterBroker() });
 server.topic("feed", { clientPublish: true, history: { size: 1000 } });
 server.on("whoami", () => process.pid);
@@ -53,7 +55,7 @@ beforeAll(async () => {
     execArgv: ["--conditions=source", "--import", "tsx"],
     env: { TEST_PORT: "0" },
     host: new ClusterBrokerHost(),
-    restartBaseMs: 50,
+    restart: { minDelayMs: 50, maxDelayMs: 5000, factor: 2 },
   });
   supervisor.on("message", (index, _w: Worker, m) => {
     const msg = m as { k?: string; port: number; pid: number };

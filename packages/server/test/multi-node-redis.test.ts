@@ -32,7 +32,8 @@ async function cluster(url: string): Promise<{ nodes: TestNode[]; prefix: string
         connection: url,
         prefix,
         topicTtlMs: 60_000,
-        reconnect: i === 0 ? { baseMs: 50, maxMs: 100 } : { baseMs: 300, maxMs: 900 },
+        reconnect:
+          i === 0 ? { minDelayMs: 50, maxDelayMs: 100, factor: 2 } : { minDelayMs: 300, maxDelayMs: 900, factor: 2 },
       }),
   );
   nodes.push(...started);

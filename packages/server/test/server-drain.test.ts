@@ -5,14 +5,8 @@
  */
 import { type Client, CloseCode, connect } from "@dashwire/client/node";
 import { RedisBroker } from "@dashwire/broker-redis";
-import {
-  type Broker,
-  ClusterBroker,
-  ClusterBrokerHost,
-  createServer,
-  type DashwireServer,
-  messagePortPair,
-} from "@dashwire/server";
+import { type Broker, createServer, type DashwireServer } from "@dashwire/server";
+import { ClusterBroker, ClusterBrokerHost, messagePortPair } from "@dashwire/server/cluster";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "./until.js";
 

@@ -4,7 +4,7 @@
  * a worker that dies, prints the URL once every worker listens, and on SIGINT/SIGTERM tells every
  * worker to stop and exits 0 once they all did.
  */
-import { ClusterBrokerHost, ClusterMetricsHost, ClusterSupervisor, CONTROL_TAG } from "@dashwire/server";
+import { ClusterBrokerHost, ClusterMetricsHost, ClusterSupervisor, CONTROL_TAG } from "@dashwire/server/cluster";
 import type { DashboardOptions } from "../config/options.js";
 import type { CliIo } from "./io.js";
 import type { WorkerReport } from "./run-worker.js";

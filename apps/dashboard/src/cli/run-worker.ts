@@ -6,7 +6,7 @@
  * feed. It stops when the primary says so (clients get 1001) or when the primary is gone.
  */
 import { randomBytes } from "node:crypto";
-import { ClusterBroker, CONTROL_TAG, onShutdownRequest } from "@dashwire/server";
+import { ClusterBroker, CONTROL_TAG, onShutdownRequest } from "@dashwire/server/cluster";
 import { createDashboardApp, type DashboardAppDeps } from "../app.js";
 import type { DashboardOptions } from "../config/options.js";
 import type { CliIo } from "./io.js";

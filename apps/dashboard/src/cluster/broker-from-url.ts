@@ -1,7 +1,8 @@
 /** Builds the node's broker from the `--broker` setting. */
 import { NatsBroker } from "@dashwire/broker-nats";
 import { RedisBroker } from "@dashwire/broker-redis";
-import { type Broker, ClusterBroker, MemoryBroker } from "@dashwire/server";
+import { type Broker, MemoryBroker } from "@dashwire/server";
+import { ClusterBroker } from "@dashwire/server/cluster";
 
 /**
  * `memory` (one process), `cluster` (a worker of `dashwire start --workers N`: the primary is the

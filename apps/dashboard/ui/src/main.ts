@@ -1,3 +1,4 @@
+import { backoff } from "@dashwire/client";
 import { ApiError, type AuthInfo, getAuth, getConfig } from "./api.js";
 import { clearKey, onSignInNeeded, storedKey } from "./auth/credentials.js";
 import { h, replaceChildren } from "./dom.js";
@@ -21,6 +22,9 @@ export function socketUrl(wsPath: string, base: string = document.baseURI): stri
   return u.toString();
 }
 
+/** Delays between tries to reach the server at start (the client SDK's backoff, full jitter). */
+const UP_RETRY = { minDelayMs: 500, maxDelayMs: 10_000, factor: 2 };
+
 /**
  * Calls `load` until the server answers, retrying with backoff while it is not up yet. A refusal
  * of the credentials (401/403) is not retried: it is rethrown for the sign-in.
@@ -31,7 +35,7 @@ async function untilUp<T>(shell: Shell, load: () => Promise<T>): Promise<T> {
       return await load();
     } catch (err) {
       if (err instanceof ApiError && (err.status === 401 || err.status === 403)) throw err;
-      const wait = Math.min(10_000, 500 * 2 ** attempt);
+      const wait = backoff(attempt, UP_RETRY);
       replaceChildren(
         shell.main,
         placeholder(

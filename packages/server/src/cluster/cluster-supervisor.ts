@@ -5,6 +5,7 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { EventEmitter } from "node:events";
+import { type BackoffOptions, backoff } from "@dashwire/protocol";
 import type { ClusterBrokerHost } from "./cluster-broker-host.js";
 import { CLUSTER_TAG, workerPort } from "./cluster-port.js";
 
@@ -28,10 +29,8 @@ export interface ClusterSupervisorOptions {
   env?: Record<string, string>;
   /** Broker host the workers talk to; omit when they use Redis or NATS directly. */
   host?: ClusterBrokerHost;
-  /** First restart delay of a worker that died; doubles while workers keep dying young, ms. */
-  restartBaseMs: number;
-  /** Longest restart delay, ms. */
-  restartMaxMs: number;
+  /** Restart delays of a worker that keeps dying young (full jitter, growing per death). */
+  restart: BackoffOptions;
   /** A worker that lived this long resets its restart delay, ms. */
   stableAfterMs: number;
   /** Workers still running this long after the shutdown message are killed, ms. */
@@ -41,8 +40,7 @@ export interface ClusterSupervisorOptions {
 /** Defaults of `ClusterSupervisorOptions`. */
 export const clusterSupervisorDefaults: ClusterSupervisorOptions = {
   workers: 1,
-  restartBaseMs: 100,
-  restartMaxMs: 5000,
+  restart: { minDelayMs: 100, maxDelayMs: 5000, factor: 2 },
   stableAfterMs: 10_000,
   shutdownTimeoutMs: 10_000,
 };
@@ -60,7 +58,8 @@ export interface ClusterSupervisorEvents {
 interface Slot {
   worker: Worker | undefined;
   startedAt: number;
-  delayMs: number;
+  /** Deaths in a row of workers that died young (the backoff's attempt). */
+  failures: number;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -97,7 +96,7 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
     if (execArgv !== undefined) settings.execArgv = execArgv;
     cluster.setupPrimary(settings);
     for (let i = 0; i < this.options.workers; i++) {
-      this.slots.push({ worker: undefined, startedAt: 0, delayMs: this.options.restartBaseMs, timer: undefined });
+      this.slots.push({ worker: undefined, startedAt: 0, failures: 0, timer: undefined });
       this.fork(i);
     }
   }
@@ -175,11 +174,8 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
       if (this.stopping !== undefined) return;
       // Crash loops back off; a worker that ran for a while restarts at once.
       let delay = 0;
-      if (Date.now() - slot.startedAt >= this.options.stableAfterMs) slot.delayMs = this.options.restartBaseMs;
-      else {
-        delay = slot.delayMs;
-        slot.delayMs = Math.min(this.options.restartMaxMs, slot.delayMs * 2);
-      }
+      if (Date.now() - slot.startedAt >= this.options.stableAfterMs) slot.failures = 0;
+      else delay = backoff(slot.failures++, this.options.restart);
       slot.timer = setTimeout(() => this.fork(index), delay);
     });
     this.emit("fork", index, worker);

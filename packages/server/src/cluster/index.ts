@@ -1,4 +1,9 @@
-/** The in-machine cluster: the primary's broker host and the message channel to workers. */
+/**
+ * @dashwire/server/cluster: the in-machine cluster (`dashwire start --workers N`): the primary's
+ * supervisor and broker host, the workers' broker, the message channel between them, and the
+ * machine-wide metrics.
+ */
+export { ClusterBroker, type ClusterBrokerOptions, clusterBrokerDefaults } from "../broker/cluster-broker.js";
 export {
   ClusterBrokerHost,
   type ClusterBrokerHostOptions,

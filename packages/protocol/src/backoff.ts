@@ -1,4 +1,4 @@
-/** Delays between reconnect attempts. */
+/** Delays between retries (reconnects, restarts, lost races): one policy for every package. */
 export interface BackoffOptions {
   /** Floor of every delay, and the base the cap grows from. */
   minDelayMs: number;
