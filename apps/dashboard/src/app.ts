@@ -128,7 +128,7 @@ export async function createDashboardApp(
     logLevel: options.logLevel,
     allowedOrigins: options.corsOrigins,
     allowedHosts,
-    broker: deps.broker ?? brokerFromUrl(options.broker),
+    broker: deps.broker ?? (await brokerFromUrl(options.broker)),
     nodeId,
   });
   const log = server.logger;

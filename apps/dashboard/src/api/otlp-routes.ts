@@ -9,7 +9,7 @@ import type { ServerResponse } from "node:http";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/read-body.js";
 import { mediaType } from "../http/request-guard.js";
-import type { Router } from "../http/router.js";
+import type { RouteHandler } from "../http/router.js";
 import { type OtlpMetricsRequest, OtlpShapeError, otlpPoints } from "../ingest/otlp-metrics.js";
 import { ExportMetricsServiceRequest, ExportMetricsServiceResponse, RpcStatus } from "../ingest/otlp-proto.js";
 import { agentKey } from "./agent-auth.js";
@@ -76,9 +76,9 @@ function points(request: OtlpMetricsRequest) {
   }
 }
 
-/** Registers the OTLP/HTTP metrics receiver. */
-export function otlpRoutes(router: Router, deps: IngestRoutesDeps): void {
-  router.add("POST", "/v1/metrics", async (req, res) => {
+/** The handler of `POST /v1/metrics` (registered by `agent-routes.ts`). */
+export function otlpHandler(deps: IngestRoutesDeps): RouteHandler {
+  return async (req, res) => {
     const type = mediaType(req);
     const json = type === "application/json";
     const format = json ? "otlp_json" : "otlp_protobuf";
@@ -105,5 +105,5 @@ export function otlpRoutes(router: Router, deps: IngestRoutesDeps): void {
       deps.counters.refusedRequest(format, err.status);
       sendOtlp(res, err.status, json, { code: rpcCode(err.status), message: err.message }, RpcStatus);
     }
-  });
+  };
 }

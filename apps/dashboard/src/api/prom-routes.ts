@@ -9,7 +9,7 @@ import type { ServerResponse } from "node:http";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { readBody } from "../http/read-body.js";
 import { mediaType } from "../http/request-guard.js";
-import type { Router } from "../http/router.js";
+import type { RouteHandler } from "../http/router.js";
 import { decodeRemoteWrite, remoteWritePoints } from "../ingest/prom-remote-write.js";
 import { agentKey } from "./agent-auth.js";
 import { type IngestRoutesDeps, storeParsed } from "./ingest-deps.js";
@@ -27,9 +27,9 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-/** Registers the remote write receiver. */
-export function promRoutes(router: Router, deps: IngestRoutesDeps): void {
-  router.add("POST", "/api/v1/write", async (req, res) => {
+/** The handler of `POST /api/v1/write`, the remote write receiver (registered by `agent-routes.ts`). */
+export function promHandler(deps: IngestRoutesDeps): RouteHandler {
+  return async (req, res) => {
     try {
       deps.keys.require(agentKey(req), "write");
       const type = mediaType(req);
@@ -72,5 +72,5 @@ export function promRoutes(router: Router, deps: IngestRoutesDeps): void {
       deps.counters.refusedRequest("prometheus", err.status);
       sendText(res, err.status, `${err.message}\n`);
     }
-  });
+  };
 }
