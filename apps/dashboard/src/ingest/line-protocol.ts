@@ -18,9 +18,19 @@
  */
 import { isUtf8 } from "node:buffer";
 import { ApiErrorCode } from "../errors.js";
-import { checkNameFor, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
+import { checkNameFor, formatSeriesId, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
 import { invalidUtf8Lines, lineEnd, newlines } from "./line-bounds.js";
-import { FieldRefusal, fieldValue, LineError, type Precision, timestampMs } from "./line-values.js";
+import {
+  FieldRefusal,
+  fastFloat,
+  fastTimestampMs,
+  fieldValue,
+  LineError,
+  type Precision,
+  type TimestampSpec,
+  timestampMs,
+  timestampSpec,
+} from "./line-values.js";
 import { type ParseResult, type Point, type Rejection, rejectionMessage } from "./point.js";
 
 export { type Precision, parsePrecision } from "./line-values.js";
@@ -45,16 +55,48 @@ const NAME_ESCAPES = /[\\.]/g;
 /** Most distinct measurement-and-tags spellings (and field names of one) memoized per body. */
 const MAX_SECTIONS = 4096;
 
+/** A field key of one section, as written, and the series it names (memoized per section). */
+interface Field {
+  /** The key as written (escapes included): what the next line is compared with. */
+  raw: string;
+  /** The key (unescaped). */
+  key: string;
+  /** The series name, or why it cannot be stored. */
+  name: string | FieldRefusal;
+  /** The series id (`formatSeriesId`), when the name is good. */
+  id: string;
+}
+
 /** A parsed, checked measurement and tag set. */
 interface Section {
+  /** The spelling (measurement and tags as written). */
+  text: string;
+  /** The next section whose spelling has the same hash. */
+  collision: Section | undefined;
   /** The measurement as the first part of a name (`.` and `\` escaped). */
   mname: string;
   /** Tags (shared by every point of every line with this spelling; never mutated). */
   tags: Tags | undefined;
   /** Size of the tags in a series id (`tagSetSize`). */
   tagsSize: number;
-  /** Field key → series name, or why that name cannot be stored. */
-  names: Map<string, string | FieldRefusal>;
+  /** Field keys as written → their series. */
+  fields: Map<string, Field>;
+  /** The field read last: lines of one source repeat their fields in the same order. */
+  last: Field | undefined;
+}
+
+/**
+ * FNV-1a over `s[start, end)`, kept below 2^30 so Map keys stay small integers (unboxed); -1
+ * when a character is a control character (a line end among them), with `stopOnControl`.
+ */
+function spellingHash(s: string, start: number, end: number, stopOnControl: boolean): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 && stopOnControl) return -1;
+    h = Math.imul(h ^ c, 16777619);
+  }
+  return h & 0x3fffffff;
 }
 
 /** A character for an error message. */
@@ -68,14 +110,21 @@ class LineParser {
   /** Physical line (1-based) of `pos`. */
   private line = 1;
   private readonly len: number;
-  /** Measurement-and-tags spellings seen in this body. */
-  private readonly sections = new Map<string, Section>();
-  /** Field keys of the current line (cleared per line). */
+  /** Measurement-and-tags spellings seen in this body, by `spellingHash`; collisions chained. */
+  private readonly sections = new Map<number, Section>();
+  private sectionCount = 0;
+  /** Field keys of the current line, once it has more than one (cleared per line). */
   private readonly seen = new Set<string>();
+  /** Fields and values of the current line, reused from line to line. */
+  private readonly lineFields: Field[] = [];
+  private readonly lineValues: number[] = [];
   /** Refused fields of the current line, kept only if the line parses. */
   private readonly refused: string[] = [];
   /** String fields of the current line. */
   private strings = 0;
+  /** Key of the current line's previous field. */
+  private lastKey = "";
+  private readonly tsSpec: TimestampSpec;
 
   constructor(
     private readonly s: string,
@@ -85,6 +134,7 @@ class LineParser {
     private readonly out: ParseResult,
   ) {
     this.len = s.length;
+    this.tsSpec = timestampSpec(precision);
   }
 
   private code(i: number): number {
@@ -191,11 +241,41 @@ class LineParser {
 
   /**
    * The measurement and tags at the cursor, parsed and checked once per distinct spelling in a
-   * body (a batch repeats few series many times), then taken from `sections`.
+   * body (a batch repeats few series many times), then taken from `sections` by a hash of the
+   * spelling, compared in place: a known spelling costs no string.
    */
   private section(): Section {
     const s = this.s;
     const start = this.pos;
+    // Common case: the spelling ends at the line's first space. A space right after a backslash
+    // is escaped (a backslash never escapes a backslash), and a control character may be a line
+    // end: those take the full scan.
+    let end = s.indexOf(" ", start);
+    let h = end > start && s.charCodeAt(end - 1) !== BSL ? spellingHash(s, start, end, true) : -1;
+    if (h === -1) {
+      end = this.sectionEnd(start);
+      h = spellingHash(s, start, end, false);
+    }
+    for (let sec = this.sections.get(h); sec !== undefined; sec = sec.collision)
+      // substring + === compares natively (startsWith at an offset walks characters in JS speed).
+      if (sec.text.length === end - start && s.substring(start, end) === sec.text) {
+        this.pos = end;
+        return sec;
+      }
+    const parsed = this.parseSection(s.slice(start, end));
+    if (this.sectionCount >= MAX_SECTIONS) {
+      this.sections.clear();
+      this.sectionCount = 0;
+    }
+    parsed.collision = this.sections.get(h);
+    this.sections.set(h, parsed);
+    this.sectionCount++;
+    return parsed;
+  }
+
+  /** Where the spelling starting at `start` ends: its first unescaped space, or the line end. */
+  private sectionEnd(start: number): number {
+    const s = this.s;
     let end = start;
     for (;;) {
       const c = s.charCodeAt(end);
@@ -211,22 +291,12 @@ class LineParser {
         Number.isNaN(c) ||
         (c === CR && (end + 1 === this.len || s.charCodeAt(end + 1) === NL))
       )
-        break;
+        return end;
       end++;
     }
-    const key = s.slice(start, end);
-    const cached = this.sections.get(key);
-    if (cached !== undefined) {
-      this.pos = end;
-      return cached;
-    }
-    const parsed = this.parseSection();
-    if (this.sections.size >= MAX_SECTIONS) this.sections.clear();
-    this.sections.set(key, parsed);
-    return parsed;
   }
 
-  private parseSection(): Section {
+  private parseSection(text: string): Section {
     const measurement = this.token(MEASUREMENT_ESCAPES, false);
     if (measurement.length === 0) throw new LineError("missing measurement");
     const mname =
@@ -251,19 +321,52 @@ class LineParser {
     }
     const tagsSize = tagSetSize(tags);
     if (typeof tagsSize === "string") throw new LineError(tagsSize);
-    return { mname, tags, tagsSize, names: new Map() };
+    return { text, collision: undefined, mname, tags, tagsSize, fields: new Map(), last: undefined };
   }
 
-  /** The series name of `field` under `sec`, or why it cannot be stored (memoized per section). */
-  private nameOf(sec: Section, field: string): string | FieldRefusal {
-    let name = sec.names.get(field);
-    if (name === undefined) {
-      const full = `${sec.mname}.${field}`;
-      const why = checkNameFor(full, sec.tagsSize);
-      name = why === undefined ? full : new FieldRefusal(`field ${JSON.stringify(field)}: ${why}`);
-      if (sec.names.size < MAX_SECTIONS) sec.names.set(field, name);
+  /**
+   * The field key at the cursor (up to an unescaped `=`, `,`, space or line end) and its series
+   * under `sec`: the previous line's key first (compared in place), then the section's memo,
+   * else parsed and checked.
+   */
+  private field(sec: Section): Field {
+    const s = this.s;
+    const pos = this.pos;
+    const last = sec.last;
+    // A memoized spelling was followed by an unescaped "=" (so it does not end in a backslash
+    // that would escape it): the same text followed by "=" scans to the same key.
+    if (last !== undefined && s.charCodeAt(pos + last.raw.length) === EQ && s.startsWith(last.raw, pos)) {
+      this.pos = pos + last.raw.length;
+      return last;
     }
-    return name;
+    const key = this.token(KEY_ESCAPES, true);
+    const followed = s.charCodeAt(this.pos) === EQ;
+    const raw = s.slice(pos, this.pos);
+    let f = sec.fields.get(raw);
+    if (f === undefined) {
+      const full = `${sec.mname}.${key}`;
+      const why = key.length === 0 ? undefined : checkNameFor(full, sec.tagsSize);
+      f = {
+        raw,
+        key,
+        name: why === undefined ? full : new FieldRefusal(`field ${JSON.stringify(key)}: ${why}`),
+        id: why === undefined && key.length > 0 ? formatSeriesId(full, sec.tags) : "",
+      };
+      if (followed && key.length > 0 && sec.fields.size < MAX_SECTIONS) sec.fields.set(raw, f);
+    }
+    if (followed && key.length > 0) sec.last = f;
+    return f;
+  }
+
+  /** End of a field value (`stopComma`) or timestamp starting at `i`: the next separator or line end. */
+  private valueEnd(i: number, stopComma: boolean): number {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === SP || c === NL || Number.isNaN(c) || (c === COMMA && stopComma)) return i;
+      if (c === CR && (i + 1 === this.len || s.charCodeAt(i + 1) === NL)) return i;
+      i++;
+    }
   }
 
   private parseLine(lineNo: number): void {
@@ -272,30 +375,44 @@ class LineParser {
     while (this.code(this.pos) === SP) this.pos++;
     if (this.atEol()) throw new LineError("missing field set");
 
+    const s = this.s;
     const seen = this.seen;
-    seen.clear();
-    const fields: Array<[string, number]> = [];
+    const fields = this.lineFields;
+    const values = this.lineValues;
+    let kept = 0;
+    let count = 0;
     for (;;) {
-      const key = this.token(KEY_ESCAPES, true);
+      const f = this.field(sec);
+      const key = f.key;
       if (key.length === 0) throw new LineError("empty field key");
       if (this.code(this.pos) !== EQ) throw new LineError(`field ${JSON.stringify(key)}: missing "="`);
       this.pos++;
-      if (seen.has(key)) throw new LineError(`field ${JSON.stringify(key)} given twice`);
-      seen.add(key);
+      // A line of one field (the common case) needs no set.
+      if (count === 1) {
+        seen.clear();
+        seen.add(this.lastKey);
+      }
+      if (count >= 1) {
+        if (seen.has(key)) throw new LineError(`field ${JSON.stringify(key)} given twice`);
+        seen.add(key);
+      }
+      this.lastKey = key;
+      count++;
       if (this.code(this.pos) === QUOTE) {
         this.quoted(key);
         this.strings++;
       } else {
         const start = this.pos;
-        while (!this.atEol()) {
-          const c = this.code(this.pos);
-          if (c === COMMA || c === SP) break;
-          this.pos++;
-        }
-        if (this.pos === start) throw new LineError(`field ${JSON.stringify(key)}: missing value`);
-        const v = fieldValue(this.s.slice(start, this.pos), key);
+        const end = this.valueEnd(start, true);
+        this.pos = end;
+        if (end === start) throw new LineError(`field ${JSON.stringify(key)}: missing value`);
+        const fast = fastFloat(s, start, end);
+        const v = Number.isNaN(fast) ? fieldValue(s.slice(start, end), key) : fast;
         if (v instanceof FieldRefusal) this.refused.push(v.reason);
-        else fields.push([key, v]);
+        else {
+          fields[kept] = f;
+          values[kept++] = v;
+        }
       }
       const c = this.code(this.pos);
       if (c === COMMA) {
@@ -310,17 +427,21 @@ class LineParser {
     let ts: number | undefined;
     if (!this.atEol()) {
       const start = this.pos;
-      while (!this.atEol() && this.code(this.pos) !== SP) this.pos++;
-      ts = timestampMs(this.s.slice(start, this.pos), this.precision);
+      const end = this.valueEnd(start, false);
+      this.pos = end;
+      const fast = fastTimestampMs(s, start, end, this.tsSpec);
+      ts = Number.isNaN(fast) ? timestampMs(s.slice(start, end), this.precision) : fast;
       while (this.code(this.pos) === SP) this.pos++;
       if (!this.atEol()) throw new LineError("unexpected text after the timestamp");
     }
 
     const points = this.out.points;
-    for (const [key, value] of fields) {
-      const name = this.nameOf(sec, key);
+    const tags = sec.tags;
+    for (let i = 0; i < kept; i++) {
+      const f = fields[i] as Field;
+      const name = f.name;
       if (name instanceof FieldRefusal) this.refused.push(name.reason);
-      else points.push({ name, tags: sec.tags, value, ts, origin: lineNo } satisfies Point);
+      else points.push({ name, tags, value: values[i] as number, ts, origin: lineNo, id: f.id } satisfies Point);
     }
   }
 

@@ -130,6 +130,90 @@ const MAX_AT = Object.fromEntries(
   Object.entries(NS_PER).map(([p, ns]) => [p, (BigInt(INT64_MAX) / ns).toString()]),
 ) as Record<Precision, string>;
 
+/** What the fast timestamp path needs to know of a precision (see `fastTimestampMs`). */
+export interface TimestampSpec {
+  /** Digits of the largest timestamp in range. */
+  readonly maxDigits: number;
+  /** `Number(max.slice(0, n))` for n up to 15 (exact in a float64). */
+  readonly maxPrefix: readonly number[];
+  /** Digits dropped to reach milliseconds (ns: 6, us: 3, else 0). */
+  readonly drop: number;
+  /** Milliseconds in one unit (ms, s, m, h). */
+  readonly msPer: number;
+}
+
+const TIMESTAMP_SPECS = Object.fromEntries(
+  (Object.keys(NS_PER) as Precision[]).map((p): [Precision, TimestampSpec] => {
+    const max = MAX_AT[p];
+    const ns = NS_PER[p];
+    return [
+      p,
+      {
+        maxDigits: max.length,
+        maxPrefix: Array.from({ length: 16 }, (_, n) => Number(max.slice(0, n) || "0")),
+        drop: p === "ns" ? 6 : p === "us" ? 3 : 0,
+        msPer: ns >= 1_000_000n ? Number(ns / 1_000_000n) : 0,
+      },
+    ];
+  }),
+) as Record<Precision, TimestampSpec>;
+
+/** The fast path's view of `precision`. */
+export function timestampSpec(precision: Precision): TimestampSpec {
+  return TIMESTAMP_SPECS[precision];
+}
+
+/**
+ * The common timestamp (a positive integer without leading zeros, within range) read straight
+ * from `s[start, end)`, without slicing or BigInt; NaN for anything else (then `timestampMs`
+ * decides, with its errors). Integers of up to 15 digits are exact in a float64, and a
+ * nanosecond timestamp keeps only its first 13.
+ */
+export function fastTimestampMs(s: string, start: number, end: number, spec: TimestampSpec): number {
+  const n = end - start;
+  const keep = n - spec.drop;
+  if (keep < 1 || keep > 15 || n > spec.maxDigits || s.charCodeAt(start) === 48) return Number.NaN;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    if (i - start < keep) v = v * 10 + d;
+  }
+  // As long as the largest: in range only if its first digits are smaller (equal: the slow path).
+  if (n === spec.maxDigits && v >= (spec.maxPrefix[keep] as number)) return Number.NaN;
+  return spec.drop === 0 ? v * spec.msPer : v;
+}
+
+/** Powers of ten up to 10^15, exact in a float64. */
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * The common float (`-?digits[.digits]` with at most 15 digits in all) read straight from
+ * `s[start, end)`; NaN for anything else (then `fieldValue` decides). The digits form an exact
+ * integer and the division by an exact power of ten rounds once, so the result is the float64
+ * nearest to the decimal, the same as `Number(text)` (Clinger's fast path).
+ */
+export function fastFloat(s: string, start: number, end: number): number {
+  let i = start;
+  const neg = s.charCodeAt(i) === 45;
+  if (neg) i++;
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else return Number.NaN;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const v = frac > 0 ? m / (POW10[frac] as number) : m;
+  return neg ? -v : v;
+}
+
 /** Converts a timestamp at `precision` to epoch milliseconds (rounded down). */
 export function timestampMs(raw: string, precision: Precision): number {
   const neg = raw.charCodeAt(0) === 45;

@@ -21,6 +21,11 @@ export interface Point {
   ts: number | undefined;
   /** Where the point came from: index in a JSON batch (0-based) or line number (1-based). */
   origin: number;
+  /**
+   * The series id (`formatSeriesId(name, tags)`) when the parser already has it: line protocol
+   * builds it once per series of a body instead of once per point.
+   */
+  id?: string;
 }
 
 /** A refused point: which one, why, and a stable code. */

@@ -14,6 +14,8 @@ export interface IncomingPoint {
   tags: Tags | undefined;
   value: number;
   ts: number | undefined;
+  /** Its series id, when known (else built from name and tags). */
+  id?: string;
 }
 
 /** Options of `MetricsWriter`. */
@@ -78,7 +80,7 @@ export class MetricsWriter {
         });
         continue;
       }
-      batch.push({ id: formatSeriesId(p.name, p.tags), name: p.name, tags: p.tags, value: p.value, ts });
+      batch.push({ id: p.id ?? formatSeriesId(p.name, p.tags), name: p.name, tags: p.tags, value: p.value, ts });
       indexOf.push(i);
     }
     const refused = batch.length === 0 ? [] : await this.store.write(batch, this.options.maxSeries);
