@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { formatValue, seriesLabel, thresholdColor, timeTicks } from "../../ui/src/format.js";
 import { toStatus } from "../../ui/src/live/connection.js";
-import { stepFor } from "../../ui/src/live/series-feed.js";
+import { stepFor } from "../../ui/src/time/resolution.js";
 import { type Bucket, meanOf, rowToBucket, SeriesWindow, toBucket } from "../../ui/src/live/series-window.js";
 import { cleanDashboard, slugify } from "../../ui/src/pages/edit-page.js";
 import { parseRoute, routeHash } from "../../ui/src/router.js";
@@ -71,7 +71,13 @@ describe("routes", () => {
     expect(parseRoute("")).toEqual({ page: "list" });
     expect(parseRoute("#/")).toEqual({ page: "list" });
     expect(parseRoute("#/new")).toEqual({ page: "new" });
-    expect(parseRoute("#/d/demo")).toEqual({ page: "view", id: "demo" });
+    expect(parseRoute("#/d/demo")).toEqual({ page: "view", id: "demo", query: "" });
+    expect(parseRoute("#/d/demo?from=now-1h&to=now")).toEqual({
+      page: "view",
+      id: "demo",
+      query: "from=now-1h&to=now",
+    });
+    expect(routeHash({ page: "view", id: "a b", query: "from=now-1h" })).toBe("#/d/a%20b?from=now-1h");
     expect(parseRoute("#/d/my%20board/edit")).toEqual({ page: "edit", id: "my board" });
     expect(parseRoute("#/d/%E0%A4%A")).toEqual({ page: "missing", hash: "#/d/%E0%A4%A" });
     expect(parseRoute("#/nope").page).toBe("missing");
@@ -111,10 +117,15 @@ describe("formatting and thresholds", () => {
     expect(timeTicks([t], 300)[0]).toMatch(/^\d\d:\d\d$/);
   });
 
-  it("chooses the query step from the window (the rollup resolutions)", () => {
-    expect(stepFor(300_000)).toBe(1000);
-    expect(stepFor(3_600_000)).toBe(10_000);
-    expect(stepFor(86_400_000)).toBe(60_000);
+  it("chooses the step that fits the panel's width: no more buckets than pixels, 300 at least", () => {
+    expect(stepFor(300_000, 200)).toBe(1000); // a narrow panel keeps 5 minutes at 1 s
+    expect(stepFor(900_000, 1000)).toBe(1000);
+    expect(stepFor(900_000, 600)).toBe(10_000);
+    expect(stepFor(3_600_000, 600)).toBe(10_000);
+    expect(stepFor(3_600_000, 300)).toBe(60_000);
+    expect(stepFor(86_400_000, 1500)).toBe(60_000);
+    expect(stepFor(7 * 86_400_000, 800)).toBe(900_000); // rolled up in the page from minutes
+    expect(stepFor(366 * 86_400_000, 800)).toBe(3_600_000); // the widest step
   });
 });
 

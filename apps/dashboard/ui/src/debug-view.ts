@@ -1,13 +1,17 @@
+import type { TimeRange } from "./time/time-range.js";
+
 /** What `window.__dashwire.view()` shows of the dashboard on screen: for the devtools console and browser tests. */
 export interface DebugView {
   dashboard: string;
   /** Animation frames drawn so far. */
   frames: number;
+  /** The dashboard's time range. */
+  range: TimeRange;
   panels: {
     id: string;
     kind: string;
-    /** One per series: its live state, publications received, and the bucket times held. */
-    feeds: { series: string; state: string; received: number; t: number[] }[];
+    /** One per series: its live state, publications received, its bucket width and the bucket times held. */
+    feeds: { series: string; state: string; received: number; step: number; t: number[] }[];
   }[];
 }
 

@@ -93,6 +93,7 @@ async function boot(): Promise<void> {
   shell.bindConnection(conn);
   const app: AppContext = { shell, conn, scheduler: new FrameScheduler() };
   let unmount: Unmount | null = null;
+  let shown: Route | null = null;
   let stopRouter: (() => void) | null = null;
   /** Leaves the app for the sign-in page: the page, the router and the socket stop first. */
   const signIn = (reason: string, cancellable: boolean) => {
@@ -101,6 +102,7 @@ async function boot(): Promise<void> {
     stopRouter = null;
     unmount?.();
     unmount = null;
+    shown = null;
     client.close();
     shell.setAccount("open", reload, signOut);
     shell.setCrumbs([["Sign in"]]);
@@ -119,6 +121,13 @@ async function boot(): Promise<void> {
   onSignInNeeded(refused);
   client.onAuthRefused(refused);
   const show = (r: Route) => {
+    // The same dashboard with another range or variables (back, forward, an edited URL): no remount.
+    if (r.page === "view" && shown?.page === "view" && shown.id === r.id && unmount?.update) {
+      shown = r;
+      unmount.update(r.query);
+      return;
+    }
+    shown = r;
     unmount?.();
     unmount = null;
     window.scrollTo(0, 0);
@@ -127,7 +136,7 @@ async function boot(): Promise<void> {
         unmount = mountList(shell.main, app);
         break;
       case "view":
-        unmount = mountView(shell.main, app, r.id);
+        unmount = mountView(shell.main, app, r.id, r.query);
         break;
       case "edit":
         unmount = mountEditor(shell.main, app, r.id);

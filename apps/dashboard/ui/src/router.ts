@@ -1,14 +1,19 @@
 /** The pages of the app, addressed by the location hash. */
 export type Route =
   | { page: "list" }
-  | { page: "view"; id: string }
+  | { page: "view"; id: string; query: string }
   | { page: "edit"; id: string }
   | { page: "new" }
   | { page: "missing"; hash: string };
 
-/** Reads a route from a hash: `#/`, `#/d/<id>`, `#/d/<id>/edit`, `#/new`. */
+/**
+ * Reads a route from a hash: `#/`, `#/d/<id>`, `#/d/<id>/edit`, `#/new`. A dashboard's view
+ * carries what follows `?` (its time range and variables: `#/d/<id>?from=now-1h&to=now`).
+ */
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, "").replace(/\/+$/, "") || "/";
+  const q = hash.indexOf("?");
+  const query = q < 0 ? "" : hash.slice(q + 1);
+  const path = (q < 0 ? hash : hash.slice(0, q)).replace(/^#/, "").replace(/\/+$/, "") || "/";
   if (path === "/" || path === "") return { page: "list" };
   if (path === "/new") return { page: "new" };
   const m = /^\/d\/([^/]+)(\/edit)?$/.exec(path);
@@ -19,7 +24,7 @@ export function parseRoute(hash: string): Route {
     } catch {
       return { page: "missing", hash };
     }
-    return m[2] ? { page: "edit", id } : { page: "view", id };
+    return m[2] ? { page: "edit", id } : { page: "view", id, query };
   }
   return { page: "missing", hash };
 }
@@ -32,7 +37,7 @@ export function routeHash(r: Route): string {
     case "new":
       return "#/new";
     case "view":
-      return `#/d/${encodeURIComponent(r.id)}`;
+      return `#/d/${encodeURIComponent(r.id)}${r.query ? `?${r.query}` : ""}`;
     case "edit":
       return `#/d/${encodeURIComponent(r.id)}/edit`;
     default:

@@ -1,48 +1,66 @@
 import { isForSeries, seriesTopic } from "../../../src/series/series-topic.js";
 import { query } from "../api.js";
+import { STORE_MAX_STEP } from "../time/resolution.js";
+import type { PanelSpan } from "../time/time-range.js";
+import { BucketRollup } from "./bucket-rollup.js";
 import type { LiveClient, LiveSubscription } from "./live-client.js";
-import { rowToBucket, SeriesWindow, toBucket } from "./series-window.js";
+import { bucketsOf, queryRange } from "./range-query.js";
+import { type Bucket, SeriesWindow, toBucket } from "./series-window.js";
 
 /** Options of a `SeriesFeed`. */
 export interface SeriesFeedOptions {
   /** Series id (`name,k=v`). */
   series: string;
-  /** Window to back-fill and keep, ms. */
-  windowMs: number;
+  /** What it shows: the last `spanMs`, live, or a fixed `[from, to]`, read once. */
+  span: PanelSpan;
+  /** Bucket width wanted, ms (`stepFor`); the store may serve a coarser one. */
+  step: number;
   /** Live delivery mode: "stream" for charts (every bucket), "latest" for stat/gauge/table. */
   mode: "stream" | "latest";
   /** Flushes per second at most (the server caps it too). */
   maxRate: number;
 }
 
-/** Defaults of `SeriesFeedOptions` (all but `series`). */
-export const seriesFeedDefaults: Omit<SeriesFeedOptions, "series"> = { windowMs: 300_000, mode: "stream", maxRate: 2 };
+/** Defaults of `SeriesFeedOptions` (all but `series`): the last five minutes at 1 s, live. */
+export const seriesFeedDefaults: Omit<SeriesFeedOptions, "series"> = {
+  span: { live: true, spanMs: 300_000 },
+  step: 1000,
+  mode: "stream",
+  maxRate: 2,
+};
 
-/** Where a feed is in its life. */
-export type FeedState = "idle" | "live" | "paused" | "stopped";
+/** Most buckets a feed holds, whatever its span (14 days of minutes). */
+export const MAX_FEED_POINTS = 20_160;
 
-/** Query step for a window: the rollup resolutions are 1 s, 10 s and 1 min. */
-export function stepFor(windowMs: number): number {
-  if (windowMs <= 15 * 60_000) return 1000;
-  if (windowMs <= 6 * 3_600_000) return 10_000;
-  return 60_000;
+/** Where a feed is in its life: `static` shows a past range (no subscription). */
+export type FeedState = "idle" | "live" | "paused" | "static" | "stopped";
+
+/** Width of the span a feed shows, ms. */
+function spanMsOf(span: PanelSpan): number {
+  return span.live ? span.spanMs : span.to - span.from;
 }
 
 /**
- * One series feeding one panel: back-fills its window from `/api/v1/query`, holds a live
+ * One series feeding one panel: back-fills its span from `/api/v1/query`, holds a live
  * subscription to the series' topic (`seriesTopic`, shared with the server), and merges both into
- * a bounded `SeriesWindow`.
+ * a bounded `SeriesWindow`. A past span (`span.live` false) is read once and never subscribed.
  *
  * No gap: the subscription is opened together with the first back-fill, and each time the server
  * confirms it (first subscribe, resubscribe after a reconnect) a short back-fill from the newest
  * bucket held covers anything published while not subscribed. No duplicate: the window keeps
  * each bucket time once. `pause` (tab hidden) drops the subscription; `resume` subscribes again
  * and back-fills the missed span the same way.
+ *
+ * Buckets wider than a second: the store serves closed buckets only, and live publications are
+ * per second, so the open bucket is rolled up in the page (`BucketRollup`) from the seconds (and
+ * closed minutes) a back-fill reads for it and the live seconds after them.
  */
 export class SeriesFeed {
   readonly window: SeriesWindow;
   readonly options: SeriesFeedOptions;
   state: FeedState = "idle";
+  /** Bucket width held, ms: the one asked for, or the coarser one the store served. */
+  step: number;
   /** Last back-fill error; cleared by the next good answer or live bucket. */
   private queryError: string | null = null;
   /** Why the feed is not live (subscribe refused), until it goes live again. */
@@ -50,6 +68,7 @@ export class SeriesFeed {
   /** Live publications received (for the debug hook). */
   received = 0;
   private sub: LiveSubscription | null = null;
+  private rollup: BucketRollup | null = null;
   private readonly aborts = new Set<AbortController>();
 
   constructor(
@@ -58,13 +77,24 @@ export class SeriesFeed {
     private readonly onChange: () => void,
   ) {
     this.options = { ...seriesFeedDefaults, ...options };
-    this.window = new SeriesWindow({ windowMs: this.options.windowMs, maxPoints: 4096 });
+    this.step = this.options.step;
+    const spanMs = spanMsOf(this.options.span);
+    const maxPoints = Math.min(MAX_FEED_POINTS, Math.max(4096, Math.ceil(spanMs / this.step) + 2));
+    // A live window keeps its open bucket besides the span.
+    this.window = new SeriesWindow({ windowMs: spanMs + (this.options.span.live ? this.step : 0), maxPoints });
+    this.rollup = this.step > 1000 ? new BucketRollup(this.step) : null;
   }
 
-  /** Back-fills the window and goes live. */
+  /** Back-fills the window and goes live (or reads the past span once). */
   start(): void {
     if (this.state !== "idle") return;
-    this.goLive();
+    const span = this.options.span;
+    if (span.live) {
+      this.goLive();
+      return;
+    }
+    this.state = "static";
+    void this.backfill(span.from, span.to);
   }
 
   /** What the panel should show as wrong with this feed, or null. */
@@ -95,7 +125,7 @@ export class SeriesFeed {
 
   private goLive(): void {
     this.state = "live";
-    void this.backfill(this.catchUpFrom());
+    void this.backfill(this.catchUpFrom(), Date.now());
     let sub: LiveSubscription;
     try {
       sub = this.client.subscribe(seriesTopic(this.options.series), this.onData, {
@@ -114,7 +144,7 @@ export class SeriesFeed {
     // re-queries from the newest bucket held: whatever the server published while this feed
     // was not subscribed is in the rollup rings, so the window never keeps a hole.
     sub.on("subscribed", () => {
-      if (this.state === "live") void this.backfill(this.catchUpFrom());
+      if (this.state === "live") void this.backfill(this.catchUpFrom(), Date.now());
     });
     sub.ready.catch((err: unknown) => {
       if (this.state !== "live" || this.sub !== sub) return;
@@ -123,26 +153,31 @@ export class SeriesFeed {
     });
   }
 
-  /** From the newest bucket held (inclusive: its second may have grown), or the window start. */
+  /** From the newest bucket held (inclusive: it may have grown), or the span's start. */
   private catchUpFrom(): number {
-    const start = Date.now() - this.options.windowMs;
-    return Math.max(start, this.window.lastT);
+    const span = this.options.span;
+    const start = Date.now() - (span.live ? span.spanMs : 0);
+    return Math.max(Math.floor(start / this.step) * this.step, this.window.lastT);
   }
 
-  private async backfill(from: number): Promise<void> {
-    const to = Date.now();
+  /** Uses `step` from now on (the store served a coarser one): what was held at the old one goes. */
+  private adopt(step: number): void {
+    if (step === this.step) return;
+    this.step = step;
+    this.window.clear();
+    this.rollup = step > 1000 ? new BucketRollup(step) : null;
+  }
+
+  private async backfill(from: number, to: number): Promise<void> {
     if (from >= to) return;
     const ac = new AbortController();
     this.aborts.add(ac);
     try {
-      const res = await query(this.options.series, Math.floor(from), to, stepFor(this.options.windowMs), ac.signal);
+      const res = await queryRange(this.options.series, from, to, this.step, ac.signal);
       if (this.state === "stopped") return;
-      const buckets = [];
-      for (const row of res.points ?? []) {
-        const b = rowToBucket(row);
-        if (b) buckets.push(b);
-      }
-      const changed = this.window.mergeAll(buckets);
+      this.adopt(res.step);
+      let changed = this.window.mergeAll(res.buckets);
+      if (this.state === "live" && this.rollup !== null) changed += await this.fillOpen(ac.signal);
       const hadError = this.queryError !== null;
       this.queryError = null;
       if (changed > 0 || hadError) this.onChange();
@@ -155,14 +190,49 @@ export class SeriesFeed {
     }
   }
 
+  /**
+   * Reads the parts of the open bucket (closed minutes, then seconds) into the rollup, so the
+   * open bucket counts what came before the live seconds. Returns how many merges changed the window.
+   */
+  private async fillOpen(signal: AbortSignal): Promise<number> {
+    const step = this.step;
+    const now = Date.now();
+    const start = Math.floor(now / step) * step;
+    let secondsFrom = start;
+    let changed = 0;
+    if (step > STORE_MAX_STEP && now - start >= STORE_MAX_STEP) {
+      const minutes = await query(this.options.series, start, now, STORE_MAX_STEP, signal);
+      if (minutes.step === STORE_MAX_STEP) {
+        changed += this.mergeParts(bucketsOf(minutes.points), STORE_MAX_STEP, step);
+        secondsFrom = Math.max(start, minutes.to);
+      }
+    }
+    if (now - secondsFrom < 1000) return changed;
+    const seconds = await query(this.options.series, secondsFrom, now, 1000, signal);
+    if (seconds.step === 1000) changed += this.mergeParts(bucketsOf(seconds.points), 1000, step);
+    return changed;
+  }
+
+  /** Adds parts `width` wide to the rollup of `step` (unless the step changed meanwhile). */
+  private mergeParts(parts: Bucket[], width: number, step: number): number {
+    let changed = 0;
+    if (this.step !== step || this.rollup === null || this.state === "stopped") return 0;
+    for (const p of parts) {
+      const b = this.rollup.add(p, width);
+      if (b !== null && this.window.merge(b)) changed++;
+    }
+    return changed;
+  }
+
   private readonly onData = (data: unknown): void => {
     if (this.state !== "live" || !isForSeries(this.options.series, data)) return;
-    const b = toBucket(data);
-    if (!b) return;
+    const live = toBucket(data);
+    if (!live) return;
     this.received++;
+    const b = this.rollup === null ? live : this.rollup.add(live);
     const hadError = this.queryError !== null;
     this.queryError = null;
-    if (this.window.merge(b) || hadError) this.onChange();
+    if ((b !== null && this.window.merge(b)) || hadError) this.onChange();
   };
 
   private dropSubscription(): void {

@@ -4,18 +4,27 @@ import { h, replaceChildren } from "../dom.js";
 import { PresenceTracker } from "../live/presence-tracker.js";
 import type { BasePanel } from "../panels/base-panel.js";
 import { createPanel } from "../panels/create-panel.js";
+import type { TimeControl } from "../panels/panel-context.js";
+import { rangePicker } from "../time/range-picker.js";
+import { parseRange, sameRange, type TimeRange, writeRange } from "../time/time-range.js";
 import type { AppContext, Unmount } from "./app-context.js";
 import { errorState, placeholder } from "./page-state.js";
 
 /**
  * A dashboard: its panels, each live; presence on `dashboard:<id>`. Feeds pause while the tab
- * is hidden (no subscriptions, no drawing) and catch up when it shows again.
+ * is hidden (no subscriptions, no drawing) and catch up when it shows again. The time range is
+ * in the URL's query (`#/d/<id>?from=now-1h&to=now`): a change pushes a history entry, and a
+ * new query (back, forward, a pasted link) restarts the panels' feeds without a remount.
  */
-export function mountView(root: HTMLElement, app: AppContext, id: string): Unmount {
+export function mountView(root: HTMLElement, app: AppContext, id: string, query = ""): Unmount {
   let gone = false;
   let panels: BasePanel[] = [];
   let presence: PresenceTracker | null = null;
+  let params = new URLSearchParams(query);
+  let range: TimeRange = parseRange(params);
   const cleanups: (() => void)[] = [];
+  const rangeSlot = h("div", { class: "page-head__tools" });
+  const subtitle = h("p", { class: "muted" });
   app.shell.setCrumbs([["Dashboards", "#/"], [id]]);
   app.shell.setOnline(null);
   replaceChildren(root, placeholder("Loading…"));
@@ -28,29 +37,59 @@ export function mountView(root: HTMLElement, app: AppContext, id: string): Unmou
     for (const p of panels) app.scheduler.request(p);
   };
 
+  /** Shows `next` on every panel; `push`: also as a new history entry (a user's choice, not the URL's). */
+  const applyRange = (next: TimeRange, push: boolean) => {
+    if (sameRange(next, range)) return;
+    range = next;
+    if (push) {
+      writeRange(params, range);
+      const q = params.toString();
+      history.pushState(null, "", `#/d/${encodeURIComponent(id)}${q ? `?${q}` : ""}`);
+    }
+    showRange();
+    for (const p of panels) p.restart();
+  };
+  const time: TimeControl = {
+    get range() {
+      return range;
+    },
+    set: (r) => applyRange(r, true),
+  };
+  const showRange = () => {
+    const n = panels.length;
+    subtitle.textContent = `${n} panel${n === 1 ? "" : "s"} · ${range.kind === "absolute" ? "past range" : "live"}`;
+    const panelsSpanMs = Math.max(60_000, ...panels.map((p) => p.windowMs));
+    replaceChildren(rangeSlot, rangePicker({ range, set: time.set, panelsSpanMs }));
+  };
+
   const show = (d: Dashboard) => {
     document.title = `${d.title || d.id} · dashwire`;
     app.shell.setCrumbs([["Dashboards", "#/"], [d.title || d.id]]);
     presence = new PresenceTracker(app.conn, d.id);
-    const ctx = { conn: app.conn, scheduler: app.scheduler, presence };
+    const ctx = { conn: app.conn, scheduler: app.scheduler, presence, time };
     panels = (d.panels ?? []).map((def) => createPanel(def, ctx));
     const grid = h(
       "div",
       { class: "grid", "data-testid": "panel-grid" },
       panels.map((p) => p.el),
     );
+    showRange();
     replaceChildren(
       root,
       h(
         "div",
         { class: "page-head" },
+        h("div", null, h("h1", { "data-testid": "dashboard-title" }, d.title || d.id), subtitle),
         h(
           "div",
-          null,
-          h("h1", { "data-testid": "dashboard-title" }, d.title || d.id),
-          h("p", { class: "muted" }, `${panels.length} panel${panels.length === 1 ? "" : "s"} · live`),
+          { class: "row" },
+          rangeSlot,
+          h(
+            "a",
+            { class: "btn", href: `#/d/${encodeURIComponent(d.id)}/edit`, "data-testid": "edit-dashboard" },
+            "Edit",
+          ),
         ),
-        h("a", { class: "btn", href: `#/d/${encodeURIComponent(d.id)}/edit`, "data-testid": "edit-dashboard" }, "Edit"),
       ),
       panels.length
         ? grid
@@ -72,6 +111,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string): Unmou
       view: (): DebugView => ({
         dashboard: d.id,
         frames: app.scheduler.frames,
+        range,
         panels: panels.map((pn) => ({
           id: pn.def.id,
           kind: pn.def.kind,
@@ -79,6 +119,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string): Unmou
             series: f.options.series,
             state: f.state,
             received: f.received,
+            step: f.step,
             t: [...f.window.t],
           })),
         })),
@@ -95,7 +136,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string): Unmou
     },
   );
 
-  return () => {
+  const unmount: Unmount = () => {
     gone = true;
     for (const c of cleanups) c();
     for (const p of panels) p.destroy();
@@ -103,4 +144,9 @@ export function mountView(root: HTMLElement, app: AppContext, id: string): Unmou
     app.shell.setOnline(null);
     window.__dashwire = { view: () => null };
   };
+  unmount.update = (q: string) => {
+    params = new URLSearchParams(q);
+    applyRange(parseRange(params), false);
+  };
+  return unmount;
 }

@@ -3,7 +3,12 @@ import type { Panel } from "../api.js";
 import { h } from "../dom.js";
 import type { Drawable } from "../frame-scheduler.js";
 import { SeriesFeed, seriesFeedDefaults } from "../live/series-feed.js";
+import { stepFor } from "../time/resolution.js";
+import { type PanelSpan, panelSpan, spanBounds } from "../time/time-range.js";
 import type { PanelContext } from "./panel-context.js";
+
+/** A panel's window when neither it nor its kind sets one, ms. */
+const DEFAULT_WINDOW_MS = 300_000;
 
 /**
  * The frame every panel shares: header, body, one `SeriesFeed` per series, and redraws
@@ -12,12 +17,17 @@ import type { PanelContext } from "./panel-context.js";
 export abstract class BasePanel implements Drawable {
   readonly el: HTMLElement;
   readonly def: Panel;
-  readonly feeds: SeriesFeed[];
+  /** One per series; made again when the time range changes. */
+  feeds: SeriesFeed[] = [];
   protected readonly body: HTMLElement;
   protected readonly status: HTMLElement;
   protected readonly ctx: PanelContext;
-  /** The window shown, ms: the panel's `windowSec`, else its kind's default. */
-  protected readonly windowMs: number;
+  /** The panel's own window, ms: its `windowSec`, else its kind's default (shown unless the dashboard sets a range). */
+  readonly windowMs: number;
+  /** What the panel shows now: its window or the dashboard's range. */
+  protected span: PanelSpan;
+  private readonly mode: "stream" | "latest";
+  private readonly maxRate: number;
 
   /** `mode`: how the feeds take their series (`stream` for every bucket, `latest` for the newest). */
   constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec, mode: "stream" | "latest") {
@@ -25,13 +35,11 @@ export abstract class BasePanel implements Drawable {
     this.ctx = ctx;
     // The kind's defaults first (windowSec 300, maxRate by kind); the feed's own for a kind without.
     const windowSec = panelNumber(def, kind, "windowSec");
-    const windowMs = windowSec === undefined ? seriesFeedDefaults.windowMs : windowSec * 1000;
+    const windowMs = windowSec === undefined ? DEFAULT_WINDOW_MS : windowSec * 1000;
     this.windowMs = windowMs;
-    const maxRate = panelNumber(def, kind, "maxRate") ?? seriesFeedDefaults.maxRate;
-    this.feeds = def.series.map(
-      (series) =>
-        new SeriesFeed(ctx.conn.client, { series, windowMs, mode, maxRate }, () => ctx.scheduler.request(this)),
-    );
+    this.span = panelSpan(ctx.time.range, windowMs);
+    this.mode = mode;
+    this.maxRate = panelNumber(def, kind, "maxRate") ?? seriesFeedDefaults.maxRate;
     this.status = h("span", { class: "panel__status", "data-testid": "panel-status" });
     this.body = h("div", { class: "panel__body" });
     this.el = h(
@@ -48,11 +56,38 @@ export abstract class BasePanel implements Drawable {
     );
   }
 
-  /** Starts the feeds and draws the empty state. */
+  /** Starts the feeds (at the step the panel's width fits) and draws the empty state. */
   start(): void {
+    for (const f of this.feeds) f.stop();
+    this.span = panelSpan(this.ctx.time.range, this.windowMs);
+    const bounds = spanBounds(this.span, Date.now());
+    const step = stepFor(bounds.to - bounds.from, this.body.clientWidth || this.el.clientWidth);
+    this.feeds = this.def.series.map(
+      (series) =>
+        new SeriesFeed(
+          this.ctx.conn.client,
+          { series, span: this.span, step, mode: this.mode, maxRate: this.maxRate },
+          () => this.ctx.scheduler.request(this),
+        ),
+    );
     for (const f of this.feeds) f.start();
+    this.el.dataset.live = String(this.span.live);
     this.ctx.scheduler.request(this);
   }
+
+  /** Shows the dashboard's current time range: the feeds start over. */
+  restart(): void {
+    this.start();
+    this.onRestart();
+  }
+
+  /** The span shown at `now`, ms. */
+  protected bounds(now: number): { from: number; to: number } {
+    return spanBounds(this.span, now);
+  }
+
+  /** Called after `restart` (a chart resets its scales). */
+  protected onRestart(): void {}
 
   /** Draws the current data (called on an animation frame). */
   draw(): void {
@@ -67,6 +102,8 @@ export abstract class BasePanel implements Drawable {
     // Read by the browser tests and handy when debugging a panel from the devtools.
     this.el.dataset.points = String(points);
     if (Number.isFinite(lastT)) this.el.dataset.lastT = String(lastT);
+    else delete this.el.dataset.lastT;
+    if (this.feeds[0] !== undefined) this.el.dataset.step = String(this.feeds[0].step);
     this.setStatus(error);
     this.render();
   }
@@ -82,10 +119,11 @@ export abstract class BasePanel implements Drawable {
 
   private setStatus(error: string | null): void {
     const paused = this.feeds.some((f) => f.state === "paused");
-    const state = error ? "error" : paused ? "paused" : this.feeds.length === 0 ? "" : "live";
+    const past = !this.span.live;
+    const state = error ? "error" : paused ? "paused" : this.feeds.length === 0 ? "" : past ? "static" : "live";
     if (this.status.dataset.state === state && this.status.title === (error ?? "")) return;
     this.status.dataset.state = state;
     this.status.title = error ?? "";
-    this.status.textContent = state === "error" ? "no data" : state;
+    this.status.textContent = state === "error" ? "no data" : state === "static" ? "past" : state;
   }
 }

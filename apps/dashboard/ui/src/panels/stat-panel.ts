@@ -67,7 +67,8 @@ export class StatPanel extends BasePanel {
         }
         c.foot.textContent = `min ${formatValue(lo, this.def.unit)} · max ${formatValue(hi, this.def.unit)}`;
       }
-      c.spark.update(w.t, w.last, now - this.windowMs, Math.max(now, w.lastT));
+      const { from, to } = this.bounds(now);
+      c.spark.update(w.t, w.last, from, Math.max(to, w.lastT));
     }
   }
 }

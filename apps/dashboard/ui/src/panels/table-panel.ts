@@ -94,10 +94,12 @@ export class TablePanel extends BasePanel {
       row.min.textContent = formatValue(st.min, unit);
       row.max.textContent = formatValue(st.max, unit);
       row.mean.textContent = formatValue(st.mean, unit);
-      const age = now - b.t - 1000;
-      row.tr.classList.toggle("stale", age > STALE_MS);
-      row.tr.title = `updated ${formatAge(age)}`;
-      row.spark.update(w.t, w.last, now - this.windowMs, Math.max(now, w.lastT));
+      // A past range is never stale; a live bucket is current until its end (a wide one is open longer).
+      const age = now - b.t - (this.feeds[i]?.step ?? 1000);
+      row.tr.classList.toggle("stale", this.span.live && age > STALE_MS);
+      row.tr.title = this.span.live ? `updated ${formatAge(age)}` : "";
+      const { from, to } = this.bounds(now);
+      row.spark.update(w.t, w.last, from, Math.max(to, w.lastT));
     }
   }
 }

@@ -5,6 +5,7 @@ import { h } from "../dom.js";
 import { cssColor, formatValue, seriesLabel, seriesName, timeTicks } from "../format.js";
 import { cssVar, seriesColor, THEME_EVENT, withAlpha } from "../theme.js";
 import { meanOf } from "../live/series-window.js";
+import { chartZoom, rangeZoom } from "../time/chart-zoom.js";
 import { BasePanel } from "./base-panel.js";
 import type { PanelContext } from "./panel-context.js";
 
@@ -24,6 +25,7 @@ export class TimeseriesPanel extends BasePanel {
   private versions = "";
   private hoverIdx: number | null = null;
   private data: uPlot.AlignedData = [[]];
+  private unbindZoom: (() => void) | null = null;
 
   constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
     super(def, ctx, kind, "stream");
@@ -56,8 +58,14 @@ export class TimeseriesPanel extends BasePanel {
     super.destroy();
     this.observer.disconnect();
     window.removeEventListener(THEME_EVENT, this.onTheme);
+    this.unbindZoom?.();
     this.plot?.destroy();
     this.plot = null;
+  }
+
+  /** A new range: the next frame redraws (and so rescales) even before data of it arrives. */
+  protected override onRestart(): void {
+    this.versions = "";
   }
 
   protected render(): void {
@@ -86,21 +94,24 @@ export class TimeseriesPanel extends BasePanel {
     const axis = cssVar("--muted") || "#888";
     const grid = cssVar("--grid") || "rgba(128,128,128,.15)";
     const font = `11px ${cssVar("--font") || "system-ui, sans-serif"}`;
-    const windowSec = this.windowMs / 1000;
     const unit = this.def.unit ?? "";
     const thresholds = this.def.thresholds ?? [];
+    // Drag to zoom, shift-drag to pan, double-click to zoom out: each sets the dashboard's range.
+    const zoom = chartZoom(rangeZoom(this.ctx.time, (now) => this.bounds(now)));
     const opts: uPlot.Options = {
       width,
       height,
       legend: { show: false },
-      cursor: { drag: { x: false, y: false }, points: { size: 7 } },
+      cursor: { ...zoom.cursor, points: { size: 7 } },
       scales: {
         x: {
           time: true,
-          // The window slides with the clock, so a quiet series visibly ages out.
+          // A live range slides with the clock, so a quiet series visibly ages out; a past one stays.
           range: (_u, _min, max) => {
-            const now = Math.max(Date.now() / 1000, max ?? 0);
-            return [now - windowSec, now];
+            const { from, to } = this.bounds(Date.now());
+            if (!this.span.live) return [from / 1000, to / 1000];
+            const end = Math.max(to / 1000, max ?? 0);
+            return [end - (to - from) / 1000, end];
           },
         },
         y: this.def.min !== undefined || this.def.max !== undefined ? { range: this.yRange() } : {},
@@ -138,6 +149,7 @@ export class TimeseriesPanel extends BasePanel {
         }),
       ],
       hooks: {
+        ...zoom.hooks,
         setCursor: [
           (u) => {
             this.hoverIdx = u.cursor.idx ?? null;
@@ -154,6 +166,8 @@ export class TimeseriesPanel extends BasePanel {
       },
     };
     this.plot = new uPlot(opts, this.data, this.chartEl);
+    this.unbindZoom?.();
+    this.unbindZoom = zoom.bind(this.plot);
   }
 
   private yRange(): uPlot.Range.Function {
@@ -204,6 +218,8 @@ export class TimeseriesPanel extends BasePanel {
   }
 
   private readonly onTheme = (): void => {
+    this.unbindZoom?.();
+    this.unbindZoom = null;
     this.plot?.destroy();
     this.plot = null;
     this.ctx.scheduler.request(this);
