@@ -46,9 +46,11 @@ ${Object.entries(ENV_VARS)
   .map(([k, v]) => `  ${k.padEnd(24)} ${v}`)
   .join("\n")}
 
-Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: stops accepting, publishes the last closed second,
-tells connected clients "going away" and exits 0 (every acknowledged write is already on disk) (with workers: the primary tells every
-worker, waits for them, then exits 0; a worker that dies is restarted).`;
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: publishes the last closed second, tells connected
+clients "going away" (long-polling ones on their next poll, for up to 5 s), stops accepting and
+exits 0; every acknowledged write is already on disk. With workers the primary tells every
+worker, waits for them, then exits 0; a worker that dies is restarted. Exit code 1 when a worker
+did not stop cleanly, stopping took over 12 s, or a second signal came (docs/deploy.md).`;
 
 /** `dashwire send --help`. */
 export const SEND_HELP = `Usage: dashwire send <metric> <value> [tag=value…] [options]
