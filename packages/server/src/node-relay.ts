@@ -44,6 +44,10 @@ export class NodeRelay implements TransportRelay {
   /** Abort listeners of polls held here for other nodes (bounded: stale ones are forgotten). */
   private readonly remotePolls = new BoundedMap<string, () => void>(10_000);
   private lastRid = 0;
+  /** Set by `release()`: this node stops, polls relayed through it are not held any more. */
+  private released = false;
+  /** Relay messages handed to the broker and not yet taken by it. */
+  private readonly posting = new Set<Promise<void>>();
 
   constructor(
     private readonly broker: Broker,
@@ -80,6 +84,10 @@ export class NodeRelay implements TransportRelay {
   }
 
   poll(home: string, tid: string, responder: PollResponder): void {
+    if (this.released) {
+      responder.respond("");
+      return;
+    }
     const rid = ++this.lastRid;
     // No answer from the home node in time: it is gone, and so is the transport.
     const timer = setTimeout(() => this.answer(rid, GONE), this.pollWaitMs);
@@ -99,9 +107,22 @@ export class NodeRelay implements TransportRelay {
     return this.waiting.size;
   }
 
-  /** Answers every poll still waiting with nothing new (this node stops): its client polls again elsewhere. */
+  /**
+   * This node stops: every poll still waiting, and every one relayed through it from now on, is
+   * answered with nothing new, so its client polls again elsewhere.
+   */
   release(): void {
+    this.released = true;
     for (const rid of [...this.waiting.keys()]) this.answer(rid, "");
+  }
+
+  /**
+   * Resolves once every relay message posted so far was taken by the broker (or failed). A node
+   * that stops waits for this before it closes its broker and exits: a worker's last answers to
+   * polls held by other workers could otherwise die unsent in its IPC channel.
+   */
+  async posted(): Promise<void> {
+    while (this.posting.size > 0) await Promise.all([...this.posting]);
   }
 
   /** A relayed request or answer for this node (the data of a `$node:<id>` publication). */
@@ -159,9 +180,14 @@ export class NodeRelay implements TransportRelay {
   }
 
   private post(node: string, message: RelayMessage): void {
-    this.broker
+    const posting: Promise<void> = this.broker
       .publish({ topic: NODE_TOPIC_PREFIX + node, data: JSON.stringify(message), retention: NO_RETENTION })
-      .catch((err: unknown) => this.logger.warn({ err, node }, "relay to node failed"));
+      .then(
+        () => {},
+        (err: unknown) => this.logger.warn({ err, node }, "relay to node failed"),
+      )
+      .finally(() => this.posting.delete(posting));
+    this.posting.add(posting);
   }
 }
 

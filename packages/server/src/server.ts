@@ -156,6 +156,9 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
       get relay() {
         return server.relay;
       },
+      get closing() {
+        return server.closing;
+      },
     });
     this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000, (command) =>
       runDisconnect(this.sessions, command),
@@ -379,8 +382,9 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
     if (this.closed) return;
     this.closed = true;
     await this.drain();
-    // Polls relayed here since the drain: their clients poll again elsewhere.
-    this.relay.release();
+    // What this node answered for other nodes (their clients' last frames) reaches the broker
+    // before it closes.
+    await this.relay.posted();
     for (const server of this.attached) {
       server.off("upgrade", this.onUpgrade);
       server.off("connection", this.onConnection);

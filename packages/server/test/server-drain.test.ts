@@ -62,6 +62,8 @@ function pollingFetch(options: { pollTo?: () => string } = {}) {
   let held: (() => void) | undefined;
   let waiting = 0;
   const gate = { hold: false, waiting: () => waiting, release: () => held?.() };
+  /** Each poll's answer: where it went, its body and its `connection` header. */
+  const answers: { base: string; body: string; connection: string | null }[] = [];
   const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     let url = new URL(String(input instanceof Request ? input.url : input));
     const poll = url.pathname.endsWith("/poll") && (init?.method ?? "GET") === "GET";
@@ -70,9 +72,13 @@ function pollingFetch(options: { pollTo?: () => string } = {}) {
       waiting++;
       await new Promise<void>((resolve) => (held = resolve));
     }
-    return fetch(url, init);
+    const res = await fetch(url, init);
+    if (!poll) return res;
+    const body = await res.text();
+    answers.push({ base: url.origin, body, connection: res.headers.get("connection") });
+    return new Response(body, { status: res.status, headers: res.headers });
   };
-  return { fetch: wrapped as typeof fetch, gate };
+  return { fetch: wrapped as typeof fetch, gate, answers };
 }
 
 /** A polling client of `base` subscribed to "feed": what it got, its states, and how it ended. */
@@ -140,6 +146,31 @@ describe("server.close() and long-polling clients", () => {
     await other.server.close();
     await home.server.publish("feed", 7);
     await until(() => got.includes(7), 5000, "the publication after the other node stopped");
+    expect(states).toEqual(["connecting", "connected"]);
+  });
+
+  it("a drained node answers a poll for another node at once, empty, on a connection that closes", async () => {
+    const broker = clusterBroker();
+    const home = await node(broker());
+    const other = await node(broker());
+    let balancer = other.base;
+    const { fetch: f, gate, answers } = pollingFetch({ pollTo: () => balancer });
+    const { states, got } = await pollingClient(home.base, f);
+    // The client's next poll waits at the gate, addressed to the other node; none is held there.
+    gate.hold = true;
+    await home.server.publish("feed", 1);
+    await until(() => gate.waiting() === 1 && relayedPolls(other.server) === 0, 5000, "a poll at the gate");
+    await other.server.drain();
+    balancer = home.base; // the balancer takes the drained node out: the polls after this one
+    gate.hold = false;
+    gate.release();
+    // The drained node neither holds nor relays it: nothing new, and a connection that closes, so
+    // the next poll takes a new connection (to a node still serving).
+    await until(() => answers.some((a) => a.base === other.base && a.body === ""), 5000, "the drained node's answer");
+    const last = answers.filter((a) => a.base === other.base).at(-1);
+    expect(last).toEqual({ base: other.base, body: "", connection: "close" });
+    await home.server.publish("feed", 2);
+    await until(() => got.includes(2), 5000, "the next publication, from the home node");
     expect(states).toEqual(["connecting", "connected"]);
   });
 });

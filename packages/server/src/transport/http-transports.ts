@@ -21,6 +21,8 @@ export interface HttpTransportHost {
   readonly nodeId: string;
   /** Carries requests for transports homed on other nodes (absent: single node). */
   readonly relay: TransportRelay | undefined;
+  /** True once the server is stopping (clients told going away). */
+  readonly closing: boolean;
 }
 
 /** Forwards transport requests to the node that holds the transport. */
@@ -77,6 +79,10 @@ export class HttpTransports {
       return true;
     }
     const cors = corsHeaders(req);
+    // A stopping node answers on a connection that then closes: the client's next request opens
+    // a new one, which reaches a node still serving (Node keeps a busy keep-alive connection
+    // serving after its server stopped listening).
+    if (this.host.closing) res.setHeader("connection", "close");
     if (req.method === "OPTIONS") {
       res.writeHead(204, {
         ...cors,
