@@ -15,6 +15,15 @@ import { startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
  * security-gaps.test.ts).
  */
 
+/**
+ * Timeout of each fuzz run: a guard against a hung run, not a speed target. Their work is fixed
+ * (5,000 frames decoded; 1,500 wire inputs, each a round trip to the sentinel; 400 text, 800 HTTP):
+ * the wire run takes about 10 s on a quiet machine and took 28-31 s (past Vitest's default 30 s)
+ * on this 2-core machine with every helper's suite running. Liveness is each input's own check:
+ * the server must answer within 5 s.
+ */
+const FUZZ_RUN_TIMEOUT_MS = 120_000;
+
 let t: TestServer | undefined;
 let watch: ProcessWatch;
 
@@ -28,7 +37,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-describe("fuzz", () => {
+describe("fuzz", { timeout: FUZZ_RUN_TIMEOUT_MS }, () => {
   it("decoder + validator: never throw but CodecError; every rejection a coded Violation", () => {
     let skipped = 0;
     let codecErrors = 0;

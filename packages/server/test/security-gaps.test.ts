@@ -14,6 +14,13 @@ import { RawClient } from "./raw-client.js";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const PROBE = fileURLToPath(new URL("./fuzz/crash-probe.ts", import.meta.url));
 
+/**
+ * Longest a probe child may run before it is killed: a guard against a hung child, not a speed
+ * target. A probe loads the server's sources through tsx, CPU work that took over 20 s (the old
+ * guard) on this 2-core machine when every helper's suite ran at once (load average 30).
+ */
+const PROBE_GUARD_MS = 90_000;
+
 /** Runs one crash-probe case in a child; resolves with its exit code and output. */
 function probe(name: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -25,7 +32,7 @@ function probe(name: string): Promise<{ code: number | null; out: string }> {
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), PROBE_GUARD_MS);
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, out });
@@ -47,7 +54,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-describe("known crashes (one frame or request takes the process down)", () => {
+describe("known crashes (one frame or request takes the process down)", { timeout: PROBE_GUARD_MS + 10_000 }, () => {
   it("the probe itself reports a harmless input as survived", () => survives("harmless"));
 
   // Needed fix: a nesting limit in jsonCodec.decode (protocol/src/codec.ts), e.g. reject frames
