@@ -4,8 +4,9 @@
  *
  *   node abuser.js <flood|connections|bigframe> <ws-url> <local-address> <max-ms>
  *
- * Prints "ready" once it starts abusing, and one JSON line of counts when it stops (SIGTERM or
- * after max-ms), with `ms`: how long it abused.
+ * Prints "ready" once it starts abusing, "limited" the first time the server's limit for its kind
+ * of abuse answers it (close 4003, HTTP 429, close 1009), and one JSON line of counts when it stops
+ * (SIGTERM or after max-ms), with `ms`: how long it abused.
  * - flood: publishes in 1000-message frames as fast as the socket drains; reconnects when closed.
  * - connections: opens WebSocket connections in a loop (16 at a time), handshakes, closes.
  * - bigframe: over raw TCP, upgrades and announces a 100 MB frame, then streams it until the
@@ -17,8 +18,11 @@ import { WebSocket } from "ws";
 
 const [mode, url = "", localAddress = "127.0.0.2", maxMs = "10000"] = process.argv.slice(2);
 const counts: Record<string, number> = {};
+/** The count that shows the server's limit answered this kind of abuse. */
+const LIMITED: Record<string, string> = { flood: "close4003", connections: "http429", bigframe: "close1009" };
 const count = (k: string, n = 1) => {
   counts[k] = (counts[k] ?? 0) + n;
+  if (k === LIMITED[mode as string] && counts[k] === n) process.stdout.write("limited\n");
 };
 let stopping = false;
 
