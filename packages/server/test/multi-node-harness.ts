@@ -211,14 +211,24 @@ export async function brokerOutage(
       await new Promise((r) => setTimeout(r, 3));
     }
   })();
-  await new Promise((r) => setTimeout(r, 400));
+  // Steady publishing reaches every client before the outage.
+  await until(() => watchers.every((w) => w.log.some((e) => e.kind === "msg")));
   await broker.kill();
   await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 503), 5000);
   const degraded = await health(three[1] as TestNode);
   await new Promise((r) => setTimeout(r, 5000));
   await broker.restart();
   await until(async () => (await Promise.all(three.map(health))).every((h) => h.status === 200), healthyWithinMs);
-  await new Promise((r) => setTimeout(r, 500));
+  // Publishing goes on until every client got more than 20 publications of the topic's epoch of
+  // now after the recovery (however long its reconnect takes on a loaded machine).
+  const marks = watchers.map((w) => w.log.length);
+  await until(() =>
+    watchers.every((w, i) => {
+      const after = w.log.slice(marks[i]).filter((e) => e.kind === "msg");
+      const epoch = after.at(-1)?.epoch;
+      return after.filter((e) => e.epoch === epoch).length > 20;
+    }),
+  );
   publishing = false;
   await publisher;
   const head = await app.broker.history(topic, { limit: 1 });
