@@ -11,7 +11,10 @@ describe("slow consumer", () => {
     // 3 subscribers; 1000 publications/s of 10 KB: the stalled one misses ~20 MB in 2 s, more
     // than its kernel socket buffers and its 1 MB server queue hold.
     const o = { ...benchDefaults, durationS: 0, users: 3, rate: 1000, payloadBytes: 10_000, stallS: 2 };
-    const plan = slowConsumerPlan(o, { warmupS: 0.3, durationS: 0, drainS: 3 }, true, 0.5, 1);
+    // The drain ends as soon as every client has every publication of the window (and every
+    // resume its answer); its 20 s are only a guard. 3 s were not enough on this 2-core machine
+    // with every helper's suite running: the fast clients lagged too, and were still catching up.
+    const plan = slowConsumerPlan(o, { warmupS: 0.3, durationS: 0, drainS: 20 }, true, 0.5, 1);
     const run = await runTarget(TARGETS.dashwire, plan, {
       ...unpinned,
       serverEnv: { DASHWIRE_BENCH_HISTORY: String(slowConsumerHistory(o)) },
@@ -20,7 +23,8 @@ describe("slow consumer", () => {
     const l = run.load!;
     // The two others, counted without the staller.
     expect(l.delivery.expected).toBe(l.delivery.sentInWindow * 2);
-    expect(l.deliveredPct).toBe(100);
+    // (With what the others' resumes got: a lost publication is either past the history or late.)
+    expect(l.deliveredPct, JSON.stringify({ delivery: l.delivery, resume: l.resume })).toBe(100);
     const s = l.staller!;
     expect(s.stalled).toBe(true);
     expect(s.resume.gaps).toBeGreaterThan(0);
@@ -33,5 +37,5 @@ describe("slow consumer", () => {
     expect(s.delivery.duplicates).toBe(0);
     expect(s.heldOver).toBeGreaterThan(1000);
     expect(s.disconnects).toBe(0);
-  }, 30_000);
+  }, 60_000);
 });

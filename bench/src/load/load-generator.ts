@@ -129,6 +129,11 @@ export class LoadGenerator {
         const drainEnd = performance.now() + p.drainS * 1000;
         while (performance.now() < drainEnd && !this.stopped && !this.allDelivered()) await this.sleep(100);
         this.publishing = false;
+        // A resume is counted when sent and its outcome when answered: one sent during the drain
+        // (a stalled client still catching up on the drain's publications) gets its answer before
+        // the counts are read, or they would say a resume went unanswered.
+        const settleEnd = performance.now() + p.drainS * 1000;
+        while (performance.now() < settleEnd && !this.stopped && this.resumesInFlight()) await this.sleep(20);
         return this.finish(connectS, windowStartMs, windowEndMs, clientCpuWindow);
       }
       return this.finish(connectS, windowStartMs, windowEndMs, this.cpu.sinceMark());
@@ -144,6 +149,10 @@ export class LoadGenerator {
   /** Ends the run early (the current phase finishes at once). */
   stop(): void {
     this.stopped = true;
+  }
+
+  private resumesInFlight(): boolean {
+    return [this.counters, this.stallCounters].some((c) => c !== undefined && c.resumes > c.recovered + c.notRecovered);
   }
 
   private allDelivered(): boolean {
