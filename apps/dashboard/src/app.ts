@@ -14,6 +14,7 @@ import { dashboardRoutes } from "./api/dashboard-routes.js";
 import type { IngestRoutesDeps } from "./api/ingest-deps.js";
 import { metricsRoutes } from "./api/metrics-routes.js";
 import { queryRoutes } from "./api/query-routes.js";
+import { tagRoutes } from "./api/tag-routes.js";
 import { authRoutes } from "./api/auth-routes.js";
 import { infoRoutes } from "./api/info-routes.js";
 import { ApiKeys } from "./auth/api-keys.js";
@@ -228,6 +229,7 @@ export async function createDashboardApp(
   metricsRoutes(router, ingestDeps);
   agentRoutes(router, ingestDeps);
   queryRoutes(router, { store, keys, now: Date.now });
+  tagRoutes(router, { store, keys });
   dashboardRoutes(router, { dashboards, keys });
   authRoutes(router, keys);
   infoRoutes(router, {

@@ -14,7 +14,9 @@ import type {
   TextOption,
   ThresholdsOption,
 } from "../panels/panel-options.js";
-import { parseSeriesId } from "../series/series-id.js";
+import { parseSeriesId, seriesLimits } from "../series/series-id.js";
+import { boundedText } from "../zod-text.js";
+import { VARIABLE_NAME } from "./variables.js";
 
 /** Limits on one dashboard. */
 export const dashboardLimits = {
@@ -22,6 +24,30 @@ export const dashboardLimits = {
   maxSeriesPerPanel: 20,
   maxTitleLength: 200,
 } as const;
+
+/** Limits on a dashboard's variables. */
+export const variableLimits = {
+  maxVariables: 10,
+  /** Longest `match` (a series id prefix), bytes. */
+  maxMatchBytes: 1024,
+  /** Longest label, bytes. */
+  maxLabelBytes: 64,
+} as const;
+
+/**
+ * A dashboard variable: `$name` in a panel's series (or title) takes one of the values tag `tag`
+ * has among the series whose id starts with `match` (`GET /api/v1/tags/<tag>/values`), chosen on
+ * the page; `default` when the URL names none (else the first value).
+ */
+export const variableSchema = z
+  .object({
+    name: z.string().regex(VARIABLE_NAME, "must be a letter or _ then up to 31 letters, digits or _"),
+    tag: boundedText(seriesLimits.maxTagKeyBytes, 1),
+    match: boundedText(variableLimits.maxMatchBytes).optional(),
+    label: boundedText(variableLimits.maxLabelBytes).optional(),
+    default: boundedText(seriesLimits.maxTagValueBytes).optional(),
+  })
+  .strict();
 
 /** Dashboard and panel ids: URL- and topic-safe. */
 export const DASHBOARD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -119,9 +145,16 @@ export function dashboardSchemaFor<P extends z.ZodType<{ id: string }>>(panel: P
         .regex(DASHBOARD_ID, "must be 1-64 characters of A-Z a-z 0-9 _ - (starting with a letter or digit)"),
       title: z.string().min(1).max(dashboardLimits.maxTitleLength),
       panels: z.array(panel).max(dashboardLimits.maxPanels),
+      variables: z.array(variableSchema).max(variableLimits.maxVariables).optional(),
     })
     .strict()
     .superRefine((d, ctx) => {
+      const names = new Set<string>();
+      d.variables?.forEach((v, i) => {
+        if (names.has(v.name))
+          ctx.addIssue({ code: "custom", path: ["variables", i, "name"], message: `duplicate variable ${v.name}` });
+        names.add(v.name);
+      });
       const seen = new Set<string>();
       d.panels.forEach((p, i) => {
         if (seen.has(p.id))
@@ -138,5 +171,7 @@ export const dashboardSchema = dashboardSchemaFor(panelSchema);
 export type Dashboard = z.infer<typeof dashboardSchema>;
 /** A validated panel. */
 export type Panel = z.infer<typeof panelSchema>;
+/** A validated variable. */
+export type Variable = z.infer<typeof variableSchema>;
 /** A validated colour step. */
 export type Threshold = z.infer<ReturnType<typeof thresholdSchema>>;

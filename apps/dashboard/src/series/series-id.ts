@@ -75,6 +75,21 @@ function scanPart(s: string): number {
   return n;
 }
 
+/** UTF-8 length of text with no lone surrogate (checked by `scanPart`); no Buffer: the UI bundles this module. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Size of a good part in the id, or why it is bad. */
 function checkPart(what: string, s: string, maxBytes: number): number | string {
   if (s.length === 0) return `${what} must not be empty`;
@@ -82,8 +97,7 @@ function checkPart(what: string, s: string, maxBytes: number): number | string {
   if (size === HAS_CONTROL) return `${what} must not contain control characters`;
   if (size === HAS_LONE_SURROGATE) return `${what} must be valid Unicode (lone surrogate)`;
   // `size` counts escapes too; only near the limit is the exact byte length needed.
-  if (size > maxBytes && Buffer.byteLength(s, "utf8") > maxBytes)
-    return `${what} must be at most ${maxBytes} bytes (UTF-8)`;
+  if (size > maxBytes && utf8Length(s) > maxBytes) return `${what} must be at most ${maxBytes} bytes (UTF-8)`;
   return size;
 }
 

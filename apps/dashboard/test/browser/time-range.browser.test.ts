@@ -1,9 +1,10 @@
 /**
- * The time range in real headless Chromium against the real app: pick a range and see older data,
- * an absolute range read once (no live subscription), a link that shows the same view after a
- * reload, drag to zoom, shift-drag to pan, back to live, the browser's back button, and a live
- * range wider than a second per bucket still showing a POSTed point at once. The app keeps raw
- * points for 2 hours (`1s=2h`), so points 40 minutes old are accepted.
+ * The time range and variables in real headless Chromium against the real app: pick a range and
+ * see older data, an absolute range read once (no live subscription), a link that shows the same
+ * view after a reload, drag to zoom, shift-drag to pan, back to live, the browser's back button,
+ * a live range wider than a second per bucket still showing a POSTed point at once; switch a
+ * variable (URL, reload, back) and keep it through the editor. The app keeps raw points for 2
+ * hours (`1s=2h`), so points 40 minutes old are accepted.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -80,6 +81,19 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
       ],
     };
     expect((await post(app, "/api/v1/dashboards", board)).status).toBe(201);
+    const hosts = [
+      { name: "vcpu.usage", tags: { host: "web-1" }, value: 11 },
+      { name: "vcpu.usage", tags: { host: "web-2" }, value: 22 },
+      { name: "vcpu.usage_other", tags: { host: "not-listed" }, value: 1 },
+    ];
+    expect((await post(app, "/api/v1/metrics", hosts)).status).toBe(200);
+    const byHost = {
+      id: "hosts",
+      title: "Hosts",
+      variables: [{ name: "host", tag: "host", match: "vcpu.usage,", label: "Host" }],
+      panels: [{ id: "cpu", kind: "stat", title: "CPU $host", series: ["vcpu.usage,host=$host"], maxRate: 10 }],
+    };
+    expect((await post(app, "/api/v1/dashboards", byHost)).status).toBe(201);
     browser = await launchChromium(chromiumPath as string);
   }, 120_000);
 
@@ -89,12 +103,12 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
     for (const dir of [dataDir, uiDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(hash: string): Promise<Page> {
+  async function open(hash: string, ready = "[data-panel-id=chart] [data-testid=chart]"): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (err) => console.error("page error:", err.message));
     await page.goto(`${app.url}/${hash}`);
     await page.waitForSelector('[data-testid=conn-state][data-state="connected"]', { timeout: 10_000 });
-    await page.waitForSelector("[data-panel-id=chart] [data-testid=chart]");
+    await page.waitForSelector(ready);
     return page;
   }
 
@@ -238,6 +252,56 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
     // the seconds back-filled and the live ones.
     const openT = Math.floor(sentAt / step) * step;
     await expect.poll(async () => times(page, "chart"), { timeout: 3000 }).toContain(openT);
+    await page.close();
+  });
+
+  it("switches a variable: the panels show its series, the URL keeps it, back returns", async () => {
+    const page = await open("#/d/hosts", "[data-panel-id=cpu]");
+    const select = page.locator("[data-testid=var-select][data-var=host]");
+    const value = page.locator("[data-panel-id=cpu] [data-testid=stat-value]");
+    const title = page.locator("[data-panel-id=cpu] .panel__title");
+    expect(await select.locator("option").allTextContents()).toEqual(["web-1", "web-2"]);
+    expect(await select.inputValue()).toBe("web-1");
+    await expect.poll(() => value.getAttribute("data-value"), { timeout: 5000 }).toBe("11");
+    expect(await title.textContent()).toBe("CPU web-1");
+
+    await select.selectOption("web-2");
+    expect(page.url()).toContain("var-host=web-2");
+    await expect.poll(() => value.getAttribute("data-value"), { timeout: 5000 }).toBe("22");
+    expect(await title.textContent()).toBe("CPU web-2");
+    expect((await view(page)).variables).toEqual({ host: "web-2" });
+    // Live on the new series: a new point of web-2 shows.
+    expect(
+      (await post(app, "/api/v1/metrics", { name: "vcpu.usage", tags: { host: "web-2" }, value: 23 })).status,
+    ).toBe(200);
+    await expect.poll(() => value.getAttribute("data-value"), { timeout: 5000 }).toBe("23");
+
+    await page.reload();
+    await page.waitForSelector("[data-panel-id=cpu]");
+    expect(await page.locator("[data-testid=var-select][data-var=host]").inputValue()).toBe("web-2");
+    await expect.poll(() => value.getAttribute("data-value"), { timeout: 5000 }).toBe("23");
+
+    await page.goBack();
+    await expect.poll(() => page.locator("[data-testid=var-select][data-var=host]").inputValue()).toBe("web-1");
+    await expect.poll(() => value.getAttribute("data-value"), { timeout: 5000 }).toBe("11");
+    await page.close();
+  });
+
+  it("keeps the variables through the editor, and saves one added there", async () => {
+    const page = await open("#/d/hosts/edit", "[data-testid=variable-row]");
+    await page.click("[data-testid=add-variable]");
+    const row = page.locator("[data-testid=variable-row]").nth(1);
+    await row.locator("[data-testid=var-name]").fill("dc");
+    await row.locator("[data-testid=var-tag]").fill("dc");
+    await page.click("[data-testid=save-dashboard]");
+    await page.waitForURL(/#\/d\/hosts$/);
+    const saved = (await (await fetch(`${app.url}/api/v1/dashboards/hosts`)).json()) as { variables: unknown };
+    expect(saved.variables).toEqual([
+      { name: "host", tag: "host", match: "vcpu.usage,", label: "Host" },
+      { name: "dc", tag: "dc" },
+    ]);
+    // A variable whose tag no series has: said so, and the page still works.
+    await expect.poll(() => page.locator("[data-testid=var-empty][data-var=dc]").count()).toBe(1);
     await page.close();
   });
 });

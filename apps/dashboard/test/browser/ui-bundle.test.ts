@@ -13,7 +13,13 @@ import { buildUiToTemp } from "./build-ui.js";
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Server modules the UI runs as they are (each imports nothing from Node, nor zod). */
-const SHARED_AT_RUNTIME = ["src/panels/panel-kinds.ts", "src/panels/panel-options.ts", "src/series/series-topic.ts"];
+const SHARED_AT_RUNTIME = [
+  "src/dashboards/variables.ts",
+  "src/panels/panel-kinds.ts",
+  "src/panels/panel-options.ts",
+  "src/series/series-id.ts",
+  "src/series/series-topic.ts",
+];
 
 describe("the UI bundle", () => {
   let uiDir = "";

@@ -8,12 +8,13 @@ import type { AuthInfo } from "../../src/api/auth-routes.js";
 import type { DashboardListAnswer } from "../../src/api/dashboard-routes.js";
 import type { UiConfig } from "../../src/api/info-routes.js";
 import type { QueryAnswer, SeriesListAnswer } from "../../src/api/query-routes.js";
-import type { Dashboard, Panel, Threshold } from "../../src/dashboards/dashboard-schema.js";
+import type { TagValuesAnswer } from "../../src/api/tag-routes.js";
+import type { Dashboard, Panel, Threshold, Variable } from "../../src/dashboards/dashboard-schema.js";
 import type { ApiErrorBody } from "../../src/errors.js";
 import type { SeriesInfo } from "../../src/store/store.js";
 import { signInNeeded, storedKey } from "./auth/credentials.js";
 
-export type { AuthInfo, Dashboard, Panel, QueryAnswer, SeriesInfo, Threshold, UiConfig };
+export type { AuthInfo, Dashboard, Panel, QueryAnswer, SeriesInfo, TagValuesAnswer, Threshold, UiConfig, Variable };
 
 /** An API call that failed: the HTTP status and the server's coded error, when it sent one. */
 export class ApiError extends Error {
@@ -167,4 +168,10 @@ export function query(
 ): Promise<QueryAnswer> {
   const q = new URLSearchParams({ series, from: String(from), to: String(to), step: String(step) });
   return request<QueryAnswer>("GET", `/query?${q}`, undefined, { signal });
+}
+
+/** The values tag `key` takes among the series whose id starts with `match`. */
+export function tagValues(key: string, match = "", signal?: AbortSignal): Promise<TagValuesAnswer> {
+  const q = match ? `?match=${encodeURIComponent(match)}` : "";
+  return request<TagValuesAnswer>("GET", `/tags/${encodeURIComponent(key)}/values${q}`, undefined, { signal });
 }

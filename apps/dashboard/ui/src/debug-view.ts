@@ -7,6 +7,8 @@ export interface DebugView {
   frames: number;
   /** The dashboard's time range. */
   range: TimeRange;
+  /** The variables' current values. */
+  variables: Record<string, string>;
   panels: {
     id: string;
     kind: string;

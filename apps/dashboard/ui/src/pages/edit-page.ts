@@ -17,6 +17,7 @@ import { type AppContext, BUILTIN_DASHBOARDS, type Unmount } from "./app-context
 import { errorState, placeholder } from "./page-state.js";
 import { panelEditor } from "./panel-editor.js";
 import { fillSeriesDatalist } from "./series-picker.js";
+import { cleanVariables, variablesEditor } from "./variables-editor.js";
 
 /** Turns a title into a dashboard id: lowercase words joined by dashes. */
 export function slugify(title: string): string {
@@ -58,9 +59,11 @@ function cleanOption(spec: PanelOptionSpec | undefined, v: unknown): unknown {
  * its kind uses, empty ones left out (what the editor does not show is not saved).
  */
 export function cleanDashboard(d: Dashboard, registry: PanelRegistry = panelRegistry): Dashboard {
+  const variables = cleanVariables(d.variables ?? []);
   return {
     id: d.id.trim(),
     title: d.title.trim() || d.id.trim(),
+    ...(variables.length > 0 ? { variables } : {}),
     panels: d.panels.map((p) => {
       const kind = kindOf(p.kind, registry);
       const out: Panel = { id: p.id, kind: p.kind, title: p.title.trim(), series: kind.series ? [...p.series] : [] };
@@ -105,6 +108,7 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
   let etag = "";
   const edit = (draft: Dashboard, notice?: string) => {
     let idTouched = !isNew;
+    draft.variables ??= [];
     const list = h("div", { class: "panel-editors" });
     const error = h("p", { class: "form-error", role: "alert", "data-testid": "editor-error", hidden: true });
     const conflict = h(
@@ -235,6 +239,12 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
           h("label", { class: "field field--grow" }, h("span", { class: "field__label" }, "Title"), titleInput),
           h("label", { class: "field" }, h("span", { class: "field__label" }, "Id"), idInput),
         ),
+        h(
+          "details",
+          { class: "editor__section", open: draft.variables.length > 0 },
+          h("summary", { class: "field__label" }, "Variables"),
+          variablesEditor(draft.variables),
+        ),
         list,
         h(
           "button",
@@ -257,6 +267,7 @@ export function mountEditor(root: HTMLElement, app: AppContext, id: string | nul
           {
             id: d.id,
             title: d.title ?? "",
+            variables: (d.variables ?? []).map((v) => ({ ...v })),
             panels: (d.panels ?? []).map((p) => ({
               ...p,
               series: [...(p.series ?? [])],

@@ -1,20 +1,30 @@
+import { panelNumber, panelRegistry } from "../../../src/panels/panel-kinds.js";
 import { type Dashboard, getDashboard } from "../api.js";
 import type { DebugView } from "../debug-view.js";
 import { h, replaceChildren } from "../dom.js";
 import { PresenceTracker } from "../live/presence-tracker.js";
 import type { BasePanel } from "../panels/base-panel.js";
-import { createPanel } from "../panels/create-panel.js";
+import { createPanel, kindOf } from "../panels/create-panel.js";
 import type { TimeControl } from "../panels/panel-context.js";
 import { rangePicker } from "../time/range-picker.js";
 import { parseRange, sameRange, type TimeRange, writeRange } from "../time/time-range.js";
 import type { AppContext, Unmount } from "./app-context.js";
 import { errorState, placeholder } from "./page-state.js";
+import {
+  currentValues,
+  loadChoices,
+  resolvePanel,
+  type VariableChoices,
+  variableBar,
+  variableParam,
+} from "./variable-bar.js";
 
 /**
  * A dashboard: its panels, each live; presence on `dashboard:<id>`. Feeds pause while the tab
- * is hidden (no subscriptions, no drawing) and catch up when it shows again. The time range is
- * in the URL's query (`#/d/<id>?from=now-1h&to=now`): a change pushes a history entry, and a
- * new query (back, forward, a pasted link) restarts the panels' feeds without a remount.
+ * is hidden (no subscriptions, no drawing) and catch up when it shows again. The time range and
+ * the variables' values are in the URL's query (`#/d/<id>?from=now-1h&to=now&var-host=web-2`): a
+ * change pushes a history entry, and a new query (back, forward, a pasted link) restarts the
+ * panels' feeds (the range) or builds the panels again (a variable) without a remount.
  */
 export function mountView(root: HTMLElement, app: AppContext, id: string, query = ""): Unmount {
   let gone = false;
@@ -23,6 +33,11 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
   let params = new URLSearchParams(query);
   let range: TimeRange = parseRange(params);
   const cleanups: (() => void)[] = [];
+  let dashboard: Dashboard | null = null;
+  let choices: VariableChoices[] = [];
+  let values: Record<string, string> = {};
+  const grid = h("div", { class: "grid", "data-testid": "panel-grid" });
+  const varSlot = h("div", { class: "page-head__vars" });
   const rangeSlot = h("div", { class: "page-head__tools" });
   const subtitle = h("p", { class: "muted" });
   app.shell.setCrumbs([["Dashboards", "#/"], [id]]);
@@ -37,17 +52,34 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     for (const p of panels) app.scheduler.request(p);
   };
 
-  /** Shows `next` on every panel; `push`: also as a new history entry (a user's choice, not the URL's). */
+  /** Records the query as a new history entry (a user's choice; the URL's own needs none). */
+  const pushQuery = () => {
+    const q = params.toString();
+    history.pushState(null, "", `#/d/${encodeURIComponent(id)}${q ? `?${q}` : ""}`);
+  };
+  /** Shows `next` on every panel; `push`: also in the URL. */
   const applyRange = (next: TimeRange, push: boolean) => {
     if (sameRange(next, range)) return;
     range = next;
     if (push) {
       writeRange(params, range);
-      const q = params.toString();
-      history.pushState(null, "", `#/d/${encodeURIComponent(id)}${q ? `?${q}` : ""}`);
+      pushQuery();
     }
     showRange();
     for (const p of panels) p.restart();
+  };
+  /** Takes the variables' values from `params`; builds the panels again when one changed. */
+  const applyValues = () => {
+    const next = currentValues(choices, params);
+    const changed = JSON.stringify(next) !== JSON.stringify(values);
+    values = next;
+    replaceChildren(varSlot, variableBar(choices, values, setVariable));
+    if (changed && dashboard !== null) buildPanels(dashboard);
+  };
+  const setVariable = (name: string, value: string) => {
+    params.set(variableParam(name), value);
+    pushQuery();
+    applyValues();
   };
   const time: TimeControl = {
     get range() {
@@ -56,23 +88,36 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     set: (r) => applyRange(r, true),
   };
   const showRange = () => {
-    const n = panels.length;
+    const defs = dashboard?.panels ?? [];
+    const n = defs.length;
     subtitle.textContent = `${n} panel${n === 1 ? "" : "s"} · ${range.kind === "absolute" ? "past range" : "live"}`;
-    const panelsSpanMs = Math.max(60_000, ...panels.map((p) => p.windowMs));
+    const panelsSpanMs = Math.max(
+      60_000,
+      ...defs.map((def) => (panelNumber(def, kindOf(def.kind, panelRegistry), "windowSec") ?? 300) * 1000),
+    );
     replaceChildren(rangeSlot, rangePicker({ range, set: time.set, panelsSpanMs }));
   };
 
+  /** (Re)builds every panel with the variables' current values, and starts it. */
+  const buildPanels = (d: Dashboard) => {
+    for (const p of panels) p.destroy();
+    const ctx = { conn: app.conn, scheduler: app.scheduler, presence: presence as PresenceTracker, time };
+    panels = (d.panels ?? []).map((def) => createPanel(resolvePanel(def, values), ctx));
+    replaceChildren(
+      grid,
+      panels.map((p) => p.el),
+    );
+    for (const panel of panels) panel.start();
+    if (document.hidden) onVisibility();
+  };
+
   const show = (d: Dashboard) => {
+    dashboard = d;
     document.title = `${d.title || d.id} · dashwire`;
     app.shell.setCrumbs([["Dashboards", "#/"], [d.title || d.id]]);
     presence = new PresenceTracker(app.conn, d.id);
-    const ctx = { conn: app.conn, scheduler: app.scheduler, presence, time };
-    panels = (d.panels ?? []).map((def) => createPanel(def, ctx));
-    const grid = h(
-      "div",
-      { class: "grid", "data-testid": "panel-grid" },
-      panels.map((p) => p.el),
-    );
+    values = currentValues(choices, params);
+    replaceChildren(varSlot, variableBar(choices, values, setVariable));
     showRange();
     replaceChildren(
       root,
@@ -82,7 +127,8 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
         h("div", null, h("h1", { "data-testid": "dashboard-title" }, d.title || d.id), subtitle),
         h(
           "div",
-          { class: "row" },
+          { class: "row row--wrap page-head__right" },
+          varSlot,
           rangeSlot,
           h(
             "a",
@@ -91,7 +137,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
           ),
         ),
       ),
-      panels.length
+      d.panels.length
         ? grid
         : placeholder(
             "This dashboard has no panels",
@@ -103,8 +149,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     cleanups.push(p.onChange(() => app.shell.setOnline(p.count)));
     p.start();
     app.shell.setOnline(p.count);
-    for (const panel of panels) panel.start();
-    if (document.hidden) onVisibility();
+    buildPanels(d);
     document.addEventListener("visibilitychange", onVisibility);
     cleanups.push(() => document.removeEventListener("visibilitychange", onVisibility));
     window.__dashwire = {
@@ -112,6 +157,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
         dashboard: d.id,
         frames: app.scheduler.frames,
         range,
+        variables: { ...values },
         panels: panels.map((pn) => ({
           id: pn.def.id,
           kind: pn.def.kind,
@@ -128,7 +174,9 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
   };
 
   getDashboard(id).then(
-    (d) => {
+    async (d) => {
+      // The variables' values first: panels are built once, with them.
+      choices = await loadChoices(d.variables ?? []);
       if (!gone) show(d);
     },
     (err) => {
@@ -146,6 +194,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
   };
   unmount.update = (q: string) => {
     params = new URLSearchParams(q);
+    applyValues();
     applyRange(parseRange(params), false);
   };
   return unmount;
