@@ -42,6 +42,12 @@ export const ApiErrorCode = {
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
+/** One field at fault in a body: its path (`panels.0.kind`, "" for the body) and what is wrong. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
 /** The body of every error answer of the API (4xx and 5xx). */
 export interface ApiErrorBody {
   error: {
@@ -51,6 +57,8 @@ export interface ApiErrorBody {
     message: string;
     /** A 5xx's id, also in its log line and in `x-request-id`. */
     requestId?: string;
+    /** A body that failed validation: every field at fault (at most 20), the first one in `message`. */
+    fields?: FieldIssue[];
   };
 }
 
@@ -60,6 +68,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
+    /** Every field at fault, for a body that failed validation. */
+    readonly fields?: FieldIssue[],
   ) {
     super(message);
     this.name = "ApiError";
@@ -82,6 +92,7 @@ export class ApiError extends Error {
       message: this.publicMessage,
     };
     if (requestId !== undefined) error.requestId = requestId;
+    if (this.fields !== undefined && this.status < 500) error.fields = this.fields;
     return { error };
   }
 }

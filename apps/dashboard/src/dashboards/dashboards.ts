@@ -11,7 +11,7 @@ import { readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import type { Expect, Store } from "../store/store.js";
-import { zodMessage } from "../zod-message.js";
+import { zodIssues, zodMessage } from "../zod-message.js";
 import { BUILTIN_DASHBOARD_IDS, builtinDashboards } from "./builtin-dashboards.js";
 import { type Dashboard, dashboardSchema } from "./dashboard-schema.js";
 
@@ -36,10 +36,11 @@ export interface DashboardsOptions {
   warn: (message: string) => void;
 }
 
-/** Validates a dashboard body; throws a 400 `ApiError` naming the field. */
+/** Validates a dashboard body; throws a 400 `ApiError` naming the field (and listing every field at fault). */
 export function validateDashboard(body: unknown): Dashboard {
   const parsed = dashboardSchema.safeParse(body);
-  if (!parsed.success) throw new ApiError(400, ApiErrorCode.InvalidField, zodMessage(parsed.error));
+  if (!parsed.success)
+    throw new ApiError(400, ApiErrorCode.InvalidField, zodMessage(parsed.error), zodIssues(parsed.error));
   return parsed.data;
 }
 

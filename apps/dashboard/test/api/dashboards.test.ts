@@ -89,6 +89,28 @@ describe("dashboards API", () => {
     expect((mismatch.body as ErrorBody).error.message).toMatch(/does not match/);
   });
 
+  it("lists every field at fault, so an import can show each (at most 20)", async () => {
+    await using t = await startApp();
+    const body = {
+      title: "",
+      panels: [
+        { ...ops.panels[0], kind: "pie" },
+        { ...ops.panels[1], maxRate: 0, colour: "red" },
+      ],
+    };
+    const res = await send("POST", t.url("/api/v1/dashboards"), body);
+    expect(res.status).toBe(400);
+    const error = (res.body as ErrorBody).error;
+    expect(error.message).toMatch(/^title: .* \(and 3 more\)$/);
+    expect(error.fields?.map((f) => f.path)).toEqual(["title", "panels.0.kind", "panels.1.maxRate", "panels.1"]);
+    expect(error.fields?.[3]?.message).toBe('Unrecognized key: "colour"');
+    const many = {
+      title: "x",
+      panels: Array.from({ length: 30 }, (_, i) => ({ ...ops.panels[0], id: `p${i}`, kind: "pie" })),
+    };
+    expect(((await send("POST", t.url("/api/v1/dashboards"), many)).body as ErrorBody).error.fields).toHaveLength(20);
+  });
+
   it("refuses duplicates (409), deleting built-ins (403), unknown ids (404) and wrong methods (405)", async () => {
     await using t = await startApp();
     expect((await send("POST", t.url("/api/v1/dashboards"), ops)).status).toBe(201);

@@ -10,10 +10,11 @@ import type { UiConfig } from "../../src/api/info-routes.js";
 import type { QueryAnswer, SeriesListAnswer } from "../../src/api/query-routes.js";
 import type { TagValuesAnswer } from "../../src/api/tag-routes.js";
 import type { Dashboard, Panel, Threshold, Variable } from "../../src/dashboards/dashboard-schema.js";
-import type { ApiErrorBody } from "../../src/errors.js";
+import type { ApiErrorBody, FieldIssue } from "../../src/errors.js";
 import type { SeriesInfo } from "../../src/store/store.js";
 import { signInNeeded, storedKey } from "./auth/credentials.js";
 
+export type { FieldIssue };
 export type { AuthInfo, Dashboard, Panel, QueryAnswer, SeriesInfo, TagValuesAnswer, Threshold, UiConfig, Variable };
 
 /** An API call that failed: the HTTP status and the server's coded error, when it sent one. */
@@ -22,11 +23,14 @@ export class ApiError extends Error {
   readonly status: number;
   /** The server's stable error code, or 0. */
   readonly code: number;
-  constructor(status: number, code: number, message: string) {
+  /** Every field at fault, when the server listed them (a body that failed validation). */
+  readonly fields: FieldIssue[];
+  constructor(status: number, code: number, message: string, fields: FieldIssue[] = []) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.fields = fields;
   }
 }
 
@@ -80,7 +84,8 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
     const e: Partial<ApiErrorBody["error"]> | undefined = (json as Partial<ApiErrorBody> | null)?.error;
     const code = typeof e?.code === "number" ? e.code : 0;
     const message = typeof e?.message === "string" ? e.message : `${method} ${path}: HTTP ${res.status}`;
-    const err = new ApiError(res.status, code, message);
+    const fields = Array.isArray(e?.fields) ? e.fields : [];
+    const err = new ApiError(res.status, code, message, fields);
     if (res.status === 401 && !opts.own401) signInNeeded(err.message);
     throw err;
   }
@@ -143,6 +148,14 @@ export async function saveDashboard(d: Dashboard, isNew: boolean, etag = ""): Pr
     ? await request<Dashboard | null>("POST", "/dashboards", d)
     : await request<Dashboard | null>("PUT", `/dashboards/${encodeURIComponent(d.id)}`, d, { headers });
   return r && typeof r === "object" && "id" in r ? r : d;
+}
+
+/**
+ * Creates a dashboard from any body (an import, a copy): the server validates it (a 400 lists
+ * every field at fault) and makes an id from the title when the body has none.
+ */
+export function createDashboard(body: unknown): Promise<Dashboard> {
+  return request<Dashboard>("POST", "/dashboards", body);
 }
 
 /** Deletes a dashboard (conditionally with `etag`, as `saveDashboard`). */

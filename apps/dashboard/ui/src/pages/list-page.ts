@@ -3,6 +3,7 @@ import { type Dashboard, listDashboards } from "../api.js";
 import { h, replaceChildren, s } from "../dom.js";
 import { kindOf } from "../panels/create-panel.js";
 import { type AppContext, BUILTIN_DASHBOARDS, type Unmount } from "./app-context.js";
+import { downloadDashboard, duplicateDashboard, importForm } from "./dashboard-transfer.js";
 import { errorState, placeholder } from "./page-state.js";
 
 /** One icon per kind of panel the dashboard holds (its registered icon; a table's for an unknown kind). */
@@ -26,7 +27,33 @@ function kindIcons(d: Dashboard): SVGSVGElement[] {
   );
 }
 
+/** Stores a copy of `d` under a new id and shows it; a failure is said on the card. */
+function duplicate(d: Dashboard, button: HTMLButtonElement): void {
+  button.disabled = true;
+  duplicateDashboard(d.id).then(
+    (copy) => {
+      location.hash = `#/d/${encodeURIComponent(copy.id)}`;
+    },
+    (err: unknown) => {
+      button.disabled = false;
+      button.title = `Could not duplicate: ${(err as Error).message}`;
+      button.textContent = "Duplicate failed";
+    },
+  );
+}
+
 function card(d: Dashboard): HTMLElement {
+  const dup: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "btn btn--ghost btn--sm",
+      "data-testid": "card-duplicate",
+      title: "A copy under a new id",
+      onclick: () => duplicate(d, dup),
+    },
+    "Duplicate",
+  );
   const n = d.panels?.length ?? 0;
   return h(
     "article",
@@ -46,18 +73,41 @@ function card(d: Dashboard): HTMLElement {
     h(
       "div",
       { class: "card__actions" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn--ghost btn--sm",
+          "data-testid": "card-export",
+          title: "Save its JSON",
+          onclick: () => downloadDashboard(d),
+        },
+        "Export",
+      ),
+      dup,
       h("a", { class: "btn btn--ghost btn--sm", href: `#/d/${encodeURIComponent(d.id)}/edit` }, "Edit"),
     ),
   );
 }
 
-/** The dashboard list: one card per dashboard and a button to create one. */
+/** The dashboard list: one card per dashboard (export, duplicate, edit), and buttons to create or import one. */
 export function mountList(root: HTMLElement, app: AppContext): Unmount {
   let gone = false;
   app.shell.setCrumbs([["Dashboards"]]);
   app.shell.setOnline(null);
   document.title = "Dashboards · dashwire";
   const grid = h("div", { class: "cards" });
+  const importSlot = h("div", { class: "import-slot" });
+  const openImport = () =>
+    replaceChildren(
+      importSlot,
+      importForm(
+        (d) => {
+          location.hash = `#/d/${encodeURIComponent(d.id)}`;
+        },
+        () => replaceChildren(importSlot),
+      ),
+    );
   replaceChildren(
     root,
     h(
@@ -69,8 +119,14 @@ export function mountList(root: HTMLElement, app: AppContext): Unmount {
         h("h1", null, "Dashboards"),
         h("p", { class: "muted" }, "Live views of your metrics, updated every second."),
       ),
-      h("a", { class: "btn btn--primary", href: "#/new", "data-testid": "new-dashboard" }, "+ New dashboard"),
+      h(
+        "div",
+        { class: "row" },
+        h("button", { type: "button", class: "btn", "data-testid": "import-dashboard", onclick: openImport }, "Import"),
+        h("a", { class: "btn btn--primary", href: "#/new", "data-testid": "new-dashboard" }, "+ New dashboard"),
+      ),
     ),
+    importSlot,
     grid,
   );
   grid.append(placeholder("Loading…"));
