@@ -4,7 +4,7 @@
  * Run: npx tsx packages/client/bench/receive.ts [messagesPerFrame] [frames]
  */
 import { connect } from "../src/connect.js";
-import type { WebSocketLike } from "../src/websocket-transport.js";
+import type { WebSocketLike } from "../src/transport.js";
 
 const perFrame = Number(process.argv[2] ?? 100);
 const frames = Number(process.argv[3] ?? 5000);

@@ -4,10 +4,7 @@
  */
 import { CloseCode, ErrorCode } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
-import type { TransportEnv } from "./transport.js";
-
-/** The part of `fetch` the HTTP transports use (the browser's, Node 20's, or a wrapper). */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+import type { FetchLike, TransportEnv } from "./transport.js";
 
 /** Close code for failures below the protocol (refused TCP, DNS, reset): RFC 6455 §7.4.1. */
 export const ABNORMAL_CLOSE = 1006;

@@ -1,4 +1,5 @@
-import { ABNORMAL_CLOSE, type FetchLike, refusal } from "./http-fetch.js";
+import { ABNORMAL_CLOSE, refusal } from "./http-fetch.js";
+import type { FetchLike } from "./transport.js";
 
 /**
  * Frames queued behind the POST in flight. The connection's outbox stops writing while a POST is

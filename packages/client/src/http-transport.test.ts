@@ -1,6 +1,6 @@
 import { CloseCode } from "@dashwire/protocol";
 import { describe, expect, it } from "vitest";
-import type { FetchLike } from "./http-fetch.js";
+import type { FetchLike } from "./transport.js";
 import { MAX_QUEUED_POSTS } from "./http-sender.js";
 import { PollingTransport } from "./polling-transport.js";
 import { SseTransport } from "./sse-transport.js";

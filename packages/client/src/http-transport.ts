@@ -1,7 +1,7 @@
-import { ABNORMAL_CLOSE, type FetchLike, resolveFetch, transportUrl } from "./http-fetch.js";
+import { ABNORMAL_CLOSE, resolveFetch, transportUrl } from "./http-fetch.js";
 import { HttpSender } from "./http-sender.js";
 import { realScheduler, type Scheduler, Timer } from "./timer.js";
-import type { ClientTransport, TransportEnv, TransportHandlers, TransportName } from "./transport.js";
+import type { ClientTransport, FetchLike, TransportEnv, TransportHandlers, TransportName } from "./transport.js";
 
 /**
  * How long a refused POST waits for the downstream to end by itself. The downstream carries the

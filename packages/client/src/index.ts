@@ -3,7 +3,6 @@ export { Client, type EmitOptions, type PresenceList, type PublishOptions } from
 export type { ClientEvents, ClientState, StateReason } from "./client-events.js";
 export { connect } from "./connect.js";
 export { DashwireClientError } from "./errors.js";
-export type { FetchLike } from "./http-fetch.js";
 export { type ClientOptions, clientDefaults, type TokenProvider } from "./options.js";
 export { PollingTransport } from "./polling-transport.js";
 export { SseTransport } from "./sse-transport.js";
@@ -16,9 +15,18 @@ export {
   type SubscriptionState,
 } from "./subscription.js";
 export { realScheduler, type Scheduler, Timer } from "./timer.js";
-export type { ClientTransport, TransportEnv, TransportFactory, TransportHandlers, TransportName } from "./transport.js";
+export type {
+  ClientTransport,
+  FetchLike,
+  TransportEnv,
+  TransportFactory,
+  TransportHandlers,
+  TransportName,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./transport.js";
 export { createTransportMemory, type StorageLike, type TransportMemory } from "./transport-memory.js";
-export { type WebSocketConstructor, type WebSocketLike, WebSocketTransport } from "./websocket-transport.js";
+export { WebSocketTransport } from "./websocket-transport.js";
 export {
   type AppSchema,
   type BackoffOptions,

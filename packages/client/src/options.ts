@@ -1,11 +1,9 @@
 import { type BackoffOptions, backoffDefaults, type Codec, ErrorCode, jsonCodec } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
-import type { FetchLike } from "./http-fetch.js";
 import { realScheduler, type Scheduler } from "./timer.js";
-import type { TransportName } from "./transport.js";
+import type { FetchLike, TransportName, WebSocketConstructor } from "./transport.js";
 import type { TransportMemory } from "./transport-memory.js";
 import { transportFactories } from "./transport-registry.js";
-import type { WebSocketConstructor } from "./websocket-transport.js";
 
 /** Returns the token for the next connect attempt (e.g. fetches a fresh JWT). */
 export type TokenProvider = () => string | undefined | Promise<string | undefined>;

@@ -4,9 +4,7 @@
  * one line in `transport-registry.ts`; every transport runs the same contract suite
  * (`packages/server/test/transport-contract.test.ts`).
  */
-import type { FetchLike } from "./http-fetch.js";
 import type { Scheduler } from "./timer.js";
-import type { WebSocketConstructor } from "./websocket-transport.js";
 
 /** Names of the transports this SDK ships, in `options.transports`. */
 export type TransportName = "websocket" | "sse" | "polling";
@@ -38,6 +36,27 @@ export interface ClientTransport {
   /** Closes without reporting `onClose` (the caller already knows). */
   close(code: number, reason: string): void;
 }
+
+/**
+ * The part of the WebSocket API the client uses. Both the browser's `WebSocket` and the `ws`
+ * package fit it without casts; handler parameters are `never` so either's event types fit.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  binaryType: string;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A WebSocket constructor (`globalThis.WebSocket` or `ws`). */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** The part of `fetch` the HTTP transports use (the browser's, Node 20's, or a wrapper). */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 /** Platform constructors a transport may need, injectable so one SDK runs in browsers and Node. */
 export interface TransportEnv {

@@ -1,24 +1,12 @@
 import { ErrorCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
-import type { ClientTransport, TransportEnv, TransportHandlers } from "./transport.js";
-
-/**
- * The part of the WebSocket API the client uses. Both the browser's `WebSocket` and the `ws`
- * package fit it without casts; handler parameters are `never` so either's event types fit.
- */
-export interface WebSocketLike {
-  readonly readyState: number;
-  binaryType: string;
-  onopen: ((event: never) => void) | null;
-  onmessage: ((event: never) => void) | null;
-  onclose: ((event: never) => void) | null;
-  onerror: ((event: never) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-/** A WebSocket constructor (`globalThis.WebSocket` or `ws`). */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+import type {
+  ClientTransport,
+  TransportEnv,
+  TransportHandlers,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./transport.js";
 
 const OPEN = 1;
 const noop = (): void => {};

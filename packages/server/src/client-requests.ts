@@ -1,9 +1,21 @@
 import { ErrorCode, type PublishMessage, type RefreshMessage } from "@dashwire/protocol";
-import type { PublishInput, TopicRetention } from "./broker/broker.js";
+import type { Logger } from "pino";
+import type { Broker, PublishInput, TopicRetention } from "./broker/broker.js";
 import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
-import type { ServerCore } from "./core.js";
 import { DashwireError, toWireError } from "./errors.js";
 import type { Session } from "./session.js";
+import type { ServerStats } from "./stats.js";
+import type { TopicConfig } from "./topic-config.js";
+
+/** What a client's `pub` and `refresh` need from the server. */
+export interface RequestHost {
+  readonly options: { readonly limits: { readonly publishBytes: number } };
+  readonly stats: ServerStats;
+  readonly logger: Logger;
+  readonly broker: Broker;
+  readonly topics: TopicConfig;
+  runConnectMiddleware(ctx: ConnectContext): Promise<void>;
+}
 
 /** The broker's input for one publication; `data` is encoded to JSON here, once. */
 export function publishInput(
@@ -20,7 +32,7 @@ export function publishInput(
 }
 
 /** A client's `pub`: checks the topic's publish rule, publishes, acks with the position. */
-export function publishFromClient(core: ServerCore, session: Session, msg: PublishMessage): void {
+export function publishFromClient(core: RequestHost, session: Session, msg: PublishMessage): void {
   const config = core.topics.resolve(msg.topic);
   const hook = config.options.canPublish;
   if (hook === undefined) {
@@ -44,7 +56,7 @@ export function publishFromClient(core: ServerCore, session: Session, msg: Publi
     .catch((err: unknown) => session.fail(err));
 }
 
-function publish(core: ServerCore, session: Session, msg: PublishMessage, retention: TopicRetention): void {
+function publish(core: RequestHost, session: Session, msg: PublishMessage, retention: TopicRetention): void {
   const id = msg.id;
   const input = publishInput(msg.topic, msg.data, retention, msg.key, msg.urgent);
   const max = core.options.limits.publishBytes;
@@ -75,7 +87,7 @@ function publish(core: ServerCore, session: Session, msg: PublishMessage, retent
  * bounded session unbounded, issue 12 item 6), and credentials naming no user for a session that
  * has one.
  */
-export function refreshCredentials(core: ServerCore, session: Session, msg: RefreshMessage): void {
+export function refreshCredentials(core: RequestHost, session: Session, msg: RefreshMessage): void {
   const info: HandshakeInfo = {
     headers: {},
     query: new URLSearchParams(),
@@ -99,8 +111,7 @@ export function refreshCredentials(core: ServerCore, session: Session, msg: Refr
           session.replyError(msg.id, { code: ErrorCode.Unauthorized, message: "refresh credentials name no user" });
           return;
         }
-        session.user = ctx.user;
-        session.setExpiry(ctx.expiresAt);
+        session.renew(ctx.user, ctx.expiresAt);
         session.reply(msg.id, ctx.expiresAt === undefined ? undefined : { ttl: session.ttl() });
       },
       (err: unknown) => session.replyError(msg.id, toWireError(err)),

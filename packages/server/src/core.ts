@@ -1,39 +1,237 @@
-import type { Codec, ConnectionLimits, PublishMessage, RefreshMessage } from "@dashwire/protocol";
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type Codec, CloseCode, type ConnectionLimits } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
-import type { ConnectContext } from "./connect-context.js";
-import type { Flusher } from "./flusher.js";
-import type { Hub } from "./hub.js";
+import type { Client } from "./client.js";
+import { publishFromClient, refreshCredentials } from "./client-requests.js";
+import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
+import { ConnectionGate, hostAllowed, originAllowed } from "./edge.js";
+import { Flusher } from "./flusher.js";
+import { Heartbeat } from "./heartbeat.js";
+import { Hub } from "./hub.js";
+import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
 import type { ResolvedServerOptions } from "./options.js";
-import type { Router } from "./router.js";
-import type { Session } from "./session.js";
-import type { ServerStats } from "./stats.js";
+import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
+import { Router } from "./router.js";
+import { type ServiceMessage, Session, type SessionHost } from "./session.js";
+import { ServerStats } from "./stats.js";
 import type { TopicConfig } from "./topic-config.js";
+import { HttpTransports } from "./transport/http-transports.js";
+import { POLL_HOLD_MS } from "./transport/polling-transport.js";
+import type { Transport } from "./transport/transport.js";
+import { runDisconnect } from "./user-disconnect.js";
+
+/** Events a server reports to application code, on `server.events`. */
+export interface ServerEvents {
+  /** A client completed its handshake. */
+  connection: [client: Client];
+  /** A connected client went away (any reason). */
+  disconnect: [client: Client, code: number, reason: string];
+  /** A slow client lost publications `from`..`to` of a stream topic (it was told and will resume). */
+  gap: [client: Client, topic: string, from: number, to: number];
+}
+
+/** The parts a core is built from (resolved by `DashwireServer`). */
+export interface CoreParts {
+  options: ResolvedServerOptions;
+  logger: Logger;
+  broker: Broker;
+  topics: TopicConfig;
+  nodeId: string;
+}
 
 /**
- * The parts of one server that sessions, the hub and the router share. One object per server,
- * referenced from each session (one field, not one per part).
+ * The inside of one server: the sessions and the services they talk to (hub, router, flusher,
+ * broker link, HTTP transports, node relay). Internal: `DashwireServer` is its public facade,
+ * and sessions, the hub and the router see it only through their own host interfaces.
  */
-export interface ServerCore {
+export class ServerCore implements SessionHost {
   readonly options: ResolvedServerOptions;
   readonly codec: Codec;
-  readonly stats: ServerStats;
+  readonly stats = new ServerStats();
   readonly flusher: Flusher;
+  readonly topics: TopicConfig;
   readonly hub: Hub;
   readonly router: Router;
   readonly broker: Broker;
-  readonly topics: TopicConfig;
   readonly logger: Logger;
-  /** This node's id in a cluster. */
   readonly nodeId: string;
-  /** Limits announced in `connected`. */
   readonly wireLimits: ConnectionLimits;
-  newSessionId(): string;
-  runConnectMiddleware(ctx: ConnectContext): Promise<void>;
-  publishFromClient(session: Session, msg: PublishMessage): void;
-  refresh(session: Session, msg: RefreshMessage): void;
-  /** A gap notice went to a slow client (for `server.events` "gap"). */
-  reportGap(session: Session, topic: string, from: number, to: number): void;
-  sessionOpened(session: Session): void;
-  sessionClosed(session: Session, code: number, reason: string, wasOpen: boolean): void;
+  /** Lifecycle events for application code. */
+  readonly events = new EventEmitter<ServerEvents>();
+  readonly sessions = new Set<Session>();
+  readonly heartbeat: Heartbeat;
+  readonly http: HttpTransports;
+  readonly relay: NodeRelay;
+  /** True once a graceful stop began: new connections are refused with 1001. */
+  closing = false;
+  private readonly gate: ConnectionGate;
+  private readonly connectMiddleware: ConnectMiddleware[] = [];
+  private started: Promise<void> | undefined;
+
+  constructor(parts: CoreParts) {
+    const { options } = parts;
+    this.options = options;
+    this.codec = options.codec;
+    this.logger = parts.logger;
+    this.broker = parts.broker;
+    this.topics = parts.topics;
+    this.nodeId = parts.nodeId;
+    this.flusher = new Flusher(this.codec);
+    this.hub = new Hub(this);
+    this.router = new Router(this);
+    const { limits } = options;
+    this.wireLimits = {
+      maxFrameBytes: limits.frameBytes,
+      maxSubscriptions: limits.subscriptions,
+      maxMessagesPerSecond: limits.messagesPerSecond,
+      maxPendingAcks: limits.pendingAcks,
+    };
+    this.gate = new ConnectionGate(options, this.stats);
+    this.heartbeat = new Heartbeat(options.pingIntervalMs, options.pongTimeoutMs, this.sessions);
+    const core = this;
+    this.http = new HttpTransports({
+      admit: (req) => this.admit(req),
+      open: (transport, req, query) => this.open(transport, req, query),
+      originAllowed: (req) => originAllowed(req, options.allowedOrigins),
+      hostAllowed: (req) => this.hostAllowed(req),
+      newSessionId: () => this.newSessionId(),
+      frameBytes: limits.frameBytes,
+      nodeId: this.nodeId,
+      get relay() {
+        return core.relay;
+      },
+      get closing() {
+        return core.closing;
+      },
+    });
+    this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000, (command) =>
+      runDisconnect(this.sessions, command),
+    );
+  }
+
+  /** Connects the broker (once); internal `$` topics go to the relay and presence, the rest to the hub. */
+  start(): Promise<void> {
+    const hub = this.hub;
+    const relay = this.relay;
+    this.started ??= this.broker
+      .start({
+        onPublication(pub) {
+          // Internal topics start with `$` (clients cannot name them).
+          if (pub.topic.charCodeAt(0) !== 36) hub.onPublication(pub);
+          else if (pub.topic.startsWith(NODE_TOPIC_PREFIX)) relay.receive(pub.data);
+          else if (pub.topic.startsWith(PRESENCE_TOPIC_PREFIX))
+            hub.presenceSync.receive(pub.topic.slice(PRESENCE_TOPIC_PREFIX.length), pub.data);
+        },
+        onStatus(status) {
+          hub.onStatus(status);
+        },
+      })
+      .then(() => relay.subscribe());
+    return this.started;
+  }
+
+  /** Adds connect middleware (runs at every handshake and refresh). */
+  useConnect(middleware: ConnectMiddleware): void {
+    this.connectMiddleware.push(middleware);
+  }
+
+  async runConnectMiddleware(ctx: ConnectContext): Promise<void> {
+    for (const middleware of this.connectMiddleware) await middleware(ctx);
+  }
+
+  /** A new random session (or transport) id. */
+  newSessionId(): string {
+    return randomBytes(12).toString("base64url");
+  }
+
+  /** Whether `req`'s `Host` is one this server answers to (`allowedHosts`); refusals are counted. */
+  hostAllowed(req: IncomingMessage): boolean {
+    if (hostAllowed(req, this.gate.allowedHosts)) return true;
+    this.stats.limit("host");
+    return false;
+  }
+
+  /** Close code refusing a new connection (origin, per-address limits, shutdown), or undefined. */
+  admit(req: IncomingMessage, rateTaken = false): number | undefined {
+    return this.closing ? CloseCode.GoingAway : this.gate.admit(req, rateTaken);
+  }
+
+  /** A connection loop far past its rate goes to the tarpit at accept. */
+  screen(socket: Duplex): void {
+    this.gate.screen(socket);
+  }
+
+  /** A WebSocket upgrade within the per-address connection rate (else refused before the handshake). */
+  takeRate(req: IncomingMessage): boolean {
+    return this.closing || this.gate.takeRate(req);
+  }
+
+  /** Opens a session on an admitted transport. */
+  open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void {
+    const remoteAddress = this.gate.opened(req);
+    const info: HandshakeInfo = { headers: req.headers, query, remoteAddress, transport: transport.name };
+    this.sessions.add(new Session(this, this.newSessionId(), transport, info, this.heartbeat.slot()));
+  }
+
+  // ---------------------------------------------------------------- SessionHost
+
+  serve(session: Session, msg: ServiceMessage): void {
+    switch (msg.t) {
+      case "pub":
+        publishFromClient(this, session, msg);
+        return;
+      case "evt":
+        this.router.dispatch(session, msg);
+        return;
+      case "sub":
+        this.hub.subscribe(session, msg).catch((err: unknown) => session.fail(err));
+        return;
+      case "unsub":
+        this.hub.unsubscribe(session, msg.topic, msg.id);
+        return;
+      case "presence":
+        this.hub.presence(session, msg).catch((err: unknown) => session.fail(err));
+        return;
+      case "refresh":
+        refreshCredentials(this, session, msg);
+        return;
+    }
+  }
+
+  reportGap(session: Session, topic: string, from: number, to: number): void {
+    if (this.events.listenerCount("gap") > 0) this.emitSafely("gap", session, topic, from, to);
+  }
+
+  opened(session: Session): void {
+    this.stats.connections++;
+    this.stats.connectionsTotal++;
+    this.events.emit("connection", session);
+  }
+
+  closed(session: Session, code: number, reason: string, wasOpen: boolean): void {
+    this.hub.removeSession(session);
+    this.sessions.delete(session);
+    this.gate.closed(session.remoteAddress);
+    this.stats.close(code);
+    if (wasOpen) {
+      this.stats.connections--;
+      this.emitSafely("disconnect", session, code, reason);
+    }
+  }
+
+  /**
+   * Emits an event to application listeners; a listener that throws is logged. (A throw in a
+   * "connection" listener is not caught here: it closes that connection, as a failing hook does.)
+   */
+  private emitSafely<K extends "disconnect" | "gap">(event: K, ...args: ServerEvents[K]): void {
+    try {
+      (this.events.emit as (event: K, ...args: ServerEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.logger.error({ err, event }, "server event listener failed");
+    }
+  }
 }

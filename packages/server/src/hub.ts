@@ -1,12 +1,20 @@
-import { ErrorCode, type PresenceInfo, type PresenceMessage, type SubscribeMessage } from "@dashwire/protocol";
-import type { BrokerSink, BrokerStatus, HistoryResult, Publication } from "./broker/broker.js";
-import type { ServerCore } from "./core.js";
+import {
+  type Codec,
+  ErrorCode,
+  type PresenceInfo,
+  type PresenceMessage,
+  type SubscribeMessage,
+} from "@dashwire/protocol";
+import type { Logger } from "pino";
+import type { Broker, BrokerStatus, HistoryResult, Publication } from "./broker/broker.js";
 import { DashwireError, toWireError } from "./errors.js";
-import type { Session } from "./session.js";
-import { GAPPED, LIVE, PENDING, Subscription } from "./subscription.js";
-import type { TopicAccess } from "./topic-config.js";
+import type { ResolvedServerOptions } from "./options.js";
 import { PresenceSync } from "./presence-sync.js";
-import { TopicEntry } from "./topic-entry.js";
+import type { Session } from "./session.js";
+import type { ServerStats } from "./stats.js";
+import { Subscription } from "./subscription.js";
+import type { TopicAccess, TopicConfig } from "./topic-config.js";
+import { REPEAT, SKIPPED, TopicEntry } from "./topic-entry.js";
 
 /** Slowest `latest` flush rate: one per minute. */
 const MIN_RATE = 1 / 60;
@@ -14,20 +22,33 @@ const MIN_RATE = 1 / 60;
 /** Most presence entries returned by one `presence` request. */
 const PRESENCE_LIST_LIMIT = 1000;
 
+/** What the hub needs from its server. */
+export interface HubHost {
+  readonly options: ResolvedServerOptions;
+  readonly codec: Codec;
+  readonly stats: ServerStats;
+  readonly broker: Broker;
+  readonly topics: TopicConfig;
+  readonly logger: Logger;
+  readonly nodeId: string;
+}
+
 /**
  * Owns the topics that have local subscribers: fans each publication out (encoded once), runs
  * subscribe with history recovery and snapshots, tracks presence.
  */
-export class Hub implements BrokerSink {
+export class Hub {
   private readonly entries = new Map<string, TopicEntry>();
   /** Broker link as last reported. */
-  brokerStatus: BrokerStatus = { ok: false, reason: "starting" };
+  private status: BrokerStatus = { ok: false, reason: "starting" };
   private brokerWasUp = false;
+  /** Encodes a publication for its subscribers (bound once: passed to `Subscription.goLive`). */
+  private readonly encoder = (pub: Publication): string => this.encode(pub);
 
   /** Presence of this node's topics on the other nodes. */
   readonly presenceSync: PresenceSync;
 
-  constructor(private readonly core: ServerCore) {
+  constructor(private readonly core: HubHost) {
     this.presenceSync = new PresenceSync(core.broker, core.nodeId, core.logger, {
       local: (topic) => this.entries.get(topic)?.present?.values(),
       remote: (topic, kind, who) => {
@@ -35,6 +56,11 @@ export class Hub implements BrokerSink {
         if (entry !== undefined) this.announce(entry, kind, who);
       },
     });
+  }
+
+  /** Broker link as last reported. */
+  get brokerStatus(): BrokerStatus {
+    return this.status;
   }
 
   /** Number of topics with local subscribers. */
@@ -50,12 +76,9 @@ export class Hub implements BrokerSink {
     // Safety net: a skipped offset or a new epoch means this node missed publications (whatever
     // the broker did); its stream clients resume from history instead of silently missing them.
     // A repeat of one already seen is dropped.
-    if (entry.offset !== 0 && (pub.offset !== entry.offset + 1 || pub.epoch !== entry.epoch)) {
-      if (pub.epoch === entry.epoch && pub.offset <= entry.offset) return;
-      for (const sub of subs) this.forceResume(sub);
-    }
-    entry.epoch = pub.epoch;
-    entry.offset = pub.offset;
+    const seen = entry.track(pub);
+    if (seen === REPEAT) return;
+    if (seen === SKIPPED) for (const sub of subs) sub.missed();
     const part = this.encode(pub);
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
@@ -72,8 +95,8 @@ export class Hub implements BrokerSink {
   }
 
   onStatus(status: BrokerStatus): void {
-    const lostBefore = this.brokerWasUp && !this.brokerStatus.ok;
-    this.brokerStatus = status;
+    const lostBefore = this.brokerWasUp && !this.status.ok;
+    this.status = status;
     if (!status.ok) return;
     this.brokerWasUp = true;
     // Publications may have been missed while the link was down: every live stream client is
@@ -81,41 +104,28 @@ export class Hub implements BrokerSink {
     // silently behind).
     if (lostBefore)
       for (const entry of this.entries.values()) {
-        entry.offset = 0;
+        entry.forgetPosition();
         for (const sub of entry.subs) {
           if (sub.conflate) void this.resnapshot(sub);
-          else this.forceResume(sub);
+          else sub.missed();
         }
       }
   }
 
-  private forceResume(sub: Subscription): void {
-    if (sub.state !== LIVE || sub.conflate) return;
-    sub.state = GAPPED;
-    sub.gapFrom = sub.offset + 1;
-    sub.gapTo = sub.offset + 1;
-    sub.session.addGap(sub);
-  }
-
   /** Sends a `latest` subscriber the current value of every key again, then live. */
   private async resnapshot(sub: Subscription): Promise<void> {
-    if (sub.state !== LIVE) return;
-    sub.state = PENDING;
-    sub.held = [];
-    const topic = sub.entry.topic;
+    if (!sub.pendIfLive()) return;
+    const topic = sub.topic;
     try {
       const result = await this.core.broker.history(topic, {
         snapshot: true,
         limit: this.core.options.limits.recoveryPublications,
       });
-      if (sub.session.subs?.get(topic) !== sub || !sub.session.isOpen) return;
-      this.goLive(sub, { t: "sub", topic, snapshot: true }, { ...result, recovered: false });
+      if (sub.isEnded || !sub.session.isOpen) return;
+      sub.goLive({ ...result, recovered: false }, this.encoder);
     } catch (err) {
       this.core.logger.warn({ err, topic }, "snapshot after broker link loss failed");
-      if (sub.state === PENDING) {
-        sub.held = undefined;
-        sub.state = LIVE;
-      }
+      sub.cancelPend();
     }
   }
 
@@ -136,10 +146,10 @@ export class Hub implements BrokerSink {
     const { topic, id } = msg;
     const core = this.core;
     try {
-      let sub = session.subs?.get(topic);
+      let sub = session.subscription(topic);
       let entry: TopicEntry;
       if (sub === undefined) {
-        if ((session.subs?.size ?? 0) >= core.options.limits.subscriptions) {
+        if (session.subscriptionCount >= core.options.limits.subscriptions) {
           core.stats.limit("subscriptions");
           throw new DashwireError(
             ErrorCode.TooManySubscriptions,
@@ -150,23 +160,21 @@ export class Hub implements BrokerSink {
         const access: TopicAccess = { client: session, topic, params: config.params };
         if (config.options.canSubscribe !== undefined && !(await config.options.canSubscribe(access)))
           throw new DashwireError(ErrorCode.Forbidden, `not allowed to subscribe to ${topic}`);
-        if (!session.isOpen || session.subs?.has(topic)) return;
+        if (!session.isOpen || session.subscription(topic) !== undefined) return;
         const latest = msg.mode === "latest";
         const cap = config.options.maxRate ?? 60;
         // Clamped both ways: a tiny maxRate would make an interval that timers cut to 1 ms.
         const rate = Math.max(MIN_RATE, Math.min(msg.maxRate ?? cap, cap));
         entry = this.entryFor(topic, config);
-        sub = new Subscription(session, entry, latest, latest ? 1000 / rate : 0, msg.presence === true);
-        (session.subs ??= new Map()).set(topic, sub);
-        entry.subs.push(sub);
+        sub = new Subscription(session, topic, latest, latest ? 1000 / rate : 0, msg.presence === true);
+        session.addSubscription(sub);
+        entry.add(sub);
         core.stats.subscriptions++;
         if (entry.present !== undefined) this.join(entry, session);
       } else {
-        entry = sub.entry;
-        if (sub.state === PENDING)
-          throw new DashwireError(ErrorCode.AlreadySubscribed, `already subscribing to ${topic}`);
-        sub.state = PENDING;
-        sub.held = [];
+        entry = this.entries.get(topic) as TopicEntry;
+        if (sub.pending) throw new DashwireError(ErrorCode.AlreadySubscribed, `already subscribing to ${topic}`);
+        sub.pend();
       }
       const current = sub;
       await entry.ready;
@@ -176,15 +184,11 @@ export class Hub implements BrokerSink {
         snapshot: msg.snapshot,
         limit: core.options.limits.recoveryPublications,
       });
-      if (session.subs?.get(topic) !== current || !session.isOpen) return;
-      this.goLive(current, msg, result);
+      if (current.isEnded || !session.isOpen) return;
+      this.goLive(session, current, msg, result);
     } catch (err) {
-      const sub = session.subs?.get(topic);
-      if (
-        sub !== undefined &&
-        sub.state === PENDING &&
-        !(err instanceof DashwireError && err.code === ErrorCode.AlreadySubscribed)
-      )
+      const sub = session.subscription(topic);
+      if (sub?.pending && !(err instanceof DashwireError && err.code === ErrorCode.AlreadySubscribed))
         this.remove(session, sub);
       if (!(err instanceof DashwireError)) core.logger.error({ err, topic }, "subscribe failed");
       session.replyError(id, err instanceof DashwireError ? err.toWire() : this.brokerError(err));
@@ -192,64 +196,21 @@ export class Hub implements BrokerSink {
   }
 
   private brokerError(err: unknown): { code: number; message: string } {
-    if (!this.brokerStatus.ok) return { code: ErrorCode.BrokerUnavailable, message: "broker unavailable, try again" };
+    if (!this.status.ok) return { code: ErrorCode.BrokerUnavailable, message: "broker unavailable, try again" };
     return toWireError(err);
   }
 
-  private goLive(sub: Subscription, msg: SubscribeMessage, result: HistoryResult): void {
-    const session = sub.session;
+  /** Answers the `sub` with the position read, then the subscription replays and goes live. */
+  private goLive(session: Session, sub: Subscription, msg: SubscribeMessage, result: HistoryResult): void {
     const reply: Record<string, unknown> = { epoch: result.epoch, offset: result.offset, recovered: result.recovered };
-    const snapshot = msg.snapshot === true && !result.recovered;
-    if (snapshot) reply.snapshot = true;
+    if (msg.snapshot === true && !result.recovered) reply.snapshot = true;
     session.reply(msg.id, reply);
-    sub.epoch = result.epoch;
-    const held = sub.held ?? [];
-    if (result.recovered) {
-      // A replay goes through the bounded queue like live traffic: what does not fit becomes a
-      // gap, and the client resumes again from there (catch-up in queue-sized steps).
-      for (const pub of result.publications) {
-        const part = this.encode(pub);
-        if (sub.conflate) session.push(part);
-        else if (!session.enqueue(part)) {
-          this.replayOverflow(sub, pub.offset, Math.max(result.offset, held.at(-1)?.offset ?? 0));
-          return;
-        }
-      }
-    } else {
-      // A snapshot: at most `latest.maxKeys` values, sent whole.
-      for (const pub of result.publications) session.push(this.encode(pub));
-    }
-    // Everything up to the position read is delivered (replay) or superseded (snapshot), in
-    // this epoch; offsets of an earlier epoch mean nothing here.
-    const last = result.offset;
-    sub.offset = last;
-    const wasGapped = sub.state === GAPPED;
-    sub.held = undefined;
-    sub.state = LIVE;
-    for (const pub of held) {
-      if (pub.epoch === result.epoch && pub.offset <= last) continue;
-      sub.deliver(pub, this.encode(pub));
-    }
-    // Held too many while reading history: announce the gap now; the client resumes again.
-    if (wasGapped) {
-      sub.state = GAPPED;
-      session.addGap(sub);
-    }
-  }
-
-  /** A replay did not fit the queue: the rest becomes a gap the client resumes from. */
-  private replayOverflow(sub: Subscription, from: number, to: number): void {
-    sub.held = undefined;
-    sub.state = GAPPED;
-    sub.gapFrom = from;
-    sub.gapTo = to;
-    this.core.stats.dropsStream++;
-    sub.session.addGap(sub);
+    sub.goLive(result, this.encoder);
   }
 
   /** Ends one subscription. */
   unsubscribe(session: Session, topic: string, id: number | undefined): void {
-    const sub = session.subs?.get(topic);
+    const sub = session.subscription(topic);
     if (sub === undefined) {
       session.replyError(id, { code: ErrorCode.NotSubscribed, message: `not subscribed to ${topic}` });
       return;
@@ -260,17 +221,17 @@ export class Hub implements BrokerSink {
 
   /** Ends every subscription of a closing session. */
   removeSession(session: Session): void {
-    if (session.subs === undefined) return;
-    for (const sub of [...session.subs.values()]) this.remove(session, sub);
+    if (session.subscriptionCount === 0) return;
+    for (const sub of [...session.subscriptions()]) this.remove(session, sub);
   }
 
   private remove(session: Session, sub: Subscription): void {
-    const entry = sub.entry;
-    session.subs?.delete(entry.topic);
+    const entry = this.entries.get(sub.topic) as TopicEntry;
+    session.removeSubscription(sub);
     sub.dispose();
     entry.remove(sub);
     this.core.stats.subscriptions--;
-    if (entry.present?.delete(session.id)) {
+    if (entry.leave(session.id)) {
       const who = this.presenceOf(session);
       this.announce(entry, "leave", who);
       this.presenceSync.announce(entry.topic, "leave", who);
@@ -319,9 +280,8 @@ export class Hub implements BrokerSink {
   private entryFor(topic: string, config: TopicEntry["config"]): TopicEntry {
     let entry = this.entries.get(topic);
     if (entry === undefined) {
-      entry = new TopicEntry(topic, config);
+      entry = new TopicEntry(topic, config, this.core.broker.subscribe(topic));
       this.entries.set(topic, entry);
-      entry.ready = this.core.broker.subscribe(topic);
       if (entry.present !== undefined) this.presenceSync.track(topic);
     }
     return entry;
@@ -336,7 +296,7 @@ export class Hub implements BrokerSink {
 
   private join(entry: TopicEntry, session: Session): void {
     const who = this.presenceOf(session);
-    entry.present?.set(session.id, who);
+    entry.join(who);
     this.announce(entry, "join", who);
     this.presenceSync.announce(entry.topic, "join", who);
   }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { type Codec, jsonCodec, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
-import type { ServerApiOptions } from "./http/server-api.js";
+import type { ServerApiOptions } from "./http/server-api-options.js";
 import type { TopicOptions } from "./topic-config.js";
 
 /** Per-connection limits. Every one is a bound with a documented policy (see docs/guarantees.md). */

@@ -1,8 +1,9 @@
 import { ErrorCode, type EventMessage } from "@dashwire/protocol";
+import type { Logger } from "pino";
 import type { Client } from "./client.js";
-import type { ServerCore } from "./core.js";
 import { DashwireError, toWireError } from "./errors.js";
 import type { Session } from "./session.js";
+import type { ServerStats } from "./stats.js";
 
 /** The default namespace's name. */
 export const DEFAULT_NAMESPACE = "/";
@@ -47,11 +48,18 @@ export class Namespace {
   }
 }
 
+/** What the router needs from its server. */
+export interface RouterHost {
+  readonly options: { readonly limits: { readonly pendingAcks: number } };
+  readonly stats: ServerStats;
+  readonly logger: Logger;
+}
+
 /** Dispatches client events to namespace handlers and replies with acks. */
 export class Router {
   private readonly namespaces = new Map<string, Namespace>();
 
-  constructor(private readonly core: ServerCore) {
+  constructor(private readonly core: RouterHost) {
     this.namespaces.set(DEFAULT_NAMESPACE, new Namespace(DEFAULT_NAMESPACE));
   }
 
@@ -81,7 +89,7 @@ export class Router {
       return;
     }
     const ctx: EventContext = { client: session, ns: nsName, event: msg.event, data: msg.data };
-    session.pendingAcks++;
+    session.ackOpened();
     let result: unknown;
     try {
       result = ns.middleware.length === 0 ? handler(ctx.data, ctx) : compose(ns.middleware, handler, ctx);
@@ -98,12 +106,12 @@ export class Router {
   }
 
   private succeed(session: Session, msg: EventMessage, value: unknown): void {
-    session.pendingAcks--;
+    session.ackSettled();
     session.reply(msg.id, value ?? null);
   }
 
   private fail(session: Session, msg: EventMessage, err: unknown): void {
-    session.pendingAcks--;
+    session.ackSettled();
     if (!(err instanceof DashwireError)) this.core.logger.error({ err, event: msg.event }, "event handler failed");
     session.replyError(msg.id, toWireError(err));
   }

@@ -1,19 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { EventEmitter } from "node:events";
+import type { EventEmitter } from "node:events";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   type AppSchema,
-  type Codec,
   CloseCode,
-  type ConnectionLimits,
   ErrorCode,
   type EventData,
   type EventName,
   type EventReply,
-  type PublishMessage,
-  type RefreshMessage,
   type SchemaLike,
   type TopicData,
   type TopicName,
@@ -25,21 +21,12 @@ import { WebSocketServer } from "ws";
 import type { Broker, Publication } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory-broker.js";
 import type { Client } from "./client.js";
-import { publishFromClient, publishInput, refreshCredentials } from "./client-requests.js";
-import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
-import type { ServerCore } from "./core.js";
-import {
-  ConnectionGate,
-  closeReason,
-  destroySocket,
-  hostAllowed,
-  inTarpit,
-  originAllowed,
-  refuseUpgrade,
-} from "./edge.js";
-import { boundedErr } from "./errors.js";
-import { Flusher } from "./flusher.js";
+import { publishInput } from "./client-requests.js";
 import { ClusterMetricsWorker, type MetricJson, registryJson } from "./cluster/cluster-metrics.js";
+import type { ConnectMiddleware } from "./connect-context.js";
+import { ServerCore, type ServerEvents } from "./core.js";
+import { closeReason, destroySocket, inTarpit, refuseUpgrade } from "./edge.js";
+import { boundedErr } from "./errors.js";
 import {
   addReadMetrics,
   createMetricsRegistry,
@@ -50,30 +37,13 @@ import {
   serveMetrics,
 } from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
-import { Hub } from "./hub.js";
-import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
-import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
-import { type EventHandler, type EventMiddleware, type Namespace, Router } from "./router.js";
-import { Heartbeat } from "./heartbeat.js";
-import { Session } from "./session.js";
-import { type DisconnectOptions, disconnectCommand, runDisconnect } from "./user-disconnect.js";
-import { ServerStats } from "./stats.js";
+import type { EventHandler, EventMiddleware, Namespace } from "./router.js";
+import type { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
-import { HttpTransports } from "./transport/http-transports.js";
-import { CLOSED_LINGER_MS, POLL_HOLD_MS } from "./transport/polling-transport.js";
-import type { Transport } from "./transport/transport.js";
+import { CLOSED_LINGER_MS } from "./transport/polling-transport.js";
 import { WebSocketTransport } from "./transport/websocket-transport.js";
-
-/** Events a server reports to application code, on `server.events`. */
-export interface ServerEvents {
-  /** A client completed its handshake. */
-  connection: [client: Client];
-  /** A connected client went away (any reason). */
-  disconnect: [client: Client, code: number, reason: string];
-  /** A slow client lost publications `from`..`to` of a stream topic (it was told and will resume). */
-  gap: [client: Client, topic: string, from: number, to: number];
-}
+import { type DisconnectOptions, disconnectCommand } from "./user-disconnect.js";
 
 /** Options of `server.publish`. */
 export interface PublishOptions {
@@ -87,88 +57,73 @@ export interface PublishOptions {
  * A dashwire server: mount it on an HTTP server (`attach`) or let it listen on its own.
  * Create with `createServer(options)`.
  */
-export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerCore {
-  readonly options: ResolvedServerOptions;
-  readonly codec: Codec;
-  readonly stats = new ServerStats();
-  readonly flusher: Flusher;
-  readonly topics: TopicConfig;
-  readonly hub: Hub;
-  readonly router: Router;
-  readonly broker: Broker;
-  readonly logger: Logger;
-  readonly wireLimits: ConnectionLimits;
+export class DashwireServer<S extends SchemaLike = AppSchema> {
   /** Lifecycle events for application code. */
-  readonly events = new EventEmitter<ServerEvents>();
-
-  private readonly sessions = new Set<Session>();
-  private readonly gate: ConnectionGate;
-  private readonly connectMiddleware: ConnectMiddleware[] = [];
+  readonly events: EventEmitter<ServerEvents>;
+  /** Options with every default applied. */
+  readonly options: ResolvedServerOptions;
+  /** Live counters (what `/metrics` reports). */
+  readonly stats: ServerStats;
+  /** The broker this node publishes through. */
+  readonly broker: Broker;
+  /** The server's logger (errors in its lines are cut by bytes). */
+  readonly logger: Logger;
+  /** This node's id (random per process unless set): names its HTTP transports for routing. */
+  readonly nodeId: string;
+  private readonly core: ServerCore;
   private readonly wss: WebSocketServer;
-  private started: Promise<void> | undefined;
-  private readonly heartbeat: Heartbeat;
   private registry: Promise<Registry> | undefined;
   /** Asks the primary for the machine's figures (`clusterMetrics` in a cluster worker). */
   private readonly clusterMetrics: ClusterMetricsWorker | undefined;
   private ownServer: http.Server | undefined;
   private readonly attached: http.Server[] = [];
-  private closing = false;
   private draining: Promise<void> | undefined;
   private closed = false;
-  private readonly http: HttpTransports;
-  private readonly relay: NodeRelay;
   private readonly api: ServerApi | undefined;
-  /** This node's id (random per process unless set): names its HTTP transports for routing. */
-  readonly nodeId: string;
 
   constructor(options: ServerOptionsInput = {}) {
-    this.options = resolveOptions(options);
-    this.codec = this.options.codec;
-    this.flusher = new Flusher(this.codec);
+    const resolved = resolveOptions(options);
     // Errors in the server's log lines are cut by bytes (they may quote what a client sent).
-    this.logger = (options.logger ?? pino({ level: this.options.logLevel, base: { svc: "dashwire" } })).child(
+    const logger = (options.logger ?? pino({ level: resolved.logLevel, base: { svc: "dashwire" } })).child(
       {},
       { serializers: { err: boundedErr } },
     );
-    this.broker = options.broker ?? new MemoryBroker();
-    this.topics = new TopicConfig({ ...topicDefaults, ...this.options.topicDefaults });
-    this.nodeId = options.nodeId ?? randomBytes(6).toString("base64url");
-    this.hub = new Hub(this);
-    this.router = new Router(this);
-    const { limits } = this.options;
-    this.wireLimits = {
-      maxFrameBytes: limits.frameBytes,
-      maxSubscriptions: limits.subscriptions,
-      maxMessagesPerSecond: limits.messagesPerSecond,
-      maxPendingAcks: limits.pendingAcks,
-    };
-    this.gate = new ConnectionGate(this.options, this.stats);
-    this.heartbeat = new Heartbeat(this.options.pingIntervalMs, this.options.pongTimeoutMs, this.sessions);
-    const server = this;
-    this.http = new HttpTransports({
-      admit: (req) => this.admit(req),
-      open: (transport, req, query) => this.open(transport, req, query),
-      originAllowed: (req) => originAllowed(req, this.options.allowedOrigins),
-      hostAllowed: (req) => this.hostAllowed(req),
-      newSessionId: () => this.newSessionId(),
-      frameBytes: limits.frameBytes,
-      nodeId: this.nodeId,
-      get relay() {
-        return server.relay;
-      },
-      get closing() {
-        return server.closing;
-      },
+    this.core = new ServerCore({
+      options: resolved,
+      logger,
+      broker: options.broker ?? new MemoryBroker(),
+      topics: new TopicConfig({ ...topicDefaults, ...resolved.topicDefaults }),
+      nodeId: options.nodeId ?? randomBytes(6).toString("base64url"),
     });
-    this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000, (command) =>
-      runDisconnect(this.sessions, command),
+    const core = this.core;
+    ({
+      events: this.events,
+      options: this.options,
+      stats: this.stats,
+      broker: this.broker,
+      nodeId: this.nodeId,
+    } = core);
+    this.logger = logger;
+    this.api = ServerApi.create(
+      {
+        options: resolved,
+        broker: core.broker,
+        hub: core.hub,
+        topics: core.topics,
+        stats: core.stats,
+        logger,
+        nodeId: core.nodeId,
+        start: () => this.start(),
+        hostAllowed: (req) => core.hostAllowed(req),
+        disconnectUser: (user, o) => this.disconnectUser(user, o),
+      },
+      options.serverApi,
     );
-    this.api = ServerApi.create(this, options.serverApi);
-    if (this.options.clusterMetrics && typeof process.send === "function")
+    if (resolved.clusterMetrics && typeof process.send === "function")
       this.clusterMetrics = new ClusterMetricsWorker(async () => registryJson(await this.metricsRegistry()));
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: limits.frameBytes,
+      maxPayload: resolved.limits.frameBytes,
       perMessageDeflate: false,
       clientTracking: false,
     });
@@ -178,7 +133,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
 
   /** Sets options for a topic name or pattern (`metrics:*`, `user:{id}:*`). */
   topic(pattern: string, options: TopicOptions): this {
-    this.topics.set(pattern, options);
+    this.core.topics.set(pattern, options);
     return this;
   }
 
@@ -187,24 +142,24 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
   /** Without a schema (any event name allowed), handlers annotate their own payload type. */
   on<D, R>(event: string extends EventName<S> ? string : never, handler: EventHandler<D, R>): this;
   on(event: string, handler: EventHandler<never, unknown>): this {
-    this.router.namespace("/").on(event, handler as EventHandler);
+    this.core.router.namespace("/").on(event, handler as EventHandler);
     return this;
   }
 
   /** Adds event middleware to the default namespace. */
   use(middleware: EventMiddleware): this {
-    this.router.namespace("/").use(middleware);
+    this.core.router.namespace("/").use(middleware);
     return this;
   }
 
   /** Gets or creates a namespace with its own handlers and middleware. */
   namespace(name: string): Namespace {
-    return this.router.namespace(name);
+    return this.core.router.namespace(name);
   }
 
   /** Adds connect middleware: runs at every handshake, throws to refuse (auth goes here). */
   useConnect(middleware: ConnectMiddleware): this {
-    this.connectMiddleware.push(middleware);
+    this.core.useConnect(middleware);
     return this;
   }
 
@@ -215,9 +170,10 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
     options: PublishOptions = {},
   ): Promise<Publication> {
     await this.start();
-    this.stats.publications++;
-    const { retention } = this.topics.resolve(topic);
-    return this.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
+    const core = this.core;
+    core.stats.publications++;
+    const { retention } = core.topics.resolve(topic);
+    return core.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
   }
 
   /**
@@ -227,12 +183,12 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
    */
   async disconnectUser(user: string, options: DisconnectOptions = {}): Promise<void> {
     await this.start();
-    await this.relay.broadcast(disconnectCommand(user, options));
+    await this.core.relay.broadcast(disconnectCommand(user, options));
   }
 
   /** Connected clients. */
   clients(): IterableIterator<Client> {
-    return this.sessions.values();
+    return this.core.sessions.values();
   }
 
   // ---------------------------------------------------------------- HTTP
@@ -254,8 +210,8 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
       }
       for (const listener of previous) listener.call(server, req, res);
     });
-    this.start().catch((err: unknown) => this.logger.error({ err }, "broker start failed"));
-    this.heartbeat.start();
+    this.start().catch((err: unknown) => this.core.logger.error({ err }, "broker start failed"));
+    this.core.heartbeat.start();
     return this;
   }
 
@@ -268,7 +224,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
       return this.route(req, res);
     } catch (err) {
       // A bug in one request's handling answers that request with 500, never ends the process.
-      this.logger.error({ err, path: pathOf(req.url) }, "request handling failed");
+      this.core.logger.error({ err, path: pathOf(req.url) }, "request handling failed");
       if (!res.headersSent)
         res
           .writeHead(500, { "content-type": "application/json", "cache-control": "no-store" })
@@ -286,7 +242,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
     const prefix = this.options.path;
     if (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* "/" */) {
       const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
-      if (this.http.handle(req, res, path.slice(prefix.length + 1), query)) return true;
+      if (this.core.http.handle(req, res, path.slice(prefix.length + 1), query)) return true;
     }
     if (this.api?.handle(req, res, path)) return true;
     if (req.method === "GET" && (path === healthPath || path === metricsPath)) {
@@ -295,7 +251,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
         res.writeHead(403, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
       } else if (path === healthPath) serveHealth(res, this.health(), this.options.canReadMetrics?.(req) ?? true);
       else if (!(this.options.canReadMetrics?.(req) ?? true)) refuseMetrics(res);
-      else serveMetrics(res, this.metricsText(), this.logger);
+      else serveMetrics(res, this.metricsText(), this.core.logger);
       return true;
     }
     return false;
@@ -303,7 +259,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
 
   /** This process's Prometheus registry, created on first use. */
   private metricsRegistry(): Promise<Registry> {
-    this.registry ??= createMetricsRegistry(this.stats, this.hub);
+    this.registry ??= createMetricsRegistry(this.core.stats, this.core.hub);
     return this.registry;
   }
 
@@ -329,17 +285,15 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
 
   /** Whether `req`'s `Host` is one this server answers to (`allowedHosts`); refusals are counted. */
   hostAllowed(req: IncomingMessage): boolean {
-    if (hostAllowed(req, this.gate.allowedHosts)) return true;
-    this.stats.limit("host");
-    return false;
+    return this.core.hostAllowed(req);
   }
 
   /** Health as `/healthz` reports it: "degraded" (HTTP 503) when the broker link is down. */
   health(): { status: "ok" | "degraded"; broker: { name: string; ok: boolean; reason?: string }; connections: number } {
-    const { ok, reason } = this.hub.brokerStatus;
-    const broker: { name: string; ok: boolean; reason?: string } = { name: this.broker.name, ok };
+    const { ok, reason } = this.core.hub.brokerStatus;
+    const broker: { name: string; ok: boolean; reason?: string } = { name: this.core.broker.name, ok };
     if (reason !== undefined && !ok) broker.reason = reason;
-    return { status: ok ? "ok" : "degraded", broker, connections: this.stats.connections };
+    return { status: ok ? "ok" : "degraded", broker, connections: this.core.stats.connections };
   }
 
   /** Starts an HTTP server of its own. */
@@ -364,15 +318,16 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
    * resolves. The broker stays open; `close()` finishes (and drains first if this was not called).
    */
   drain(): Promise<void> {
+    const core = this.core;
     this.draining ??= (async () => {
-      this.closing = true;
-      this.heartbeat.stop();
-      this.hub.presenceSync.close();
-      for (const session of [...this.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
+      core.closing = true;
+      core.heartbeat.stop();
+      core.hub.presenceSync.close();
+      for (const session of [...core.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
       const end = Date.now() + CLOSED_LINGER_MS;
-      while ((this.http.size > 0 || this.relay.waitingPolls > 0) && Date.now() < end)
+      while ((core.http.size > 0 || core.relay.waitingPolls > 0) && Date.now() < end)
         await new Promise((r) => setTimeout(r, 10));
-      this.relay.release();
+      core.relay.release();
     })();
     return this.draining;
   }
@@ -384,7 +339,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
     await this.drain();
     // What this node answered for other nodes (their clients' last frames) reaches the broker
     // before it closes.
-    await this.relay.posted();
+    await this.core.relay.posted();
     for (const server of this.attached) {
       server.off("upgrade", this.onUpgrade);
       server.off("connection", this.onConnection);
@@ -398,33 +353,16 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
       });
     }
     this.clusterMetrics?.close();
-    await this.broker.close();
+    await this.core.broker.close();
   }
 
   /** Connects the broker (once). */
   start(): Promise<void> {
-    // Internal `$node:` topics go to the relay; everything else to the hub.
-    const hub = this.hub;
-    const relay = this.relay;
-    this.started ??= this.broker
-      .start({
-        onPublication(pub) {
-          // Internal topics start with `$` (clients cannot name them).
-          if (pub.topic.charCodeAt(0) !== 36) hub.onPublication(pub);
-          else if (pub.topic.startsWith(NODE_TOPIC_PREFIX)) relay.receive(pub.data);
-          else if (pub.topic.startsWith(PRESENCE_TOPIC_PREFIX))
-            hub.presenceSync.receive(pub.topic.slice(PRESENCE_TOPIC_PREFIX.length), pub.data);
-        },
-        onStatus(status) {
-          hub.onStatus(status);
-        },
-      })
-      .then(() => relay.subscribe());
-    return this.started;
+    return this.core.start();
   }
 
   /** A connection loop far past its rate goes to the tarpit at accept. */
-  private readonly onConnection = (socket: Duplex): void => this.gate.screen(socket);
+  private readonly onConnection = (socket: Duplex): void => this.core.screen(socket);
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (inTarpit(socket)) return;
@@ -432,7 +370,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
     const target = req.url ?? "/";
     const q = target.indexOf("?");
     const pathname = q < 0 ? target : target.slice(0, q);
-    if (pathname !== this.options.path) {
+    if (pathname !== this.core.options.path) {
       // Another upgrade handler on this server may want it; if we are alone, refuse.
       if (this.attached.every((s) => s.listenerCount("upgrade") <= 1)) socket.destroy();
       return;
@@ -441,88 +379,25 @@ export class DashwireServer<S extends SchemaLike = AppSchema> implements ServerC
     // keep `req` and `url` alive for the whole life of the connection (found in a heap snapshot).
     socket.on("error", destroySocket);
     // A connection loop is refused before the handshake, as cheaply as possible.
-    if (!this.closing && !this.gate.takeRate(req)) {
+    const core = this.core;
+    if (!core.takeRate(req)) {
       refuseUpgrade(socket);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         socket.off("error", destroySocket);
-        const transport = new WebSocketTransport(ws, socket, this.options.limits.transportHighWaterBytes);
+        const transport = new WebSocketTransport(ws, socket, core.options.limits.transportHighWaterBytes);
         // Other refusals go out as a close code after the upgrade, so clients learn why.
-        const refused = this.closing ? CloseCode.GoingAway : this.gate.admit(req, true);
-        if (refused === undefined) this.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
+        const refused = core.admit(req, true);
+        if (refused === undefined) core.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
         else transport.close(refused, closeReason(refused));
       } catch (err) {
-        this.logger.error({ err }, "opening a WebSocket connection failed");
+        core.logger.error({ err }, "opening a WebSocket connection failed");
         ws.terminate();
       }
     });
   };
-
-  /** Close code refusing a new connection (origin, per-address limits, shutdown), or undefined. */
-  admit(req: IncomingMessage): number | undefined {
-    return this.closing ? CloseCode.GoingAway : this.gate.admit(req);
-  }
-
-  /** Opens a session on an admitted transport. */
-  open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void {
-    const remoteAddress = this.gate.opened(req);
-    const info: HandshakeInfo = { headers: req.headers, query, remoteAddress, transport: transport.name };
-    const session = new Session(this, transport, info);
-    session.heartbeatSlot = this.heartbeat.slot();
-    this.sessions.add(session);
-  }
-
-  // ---------------------------------------------------------------- ServerCore
-
-  newSessionId(): string {
-    return randomBytes(12).toString("base64url");
-  }
-
-  async runConnectMiddleware(ctx: ConnectContext): Promise<void> {
-    for (const middleware of this.connectMiddleware) await middleware(ctx);
-  }
-
-  publishFromClient(session: Session, msg: PublishMessage): void {
-    publishFromClient(this, session, msg);
-  }
-
-  refresh(session: Session, msg: RefreshMessage): void {
-    refreshCredentials(this, session, msg);
-  }
-
-  reportGap(session: Session, topic: string, from: number, to: number): void {
-    if (this.events.listenerCount("gap") > 0) this.emitSafely("gap", session, topic, from, to);
-  }
-
-  sessionOpened(session: Session): void {
-    this.stats.connections++;
-    this.stats.connectionsTotal++;
-    this.events.emit("connection", session);
-  }
-
-  sessionClosed(session: Session, code: number, reason: string, wasOpen: boolean): void {
-    this.sessions.delete(session);
-    this.gate.closed(session.remoteAddress);
-    this.stats.close(code);
-    if (wasOpen) {
-      this.stats.connections--;
-      this.emitSafely("disconnect", session, code, reason);
-    }
-  }
-
-  /**
-   * Emits an event to application listeners; a listener that throws is logged. (A throw in a
-   * "connection" listener is not caught here: it closes that connection, as a failing hook does.)
-   */
-  private emitSafely<K extends "disconnect" | "gap">(event: K, ...args: ServerEvents[K]): void {
-    try {
-      (this.events.emit as (event: K, ...args: ServerEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.logger.error({ err, event }, "server event listener failed");
-    }
-  }
 }
 
 /** The path of a request target, for logs: no query (it may hold a token), at most 200 bytes. */

@@ -1,6 +1,8 @@
 import {
   CloseCode,
   type ClientMessage,
+  type Codec,
+  type ConnectionLimits,
   type ConnectMessage,
   closeCodeAllowsReconnect,
   ErrorCode,
@@ -13,87 +15,105 @@ import {
   type WireError,
 } from "@dashwire/protocol";
 import type { Client, UserIdentity } from "./client.js";
-import type { ServerCore } from "./core.js";
-import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
-import { DashwireError, toWireError } from "./errors.js";
+import type { ConnectContext, HandshakeInfo } from "./connect-context.js";
+import { CredentialExpiry } from "./credential-expiry.js";
+import { Handshake, type HandshakeHost, type HandshakeParty } from "./handshake.js";
 import { Inbox, type InboxHost, MESSAGES_PER_TURN } from "./inbox.js";
 import { MessageRate, RATE_CLOSE, RATE_PASS, RATE_TELL } from "./message-rate.js";
-import type { Subscription } from "./subscription.js";
+import type { ResolvedServerOptions } from "./options.js";
+import { OutboundQueue, type QueueHost, type QueueOwner } from "./outbound-queue.js";
+import type { ServerStats } from "./stats.js";
+import type { Subscriber, Subscription } from "./subscription.js";
 import type { Transport, TransportSink } from "./transport/transport.js";
 
 const HANDSHAKING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
-/** Messages held while connect middleware runs (pipelined after `connect`). */
-const MAX_HELD_MESSAGES = 64;
 /** Protocol violations tolerated per heartbeat period before the connection is closed. */
 const MAX_VIOLATIONS = 50;
 
+/** A client message past the handshake that the server's services answer. */
+export type ServiceMessage = Exclude<ClientMessage, { t: "connect" | "ping" | "pong" }>;
+
+/** What a session needs from its server. */
+export interface SessionHost extends HandshakeHost, QueueHost {
+  readonly options: ResolvedServerOptions;
+  readonly codec: Codec;
+  readonly stats: ServerStats;
+  /** Limits announced in `connected`. */
+  readonly wireLimits: ConnectionLimits;
+  /** Hands a message to the service that answers it (hub, router, publish, refresh). */
+  serve(session: Session, msg: ServiceMessage): void;
+  /** The handshake succeeded (counted, `connection` event). */
+  opened(session: Session): void;
+  /** The session ended: subscriptions released, counted, `disconnect` event when it was open. */
+  closed(session: Session, code: number, reason: string, wasOpen: boolean): void;
+  /** A gap notice went to this client (for `server.events` "gap"). */
+  reportGap(session: Session, topic: string, from: number, to: number): void;
+}
+
 /**
- * One logical client, independent of its transport. Owns the client's subscriptions and one
- * outbound queue with a byte limit; everything queued within an event-loop turn is written as
- * one frame.
+ * One logical client, independent of its transport: its identity, its subscriptions, its
+ * outbound queue (`OutboundQueue`), and the reading of its frames (fair slices, rate limit,
+ * violations). The handshake (`Handshake`) runs first; everything else waits for it.
  */
-export class Session implements Client, TransportSink, InboxHost {
+export class Session implements Client, TransportSink, InboxHost, QueueOwner, Subscriber, HandshakeParty {
   readonly id: string;
   readonly remoteAddress: string;
-  user: UserIdentity | undefined = undefined;
+  private identity: UserIdentity | undefined = undefined;
   /** Presence info shown to others (set by connect middleware). */
-  presenceInfo: unknown = undefined;
+  private presenceData: unknown = undefined;
   /** Subscriptions by topic (created on first subscribe). */
-  subs: Map<string, Subscription> | undefined = undefined;
-  /** Stream subscriptions that dropped publications and owe the client a `gap` notice. */
-  gapped: Subscription[] | undefined = undefined;
+  private subs: Map<string, Subscription> | undefined = undefined;
   /** Last time anything arrived from the client (ms). */
-  lastSeen: number;
+  private lastHeard: number;
   /** Handlers in flight that owe an ack. */
-  pendingAcks = 0;
-  /** Bytes queued and not yet handed to the transport. */
-  queuedBytes = 0;
-  /** The part of `queuedBytes` that is stream publications (what `limits.queueBytes` bounds). */
-  private streamBytes = 0;
-  /** False while the transport is congested. */
-  writable = true;
+  private acksPending = 0;
   /** Protocol violations in the current heartbeat period. */
   private violations = 0;
-  /** The slice of the heartbeat period this session is pinged in (see `Heartbeat`). */
-  heartbeatSlot = 0;
 
   private state = HANDSHAKING;
   private transportRef: Transport;
-  private readonly parts: string[] = [];
-  private dirty = false;
+  private readonly out: OutboundQueue;
   private dataRef: Record<string, unknown> | undefined = undefined;
-  private handshake: HandshakeInfo | undefined;
-  private held: unknown[] | undefined = undefined;
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  /** Until `connected`: the handshake in progress. */
+  private handshake: Handshake | undefined;
   /** Message rate limit (created on the first message past the handshake). */
   private rate: MessageRate | undefined = undefined;
-  private expiryTimer: NodeJS.Timeout | undefined = undefined;
-  /** When the credentials expire (ms since epoch); undefined: never. */
-  private expiry: number | undefined = undefined;
+  /** When the credentials expire; undefined: never. */
+  private expiry: CredentialExpiry | undefined = undefined;
   /** Messages of big frames waiting for their turn (created on the first such frame). */
   private inbox: Inbox | undefined = undefined;
 
   constructor(
-    /** The server this session belongs to. */
-    readonly core: ServerCore,
+    private readonly host: SessionHost,
+    id: string,
     transport: Transport,
     handshake: HandshakeInfo,
+    /** The slice of the heartbeat period this session is pinged in (see `Heartbeat`). */
+    readonly heartbeatSlot: number,
   ) {
-    this.id = core.newSessionId();
+    this.id = id;
     this.transportRef = transport;
-    this.handshake = handshake;
     this.remoteAddress = handshake.remoteAddress;
-    this.lastSeen = Date.now();
-    this.handshakeTimer = setTimeout(handshakeTimedOut, core.options.handshakeTimeoutMs, this);
-    this.handshakeTimer.unref();
+    this.lastHeard = Date.now();
+    this.out = new OutboundQueue(this, host);
+    this.handshake = new Handshake(this, handshake, host);
     transport.bind(this);
   }
 
   get transport(): string {
     return this.transportRef.name;
+  }
+
+  get user(): UserIdentity | undefined {
+    return this.identity;
+  }
+
+  /** Presence info shown to others (set by connect middleware). */
+  get presenceInfo(): unknown {
+    return this.presenceData;
   }
 
   get data(): Record<string, unknown> {
@@ -103,6 +123,15 @@ export class Session implements Client, TransportSink, InboxHost {
 
   get isOpen(): boolean {
     return this.state === OPEN;
+  }
+
+  /** Last time anything arrived from the client (ms). */
+  get lastSeen(): number {
+    return this.lastHeard;
+  }
+
+  get stats(): ServerStats {
+    return this.host.stats;
   }
 
   topics(): IterableIterator<string> {
@@ -120,46 +149,77 @@ export class Session implements Client, TransportSink, InboxHost {
     this.close(code, reason);
   }
 
+  // ------------------------------------------------------------------ subscriptions
+
+  /** This client's subscription to `topic`, if any. */
+  subscription(topic: string): Subscription | undefined {
+    return this.subs?.get(topic);
+  }
+
+  /** Number of subscriptions (bounded by `limits.subscriptions`). */
+  get subscriptionCount(): number {
+    return this.subs?.size ?? 0;
+  }
+
+  /** Every subscription of this client. */
+  subscriptions(): IterableIterator<Subscription> {
+    return (this.subs ?? new Map<string, Subscription>()).values();
+  }
+
+  /** Adds a new subscription (the caller checked there is none on its topic). */
+  addSubscription(sub: Subscription): void {
+    (this.subs ??= new Map()).set(sub.topic, sub);
+  }
+
+  /** Forgets a subscription; false when it is not this client's current one. */
+  removeSubscription(sub: Subscription): boolean {
+    if (this.subs?.get(sub.topic) !== sub) return false;
+    this.subs.delete(sub.topic);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ acks
+
+  /** Handlers in flight that owe an ack. */
+  get pendingAcks(): number {
+    return this.acksPending;
+  }
+
+  /** A handler started; its ack is owed. */
+  ackOpened(): void {
+    this.acksPending++;
+  }
+
+  /** A handler's ack went out (or its error). */
+  ackSettled(): void {
+    this.acksPending--;
+  }
+
   // ------------------------------------------------------------------ outbound
 
-  /**
-   * Queues an encoded stream publication. Returns false, queueing nothing, when the queue is at
-   * its byte limit: the caller then records a gap (decision 3). A publication larger than the
-   * whole limit is taken when no other stream publication is queued, and goes out alone:
-   * refused, it would come back as gap, resume, gap… for ever (issue 12 item 3).
-   */
+  /** Bytes queued and not yet handed to the transport. */
+  get queuedBytes(): number {
+    return this.out.queuedBytes;
+  }
+
+  /** False while the transport is congested. */
+  get writable(): boolean {
+    return this.out.writable;
+  }
+
+  /** Queues an encoded stream publication; false at the queue's byte limit (see `OutboundQueue`). */
   enqueue(part: string): boolean {
-    if (this.queuedBytes + part.length > this.core.options.limits.queueBytes && this.streamBytes > 0) return false;
-    this.push(part);
-    this.streamBytes += part.length;
-    return true;
+    return this.out.enqueue(part);
   }
 
   /** Queues an encoded message regardless of the stream limit (control messages, replays). */
   push(part: string): void {
-    if (this.state === CLOSED) return;
-    if (this.queuedBytes - this.streamBytes > this.core.options.limits.queueBytes * 2) {
-      // Hard cap: control replies pile up only for a client that reads nothing while it keeps
-      // sending. It is closed rather than allowed to grow. (Stream publications do not count:
-      // they have their own limit, and one oversize publication may exceed it alone.)
-      this.core.stats.limit("queueHardCap");
-      this.state = CLOSED;
-      this.transportRef.close(CloseCode.SlowConsumer, "outbound queue full");
-      this.cleanup(CloseCode.SlowConsumer, "outbound queue full", true);
-      return;
-    }
-    this.parts.push(part);
-    this.queuedBytes += part.length;
-    this.core.stats.messagesOut++;
-    if (!this.dirty) {
-      this.dirty = true;
-      this.core.flusher.schedule(this);
-    }
+    this.out.push(part);
   }
 
   /** Encodes and queues one message. */
   send(message: unknown): void {
-    this.push(this.core.codec.encode(message));
+    this.out.push(this.host.codec.encode(message));
   }
 
   /**
@@ -170,13 +230,13 @@ export class Session implements Client, TransportSink, InboxHost {
     if (id === undefined) return;
     let part: string;
     try {
-      part = this.core.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
+      part = this.host.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
     } catch (err) {
-      this.core.logger.error({ err, session: this.id }, "reply could not be encoded");
+      this.host.logger.error({ err, session: this.id }, "reply could not be encoded");
       this.replyError(id, { code: ErrorCode.Internal, message: "internal error" });
       return;
     }
-    this.push(part);
+    this.out.push(part);
   }
 
   /**
@@ -184,7 +244,7 @@ export class Session implements Client, TransportSink, InboxHost {
    * message is cut to `MAX_ERROR_MESSAGE_BYTES` (it may quote client input or app text).
    */
   replyError(id: number | undefined, error: WireError): void {
-    this.core.stats.error(error.code);
+    this.host.stats.error(error.code);
     const message = truncateUtf8(error.message, MAX_ERROR_MESSAGE_BYTES);
     if (id === undefined) this.send({ t: "err", code: error.code, message });
     else if (message === error.message) this.send({ t: "ack", id, error });
@@ -193,52 +253,31 @@ export class Session implements Client, TransportSink, InboxHost {
 
   /** Marks a stream subscription as owing a gap notice. */
   addGap(sub: Subscription): void {
-    (this.gapped ??= []).push(sub);
-    if (!this.dirty) {
-      this.dirty = true;
-      this.core.flusher.schedule(this);
-    }
+    this.out.addGap(sub);
   }
 
-  /**
-   * Writes everything queued as one frame (called by the flusher once per turn). Owed `gap`
-   * notices are queued once everything before them is written and the transport still takes
-   * more (else at its drain): they go out in the next turn's frame, and the client's resume
-   * finds an empty queue.
-   */
-  flush(): void {
-    this.dirty = false;
-    if (!this.writable) return;
-    const parts = this.parts;
-    if (parts.length > 0) {
-      const frame = this.core.flusher.frame(parts);
-      parts.length = 0;
-      this.queuedBytes = 0;
-      this.streamBytes = 0;
-      const stats = this.core.stats;
-      stats.framesOut++;
-      stats.bytesOut += frame.length;
-      this.writable = this.transportRef.send(frame);
-    }
-    // Checked after the write, not before: a gap held back "until the queue drains" waited for
-    // a flush nothing scheduled when that write left the transport writable, and the
-    // subscription stayed silent for good (issue 12 item 2).
-    if (this.gapped !== undefined && this.writable && this.state !== CLOSED) this.sendGaps();
+  reportGap(topic: string, from: number, to: number): void {
+    this.host.reportGap(this, topic, from, to);
+  }
+
+  /** @internal Queue owner: one frame to the transport. */
+  write(frame: string): boolean {
+    return this.transportRef.send(frame);
+  }
+
+  /** @internal Queue owner: control replies piled past the hard cap. */
+  overflow(): void {
+    this.state = CLOSED;
+    this.transportRef.close(CloseCode.SlowConsumer, "outbound queue full");
+    this.cleanup(CloseCode.SlowConsumer, "outbound queue full", true);
   }
 
   onDrain(): void {
     try {
-      this.writable = true;
-      this.flush();
+      this.out.drained();
     } catch (err) {
       this.fail(err);
     }
-  }
-
-  private sendGaps(): void {
-    const subs = this.gapped as Subscription[];
-    this.gapped = undefined;
-    for (const sub of subs) sub.sendGap();
   }
 
   // ------------------------------------------------------------------ inbound
@@ -254,10 +293,10 @@ export class Session implements Client, TransportSink, InboxHost {
   }
 
   private receive(frame: string): void {
-    const stats = this.core.stats;
+    const stats = this.host.stats;
     stats.framesIn++;
     stats.bytesIn += frame.length;
-    this.lastSeen = Date.now();
+    this.lastHeard = Date.now();
     const inbox = this.inbox;
     // Behind a big frame still being handled: wait, undecoded, for its turn.
     if (inbox?.busy) {
@@ -270,7 +309,7 @@ export class Session implements Client, TransportSink, InboxHost {
       for (let i = 0; i < values.length; i++) this.handleValue(values[i]);
       return;
     }
-    const { frameBytes, messagesPerFrame } = this.core.options.limits;
+    const { frameBytes, messagesPerFrame } = this.host.options.limits;
     this.inbox ??= new Inbox(this, { pauseBytes: frameBytes, pauseMessages: 4 * messagesPerFrame });
     if (!this.inbox.push(values)) this.close(CloseCode.ProtocolError, "too many messages waiting");
   }
@@ -279,12 +318,12 @@ export class Session implements Client, TransportSink, InboxHost {
   decodeInbound(frame: string): unknown[] | undefined {
     let values: unknown[];
     try {
-      values = this.core.codec.decode(frame);
+      values = this.host.codec.decode(frame);
     } catch {
       this.violation(undefined, { code: ErrorCode.BadFrame, message: "frame is not valid JSON" });
       return undefined;
     }
-    const max = this.core.options.limits.messagesPerFrame;
+    const max = this.host.options.limits.messagesPerFrame;
     if (values.length > max) {
       this.violation(undefined, {
         code: ErrorCode.TooManyMessages,
@@ -312,74 +351,46 @@ export class Session implements Client, TransportSink, InboxHost {
 
   private handleValue(value: unknown): void {
     if (this.state === CLOSED) return;
-    if (this.state === HANDSHAKING) {
-      if (this.held !== undefined) {
-        if (this.held.length >= MAX_HELD_MESSAGES)
-          this.close(CloseCode.ProtocolError, "too many messages before connected");
-        else this.held.push(value);
-        return;
-      }
+    const handshake = this.handshake;
+    if (handshake?.started) {
+      if (!handshake.hold(value)) this.close(CloseCode.ProtocolError, "too many messages before connected");
+      return;
     }
-    const msg = parseClientMessage(value, this.core.options.limits.topicLength);
+    const msg = parseClientMessage(value, this.host.options.limits.topicLength);
     if (msg instanceof Violation) {
       this.violation(msg.id, { code: msg.code, message: msg.message });
       return;
     }
-    this.core.stats.messagesIn++;
-    if (this.state === HANDSHAKING) {
+    this.host.stats.messagesIn++;
+    if (handshake !== undefined) {
       if (msg.t !== "connect") {
         this.violation((msg as { id?: number }).id, { code: ErrorCode.NotConnected, message: "send connect first" });
         return;
       }
-      this.startHandshake(msg);
+      handshake.start(msg);
       return;
     }
     if (msg.t === "pong") return;
     if (msg.t === "ping") {
-      this.push('{"t":"pong"}');
+      this.out.push('{"t":"pong"}');
       return;
     }
-    const { messagesPerSecond, messageBurst } = this.core.options.limits;
+    const { messagesPerSecond, messageBurst } = this.host.options.limits;
     const id = msg.t === "connect" ? undefined : msg.id;
     const verdict = (this.rate ??= new MessageRate(messagesPerSecond, messageBurst)).take(id !== undefined);
     if (verdict === RATE_PASS) {
-      this.dispatch(msg);
+      if (msg.t === "connect")
+        this.replyError(undefined, { code: ErrorCode.InvalidField, message: "already connected" });
+      else this.host.serve(this, msg);
       return;
     }
-    this.core.stats.limit("messageRate");
+    this.host.stats.limit("messageRate");
     if (verdict === RATE_CLOSE) this.close(CloseCode.RateLimited, "message rate limit exceeded");
     else if (verdict === RATE_TELL)
       this.replyError(id, {
         code: ErrorCode.RateLimited,
         message: `more than ${messagesPerSecond} messages per second`,
       });
-  }
-
-  private dispatch(msg: ClientMessage): void {
-    const core = this.core;
-    switch (msg.t) {
-      case "pub":
-        core.publishFromClient(this, msg);
-        return;
-      case "evt":
-        core.router.dispatch(this, msg);
-        return;
-      case "sub":
-        core.hub.subscribe(this, msg).catch((err: unknown) => this.fail(err));
-        return;
-      case "unsub":
-        core.hub.unsubscribe(this, msg.topic, msg.id);
-        return;
-      case "presence":
-        core.hub.presence(this, msg).catch((err: unknown) => this.fail(err));
-        return;
-      case "refresh":
-        core.refresh(this, msg);
-        return;
-      case "connect":
-        this.replyError(undefined, { code: ErrorCode.InvalidField, message: "already connected" });
-        return;
-    }
   }
 
   /** Heartbeat: a new period for this session's per-period counters. */
@@ -393,94 +404,56 @@ export class Session implements Client, TransportSink, InboxHost {
     if (++this.violations > MAX_VIOLATIONS) this.close(CloseCode.ProtocolError, "too many invalid messages");
   }
 
-  private startHandshake(msg: ConnectMessage): void {
-    if (msg.v !== PROTOCOL_VERSION) {
-      this.close(
-        CloseCode.UnsupportedVersion,
-        `protocol version ${msg.v} not supported (server speaks ${PROTOCOL_VERSION})`,
-      );
-      return;
-    }
-    this.held = [];
-    const info = this.handshake as HandshakeInfo;
-    const ctx = new ConnectContext(this, info, msg);
-    this.core
-      .runConnectMiddleware(ctx)
-      .then(
-        () => this.finishHandshake(ctx),
-        (err: unknown) => this.rejectHandshake(err),
-      )
-      .catch((err: unknown) => this.fail(err));
-  }
-
-  private finishHandshake(ctx: ConnectContext): void {
+  /** @internal Handshake party: middleware accepted the client; the session opens. */
+  accept(ctx: ConnectContext, _msg: ConnectMessage, held: unknown[]): void {
     if (this.state !== HANDSHAKING) return;
-    clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = undefined;
     this.handshake = undefined;
-    this.user = ctx.user;
-    this.presenceInfo = ctx.presence;
+    this.identity = ctx.user;
+    this.presenceData = ctx.presence;
     this.setExpiry(ctx.expiresAt);
     this.state = OPEN;
-    this.lastSeen = Date.now();
-    const { options } = this.core;
+    this.lastHeard = Date.now();
+    const { options } = this.host;
     const connected: Record<string, unknown> = {
       t: "connected",
       v: PROTOCOL_VERSION,
       session: this.id,
       ping: options.pingIntervalMs,
       pong: options.pongTimeoutMs,
-      limits: this.core.wireLimits,
+      limits: this.host.wireLimits,
     };
     if (ctx.reply !== undefined) connected.data = ctx.reply;
     // The client renews its credentials ahead of this (see docs/client.md, "Authentication").
     const ttl = this.ttl();
     if (ttl !== undefined) connected.ttl = ttl;
     this.send(connected);
-    this.core.sessionOpened(this);
-    const held = this.held as unknown[];
-    this.held = undefined;
+    this.host.opened(this);
     for (const value of held) this.handleValue(value);
-  }
-
-  private rejectHandshake(err: unknown): void {
-    if (this.state !== HANDSHAKING) return;
-    const wire = toWireError(err);
-    if (!(err instanceof DashwireError)) this.core.logger.error({ err }, "connect middleware failed");
-    const code =
-      wire.code === ErrorCode.Unauthorized
-        ? CloseCode.Unauthorized
-        : wire.code === ErrorCode.TokenExpired
-          ? CloseCode.TokenExpired
-          : wire.code === ErrorCode.Internal
-            ? CloseCode.ServerBusy
-            : CloseCode.Rejected;
-    this.close(code, wire.message);
   }
 
   /** When the credentials expire (ms since epoch), or undefined when they never do. */
   get expiresAt(): number | undefined {
-    return this.expiry;
+    return this.expiry?.at;
   }
 
   /** Milliseconds until the credentials expire (0 when past), or undefined when they never do. */
   ttl(): number | undefined {
-    return this.expiry === undefined ? undefined : Math.max(0, this.expiry - Date.now());
+    return this.expiry?.ttl();
   }
 
-  /** Arms (or re-arms, after `refresh`) the close at credential expiry. */
-  setExpiry(expiresAt: number | undefined): void {
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    this.expiry = expiresAt;
-    if (expiresAt === undefined) return;
-    // setTimeout takes at most 2^31-1 ms; longer expiries are re-armed when that fires.
-    const wait = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);
-    this.expiryTimer = setTimeout(() => {
-      if (Date.now() >= expiresAt) this.close(CloseCode.TokenExpired, "token expired");
-      else this.setExpiry(expiresAt);
-    }, wait);
-    this.expiryTimer.unref();
+  /** New credentials were accepted (`refresh`): the identity they name and their expiry. */
+  renew(user: UserIdentity | undefined, expiresAt: number | undefined): void {
+    this.identity = user;
+    this.setExpiry(expiresAt);
+  }
+
+  /** Arms (or re-arms) the close at credential expiry. */
+  private setExpiry(expiresAt: number | undefined): void {
+    this.expiry?.stop();
+    this.expiry =
+      expiresAt === undefined
+        ? undefined
+        : new CredentialExpiry(expiresAt, () => this.close(CloseCode.TokenExpired, "token expired"));
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -494,17 +467,16 @@ export class Session implements Client, TransportSink, InboxHost {
     const reason = truncateUtf8(text, MAX_CLOSE_REASON_BYTES);
     try {
       this.send({ t: "disconnect", code, reason, reconnect: closeCodeAllowsReconnect(code) });
-      this.writable = true; // the last words go out even past congestion
-      this.flush();
+      this.out.drained(); // the last words go out even past congestion
     } catch (err) {
-      this.core.logger.error({ err, session: this.id }, "last words failed; closing without them");
+      this.host.logger.error({ err, session: this.id }, "last words failed; closing without them");
     }
     const wasOpen = this.state === OPEN;
     this.state = CLOSED;
     try {
       this.transportRef.close(code, reason);
     } catch (err) {
-      this.core.logger.error({ err, session: this.id }, "transport close failed");
+      this.host.logger.error({ err, session: this.id }, "transport close failed");
     }
     this.cleanup(code, reason, wasOpen);
   }
@@ -523,29 +495,20 @@ export class Session implements Client, TransportSink, InboxHost {
    * (`close` itself never throws.)
    */
   fail(err: unknown): void {
-    this.core.logger.error({ err, session: this.id }, "connection handling failed; closing it");
+    this.host.logger.error({ err, session: this.id }, "connection handling failed; closing it");
     this.close(CloseCode.InternalError, "internal error");
   }
 
   private cleanup(code: number, reason: string, wasOpen: boolean): void {
-    clearTimeout(this.handshakeTimer);
-    clearTimeout(this.expiryTimer);
-    this.parts.length = 0;
-    this.queuedBytes = 0;
-    this.streamBytes = 0;
-    this.gapped = undefined;
+    this.handshake?.end();
+    this.expiry?.stop();
+    this.out.close();
     try {
-      this.core.hub.removeSession(this);
-      this.core.sessionClosed(this, code, reason, wasOpen);
+      this.host.closed(this, code, reason, wasOpen);
     } catch (err) {
-      this.core.logger.error({ err, session: this.id }, "connection cleanup failed");
+      this.host.logger.error({ err, session: this.id }, "connection cleanup failed");
     }
   }
-}
-
-/** Shared timer callback (no closure per session). */
-function handshakeTimedOut(session: Session): void {
-  session.close(CloseCode.HandshakeTimeout, "no connect message in time");
 }
 
 /** Close codes a close frame may carry (RFC 6455 §7.4: 1000, 1001, and 3000-4999 for apps). */

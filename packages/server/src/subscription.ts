@@ -1,40 +1,67 @@
-import type { Publication } from "./broker/broker.js";
-import type { Session } from "./session.js";
-import type { TopicEntry } from "./topic-entry.js";
+import type { HistoryResult, Publication } from "./broker/broker.js";
+import type { ServerStats } from "./stats.js";
 
 /** Waiting for history: live publications are held and merged after it. */
-export const PENDING = 0;
+const PENDING = 0;
 /** Delivering. */
-export const LIVE = 1;
+const LIVE = 1;
 /** Dropping (queue overflow); a `gap` notice is owed. */
-export const GAPPED = 2;
+const GAPPED = 2;
 /** Gap announced; dropping until the client resumes with `since`. */
-export const PAUSED = 3;
+const PAUSED = 3;
 
 /** Live publications held per subscription while history is read. Past it: a gap. */
 const MAX_HELD = 10_000;
 /** Keys held per `latest` subscription between flushes. Past it the stalest key goes. */
 const MAX_LATEST_KEYS = 10_000;
 
-/** One client's subscription to one topic, in `stream` or `latest` mode. */
+/** What a subscription needs from the session it belongs to (a `Session` is one). */
+export interface Subscriber {
+  /** Session id (presence notices skip their own client). */
+  readonly id: string;
+  readonly isOpen: boolean;
+  /** False while the transport is congested. */
+  readonly writable: boolean;
+  readonly stats: ServerStats;
+  /** Queues a stream publication; false (nothing queued) at the queue's byte limit. */
+  enqueue(part: string): boolean;
+  /** Queues a message regardless of the stream limit. */
+  push(part: string): void;
+  /** Encodes and queues a message. */
+  send(message: unknown): void;
+  /** `sub` owes the client a `gap` notice (sent once the queue drains). */
+  addGap(sub: Subscription): void;
+  /** A gap notice went out (for `server.events` "gap"). */
+  reportGap(topic: string, from: number, to: number): void;
+  /** A throw while serving this client: its connection closes with 1011. */
+  fail(err: unknown): void;
+}
+
+/**
+ * One client's subscription to one topic, in `stream` or `latest` mode. Owns its state machine:
+ * PENDING (history being read, live publications held) → LIVE → GAPPED (queue overflow, a gap
+ * notice owed) → PAUSED (notice sent, dropping until the client resumes) → PENDING again. The hub
+ * moves it only through the methods below.
+ */
 export class Subscription {
-  state = PENDING;
+  private state = PENDING;
   /** Epoch and offset of the last publication handed to the session. */
-  epoch = "";
-  offset = 0;
+  private epoch = "";
+  private offset = 0;
   /** Live publications held while PENDING. */
-  held: Publication[] | undefined = [];
+  private held: Publication[] | undefined = [];
   /** First and last offset dropped while GAPPED. */
-  gapFrom = 0;
-  gapTo = 0;
+  private gapFrom = 0;
+  private gapTo = 0;
   /** `latest` mode: newest encoded publication per key, awaiting the next flush. */
   private latest: Map<string, string> | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private lastFlush = 0;
+  private ended = false;
 
   constructor(
-    readonly session: Session,
-    readonly entry: TopicEntry,
+    readonly session: Subscriber,
+    readonly topic: string,
     /** True for `latest` mode. */
     readonly conflate: boolean,
     /** `latest` mode: minimum ms between flushes. */
@@ -42,6 +69,92 @@ export class Subscription {
     /** Receives join/leave messages. */
     readonly presence: boolean,
   ) {}
+
+  /** True while history is being read (a second `sub` for the topic is refused then). */
+  get pending(): boolean {
+    return this.state === PENDING;
+  }
+
+  /** True once the subscription ended (unsubscribed, or its session closed). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** A resume (`sub` again, after a gap or a reconnect): live publications are held until `goLive`. */
+  pend(): void {
+    this.state = PENDING;
+    this.held = [];
+  }
+
+  /**
+   * Holds a live `latest` subscription while its snapshot is read again (after a broker link
+   * loss); false when it is not live. `cancelPend` returns it to live if the read fails.
+   */
+  pendIfLive(): boolean {
+    if (this.state !== LIVE) return false;
+    this.pend();
+    return true;
+  }
+
+  /** The read started by `pendIfLive` failed: live again, as before. */
+  cancelPend(): void {
+    if (this.state !== PENDING) return;
+    this.held = undefined;
+    this.state = LIVE;
+  }
+
+  /**
+   * History arrived (`result`, already acknowledged to the client): sends the replay or the
+   * snapshot, then the publications held meanwhile that are newer, and goes live. A replay goes
+   * through the bounded queue like live traffic: what does not fit becomes a gap, and the client
+   * resumes again from there (catch-up in queue-sized steps).
+   */
+  goLive(result: HistoryResult, encode: (pub: Publication) => string): void {
+    const session = this.session;
+    this.epoch = result.epoch;
+    const held = this.held ?? [];
+    if (result.recovered) {
+      for (const pub of result.publications) {
+        const part = encode(pub);
+        if (this.conflate) session.push(part);
+        else if (!session.enqueue(part)) {
+          this.overflow(pub.offset, Math.max(result.offset, held.at(-1)?.offset ?? 0));
+          return;
+        }
+      }
+    } else {
+      // A snapshot: at most `latest.maxKeys` values, sent whole.
+      for (const pub of result.publications) session.push(encode(pub));
+    }
+    // Everything up to the position read is delivered (replay) or superseded (snapshot), in
+    // this epoch; offsets of an earlier epoch mean nothing here.
+    const last = result.offset;
+    this.offset = last;
+    const wasGapped = this.state === GAPPED;
+    this.held = undefined;
+    this.state = LIVE;
+    for (const pub of held) {
+      if (pub.epoch === result.epoch && pub.offset <= last) continue;
+      this.deliver(pub, encode(pub));
+    }
+    // Held too many while reading history: announce the gap now; the client resumes again.
+    if (wasGapped) {
+      this.state = GAPPED;
+      session.addGap(this);
+    }
+  }
+
+  /**
+   * This node may have missed publications (a skipped offset, a broker link loss): a live stream
+   * subscription owes a gap from its next offset, so its client resumes from history.
+   */
+  missed(): void {
+    if (this.state !== LIVE || this.conflate) return;
+    this.state = GAPPED;
+    this.gapFrom = this.offset + 1;
+    this.gapTo = this.offset + 1;
+    this.session.addGap(this);
+  }
 
   /** Hands one live publication, already encoded once for all subscribers, to this client. */
   deliver(pub: Publication, part: string): void {
@@ -54,7 +167,7 @@ export class Subscription {
       else if (this.session.enqueue(part)) {
         this.offset = pub.offset;
         this.epoch = pub.epoch;
-      } else this.startGap(pub.offset);
+      } else this.overflow(pub.offset, pub.offset);
     } else if (state === PENDING) {
       const held = this.held as Publication[];
       if (held.length < MAX_HELD) held.push(pub);
@@ -67,15 +180,17 @@ export class Subscription {
       }
     } else if (state === GAPPED) {
       this.gapTo = pub.offset;
-      this.session.core.stats.dropsStream++;
+      this.session.stats.dropsStream++;
     }
   }
 
-  private startGap(offset: number): void {
+  /** The queue is full: publications `from`..`to` are dropped and a gap notice is owed. */
+  private overflow(from: number, to: number): void {
+    this.held = undefined;
     this.state = GAPPED;
-    this.gapFrom = offset;
-    this.gapTo = offset;
-    this.session.core.stats.dropsStream++;
+    this.gapFrom = from;
+    this.gapTo = to;
+    this.session.stats.dropsStream++;
     this.session.addGap(this);
   }
 
@@ -83,9 +198,9 @@ export class Subscription {
   sendGap(): void {
     if (this.state !== GAPPED) return;
     this.state = PAUSED;
-    this.session.core.stats.gaps++;
-    this.session.send({ t: "gap", topic: this.entry.topic, epoch: this.epoch, from: this.gapFrom, to: this.gapTo });
-    this.session.core.reportGap(this.session, this.entry.topic, this.gapFrom, this.gapTo);
+    this.session.stats.gaps++;
+    this.session.send({ t: "gap", topic: this.topic, epoch: this.epoch, from: this.gapFrom, to: this.gapTo });
+    this.session.reportGap(this.topic, this.gapFrom, this.gapTo);
   }
 
   private deliverLatest(pub: Publication, part: string): void {
@@ -96,11 +211,11 @@ export class Subscription {
     const key = pub.key ?? "";
     const latest = (this.latest ??= new Map());
     if (latest.has(key)) {
-      this.session.core.stats.conflated++;
+      this.session.stats.conflated++;
       latest.delete(key);
     } else if (latest.size >= MAX_LATEST_KEYS) {
       latest.delete(latest.keys().next().value as string);
-      this.session.core.stats.conflated++;
+      this.session.stats.conflated++;
     }
     latest.set(key, part);
     this.offset = pub.offset;
@@ -126,8 +241,9 @@ export class Subscription {
     this.lastFlush = Date.now();
   }
 
-  /** Stops timers; called when the subscription ends. */
+  /** Ends the subscription: stops timers, drops what it held. */
   dispose(): void {
+    this.ended = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.latest = undefined;

@@ -99,7 +99,7 @@ async function pollingClient(base: string, fetchImpl: typeof fetch) {
 
 /** The polls `server` holds for other nodes' clients (read from its relay, which owns the count). */
 const relayedPolls = (server: DashwireServer) =>
-  (server as unknown as { relay: { waitingPolls: number } }).relay.waitingPolls;
+  (server as unknown as { core: { relay: { waitingPolls: number } } }).core.relay.waitingPolls;
 
 describe("server.close() and long-polling clients", () => {
   it("a client between two polls gets 1001 on its next poll, not a closed port", async () => {
