@@ -21,6 +21,11 @@ export const CloseCode = {
   Normal: 1000,
   /** Server going away (shutdown or restart): reconnect to another node. */
   GoingAway: 1001,
+  /**
+   * A frame whose bytes are not UTF-8 (WebSocket standard code, RFC 6455 §7.4.1): frames are
+   * JSON text, and decoding bad bytes to U+FFFD would make different inputs the same text.
+   */
+  InvalidPayload: 1007,
   /** Frame larger than the server accepts (WebSocket standard code). */
   MessageTooBig: 1009,
   /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
@@ -66,11 +67,14 @@ export function readBody(req: IncomingMessage, limit: number, raw: readonly stri
 }
 
 /**
- * Parses a JSON body; a syntax error is a 400 that says so. Nesting is bounded like a socket
+ * Parses a JSON body; a syntax error or bytes that are not UTF-8 are a 400 that says so. Nesting is bounded like a socket
  * frame's (`MAX_JSON_DEPTH`, one rule for both): a body 10,000 levels deep parses, but the
  * recursive code after it (validation, serialization to another node) would overflow the stack.
  */
 export function parseJsonBody(body: Buffer): unknown {
+  // JSON is UTF-8 (RFC 8259 §8.1). Decoded anyway, `a\xff` and `a\xfe` would both become `a\uFFFD`:
+  // two series written as one.
+  if (!isUtf8(body)) throw new ApiError(400, ApiErrorCode.InvalidField, "body: not valid UTF-8");
   const text = body.toString("utf8");
   if (text.length > MAX_JSON_DEPTH && jsonDepthExceeds(text, MAX_JSON_DEPTH))
     throw new ApiError(400, ApiErrorCode.InvalidField, `body: JSON nests deeper than ${MAX_JSON_DEPTH} levels`);

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import { closeReason } from "../edge.js";
@@ -214,9 +215,15 @@ export class HttpTransports {
     });
     req.on("end", () => {
       if (over) return;
+      const bytes = Buffer.concat(chunks);
+      // Frames are UTF-8 JSON: bad bytes decoded to U+FFFD would make different inputs one text.
+      if (!isUtf8(bytes)) {
+        fail(res, 400, ErrorCode.BadFrame, "frame is not valid UTF-8", cors);
+        return;
+      }
       res.writeHead(204, cors);
       res.end();
-      const frame = Buffer.concat(chunks).toString();
+      const frame = bytes.toString();
       if (t !== undefined) t.receive(frame);
       else this.host.relay?.send(home, tid, frame);
     });

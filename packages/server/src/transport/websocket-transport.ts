@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Duplex } from "node:stream";
 import { CloseCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import type { RawData, WebSocket } from "ws";
@@ -86,7 +87,17 @@ export class WebSocketTransport implements Transport {
 
   /** A frame arrived (called by the shared listener). */
   receive(data: RawData, isBinary: boolean): void {
-    const frame = isBinary || !Buffer.isBuffer(data) ? Buffer.concat(toBuffers(data)).toString() : data.toString();
+    let frame: string;
+    if (isBinary || !Buffer.isBuffer(data)) {
+      // ws checks text frames' UTF-8 (and closes with 1007); binary ones are ours to check:
+      // decoded, two different bad byte strings would become the same U+FFFD text.
+      const bytes = Buffer.concat(toBuffers(data));
+      if (!isUtf8(bytes)) {
+        this.close(CloseCode.InvalidPayload, "frame is not valid UTF-8");
+        return;
+      }
+      frame = bytes.toString();
+    } else frame = data.toString();
     if (this.sink !== undefined) this.sink.onFrame(frame);
     else (this.early ??= []).push(frame);
   }
