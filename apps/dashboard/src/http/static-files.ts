@@ -35,6 +35,18 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>dashwire</title>
 <h1>dashwire is running</h1><p>The web UI is not built. Run <code>npm run build -w @dashwire/dashboard</code>
 (or <code>npm start</code>, which builds it) and reload. The API is at <a href="/api/v1/dashboards">/api/v1/dashboards</a>.</p>`;
 
+/**
+ * Headers of every UI answer: no other site may frame it (clickjacking: a page on another origin
+ * could lay the UI, with its Delete and Save buttons, under its own bait in an invisible frame;
+ * the UI's requests are same-origin, so the Origin check lets them through). `frame-ancestors` is
+ * CSP's rule, `X-Frame-Options` the one older browsers know.
+ */
+export const UI_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+};
+
 /** Static file server for one directory. */
 export class StaticFiles {
   constructor(readonly root: string) {}
@@ -63,7 +75,7 @@ export class StaticFiles {
       file = join(this.root, "index.html");
       info = await stat(file).catch(() => undefined);
       if (info === undefined) {
-        res.writeHead(200, { "content-type": TYPES[".html"] as string, "cache-control": "no-cache" });
+        res.writeHead(200, { ...UI_HEADERS, "content-type": TYPES[".html"] as string, "cache-control": "no-cache" });
         res.end(req.method === "HEAD" ? undefined : NOT_BUILT);
         return true;
       }
@@ -71,11 +83,11 @@ export class StaticFiles {
     const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
     const immutable = rel.startsWith(`assets${sep}`) || rel.startsWith("assets/");
     const headers: Record<string, string | number> = {
+      ...UI_HEADERS,
       "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
       "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
       etag,
       "last-modified": info.mtime.toUTCString(),
-      "x-content-type-options": "nosniff",
     };
     if (req.headers["if-none-match"] === etag) {
       res.writeHead(304, headers);
