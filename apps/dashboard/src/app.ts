@@ -17,6 +17,9 @@ import { queryRoutes } from "./api/query-routes.js";
 import { tagRoutes } from "./api/tag-routes.js";
 import { authRoutes } from "./api/auth-routes.js";
 import { infoRoutes } from "./api/info-routes.js";
+import { ALERTS_TOPIC, type Alerts, createAlerts } from "./alerts/alerts.js";
+import { annotationRoutes } from "./annotations/annotation-routes.js";
+import { ANNOTATIONS_TOPIC, createAnnotations } from "./annotations/annotations.js";
 import { ApiKeys } from "./auth/api-keys.js";
 import { canRead, metricsReader, requireSocketScope, socketKeys } from "./auth/read-access.js";
 import { brokerFromUrl } from "./cluster/broker-from-url.js";
@@ -97,6 +100,8 @@ export interface DashboardApp {
   /** Validates and writes points (what the ingest routes and the feeds use). */
   readonly writer: MetricsWriter;
   readonly dashboards: Dashboards;
+  /** Alert rules, their evaluation (once per node set) and notifications. */
+  readonly alerts: Alerts;
   readonly stats: DashboardStats;
   readonly options: DashboardOptions;
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -140,6 +145,10 @@ export async function createDashboardApp(
     latest: { maxKeys: 0 },
     canSubscribe: readable,
   });
+  // Alert transitions (the latest per rule: a snapshot is every rule's last one) and annotation changes.
+  const events = { history: { size: 100, ttlMs: 600_000 }, canSubscribe: readable };
+  server.topic(ALERTS_TOPIC, { ...events, latest: { maxKeys: options.maxAlertRules } });
+  server.topic(ANNOTATIONS_TOPIC, { ...events, latest: { maxKeys: 0 } });
 
   const store = deps.store ?? (await openStore(options));
   const stats: DashboardStats = {
@@ -231,6 +240,14 @@ export async function createDashboardApp(
   queryRoutes(router, { store, keys, now: Date.now });
   tagRoutes(router, { store, keys });
   dashboardRoutes(router, { dashboards, keys });
+  const warn = (message: string, err?: unknown) => log.warn({ err }, message);
+  const alerts = createAlerts({ server, store, keys, options, nodeId, version: VERSION, warn });
+  alerts.routes(router);
+  annotationRoutes(router, {
+    annotations: createAnnotations(server, store, options.maxAnnotations, warn),
+    keys,
+    now: Date.now,
+  });
   authRoutes(router, keys);
   infoRoutes(router, {
     keys,
@@ -323,6 +340,7 @@ export async function createDashboardApp(
   try {
     await server.start();
     seriesCount = await store.seriesCount();
+    await alerts.start();
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
       httpServer.listen(options.port, options.host, () => {
@@ -331,6 +349,7 @@ export async function createDashboardApp(
       });
     });
   } catch (err) {
+    await alerts.close();
     await store.close();
     throw err;
   }
@@ -344,6 +363,8 @@ export async function createDashboardApp(
     closing ??= (async () => {
       clearTimeout(timer);
       clearInterval(previewTimer);
+      // The lease is released at once, so another node evaluates alerts without waiting for it to expire.
+      await alerts.close();
       await live.closeSeconds().catch(warnOf("closing seconds failed"));
       for (let i = 0; i < 100 && inflight > 0; i++) await new Promise((r) => setTimeout(r, 10));
       // Clients get the last second, then "going away" while the port still listens: a
@@ -366,6 +387,7 @@ export async function createDashboardApp(
     store,
     writer,
     dashboards,
+    alerts,
     stats,
     options,
     url,

@@ -50,13 +50,21 @@ export const MAX_SERIES_LISTED = 1000;
 /** Longest `match` accepted, bytes. */
 const MAX_MATCH_BYTES = 1024;
 
-/** Reads an integer parameter in ms; undefined when absent, 400 when not a number. */
-function msParam(query: URLSearchParams, name: string, min: number): number | undefined {
+/**
+ * Reads an integer parameter (ms by default: `what` names the unit in the error); undefined when
+ * absent, 400 when not a number or below `min`.
+ */
+export function msParam(
+  query: URLSearchParams,
+  name: string,
+  min: number,
+  what = "a number of ms",
+): number | undefined {
   const raw = query.get(name);
   if (raw === null || raw === "") return undefined;
   const v = Number(raw);
   if (!Number.isFinite(v) || v < min)
-    throw new ApiError(400, ApiErrorCode.InvalidField, `${name}: expected a number of ms${min > 0 ? " > 0" : ""}`);
+    throw new ApiError(400, ApiErrorCode.InvalidField, `${name}: expected ${what}${min > 0 ? " > 0" : ""}`);
   return Math.floor(v);
 }
 

@@ -35,6 +35,8 @@ Options:
       --cors-origin <url>    allow a browser origin to call the API and socket (repeatable)
       --allowed-hosts <name> a host name browsers use to reach this server, besides localhost
                              and IP addresses (repeatable or comma-separated; * for any)
+      --webhook-hosts <name> a host alert webhooks may call (repeatable or comma-separated;
+                             .example.com for a domain, * for any; default none)
       --max-series <n>       series limit (default 10000)
       --tls-cert <file>      PEM certificate: serve HTTPS and WSS (needs --tls-key)
       --tls-key <file>       PEM private key for --tls-cert

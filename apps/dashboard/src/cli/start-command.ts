@@ -40,6 +40,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
         "private-metrics": { type: "boolean" },
         "cors-origin": { type: "string", multiple: true },
         "allowed-hosts": { type: "string", multiple: true },
+        "webhook-hosts": { type: "string", multiple: true },
         "max-series": { type: "string" },
         "log-level": { type: "string" },
         "tls-cert": { type: "string" },

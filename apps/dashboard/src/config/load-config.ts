@@ -33,6 +33,7 @@ export interface StartFlags {
   "api-key"?: string[];
   "cors-origin"?: string[];
   "allowed-hosts"?: string[];
+  "webhook-hosts"?: string[];
   "max-series"?: string;
   "public-read"?: boolean;
   "no-public-read"?: boolean;
@@ -63,6 +64,8 @@ export const ENV_VARS: Record<string, string> = {
   DASHWIRE_LOG_LEVEL: "log level (fatal, error, warn, info, debug, silent)",
   DASHWIRE_TLS_CERT: "PEM certificate file (with DASHWIRE_TLS_KEY: HTTPS and WSS)",
   DASHWIRE_TLS_KEY: "PEM private key file",
+  DASHWIRE_WEBHOOK_HOSTS: "hosts alert webhooks may call, comma-separated (* for any)",
+  DASHWIRE_WEBHOOK_SECRET: "HMAC key of the webhooks' x-dashwire-signature-256 header",
 };
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -97,6 +100,15 @@ export const configFileSchema = z
     logLevel: z.enum(LOG_LEVELS as [string, ...string[]]),
     tlsCert: z.string(),
     tlsKey: z.string(),
+    alertEvalMs: z.number().int().min(1000).max(10_000),
+    maxAlertRules: z.number().int().positive().max(10_000),
+    alertHistory: z.number().int().positive().max(1_000_000),
+    webhookHosts: z.array(z.string().min(1)),
+    webhookSecret: z.string(),
+    webhookTimeoutMs: z.number().int().min(100).max(60_000),
+    webhookMaxAttempts: z.number().int().positive().max(50),
+    webhookQueue: z.number().int().positive().max(100_000),
+    maxAnnotations: z.number().int().positive().max(1_000_000),
   })
   .strict()
   .partial();
@@ -198,6 +210,8 @@ export function readConfigFile(path: string): Partial<DashboardOptions> {
   if (rest.uiDir !== undefined) out.uiDir = resolve(rest.uiDir);
   if (rest.allowedHosts !== undefined)
     out.allowedHosts = hostList(rest.allowedHosts, `config file ${path}: allowedHosts`);
+  if (rest.webhookHosts !== undefined)
+    out.webhookHosts = hostList(rest.webhookHosts, `config file ${path}: webhookHosts`);
   if (apiKeys !== undefined)
     out.apiKeys = apiKeys.map((k) =>
       typeof k === "string" ? (keys([k], `config file ${path}: apiKeys`)[0] as ApiKey) : k,
@@ -244,6 +258,8 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if ((v = e("DASHWIRE_LOG_LEVEL")) !== undefined) o.logLevel = logLevel(v, "DASHWIRE_LOG_LEVEL");
   if ((v = e("DASHWIRE_TLS_CERT")) !== undefined) o.tlsCert = v;
   if ((v = e("DASHWIRE_TLS_KEY")) !== undefined) o.tlsKey = v;
+  if ((v = e("DASHWIRE_WEBHOOK_HOSTS")) !== undefined) o.webhookHosts = hostList([v], "DASHWIRE_WEBHOOK_HOSTS");
+  if ((v = e("DASHWIRE_WEBHOOK_SECRET")) !== undefined) o.webhookSecret = v;
 
   if (flags.port !== undefined) o.port = port(flags.port, "--port");
   if (flags.host !== undefined) o.host = flags.host;
@@ -265,6 +281,7 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
     );
   if (flags["cors-origin"] !== undefined) o.corsOrigins = flags["cors-origin"];
   if (flags["allowed-hosts"] !== undefined) o.allowedHosts = hostList(flags["allowed-hosts"], "--allowed-hosts");
+  if (flags["webhook-hosts"] !== undefined) o.webhookHosts = hostList(flags["webhook-hosts"], "--webhook-hosts");
   if (flags["max-series"] !== undefined) o.maxSeries = positiveInt(flags["max-series"], "--max-series");
   if (flags["log-level"] !== undefined) o.logLevel = logLevel(flags["log-level"], "--log-level");
   if (flags["tls-cert"] !== undefined) o.tlsCert = flags["tls-cert"];

@@ -52,6 +52,27 @@ export interface DashboardOptions {
   tlsCert: string;
   /** PEM private key file for `tlsCert`. */
   tlsKey: string;
+  /** Period of the alert rounds, ms (1,000–10,000; one node of the set evaluates). */
+  alertEvalMs: number;
+  /** Most alert rules. */
+  maxAlertRules: number;
+  /** Alert transitions kept in the history (the oldest go). */
+  alertHistory: number;
+  /**
+   * Hosts webhooks may call (`hooks.example.com`, `.example.com` with subdomains, an IP address,
+   * `*`: any). Empty: none (a rule with a webhook is refused).
+   */
+  webhookHosts: string[];
+  /** HMAC-SHA256 key of the webhooks' `x-dashwire-signature-256` header ("": not signed). */
+  webhookSecret: string;
+  /** Longest a webhook attempt may take, ms. */
+  webhookTimeoutMs: number;
+  /** Attempts of a webhook delivery before it is given up. */
+  webhookMaxAttempts: number;
+  /** Webhook deliveries queued at most (the oldest are dropped past it). */
+  webhookQueue: number;
+  /** Most annotations kept (the oldest by time go). */
+  maxAnnotations: number;
 }
 
 /** Defaults of `DashboardOptions`. */
@@ -78,4 +99,13 @@ export const dashboardDefaults: DashboardOptions = {
   logLevel: "warn",
   tlsCert: "",
   tlsKey: "",
+  alertEvalMs: 2000,
+  maxAlertRules: 200,
+  alertHistory: 10_000,
+  webhookHosts: [],
+  webhookSecret: "",
+  webhookTimeoutMs: 5000,
+  webhookMaxAttempts: 5,
+  webhookQueue: 1000,
+  maxAnnotations: 10_000,
 };

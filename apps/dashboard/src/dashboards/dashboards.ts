@@ -44,6 +44,30 @@ export function validateDashboard(body: unknown): Dashboard {
   return parsed.data;
 }
 
+/**
+ * What the store must find for a write with `If-Match` `pre` to go ahead, given the version
+ * stored now (undefined: none): any, that version, or (several ETags) whichever is current,
+ * checked again by the store atomically. `*` with nothing stored is the caller's 412.
+ */
+export function expectFor(pre: Precondition, current: number | undefined): Expect {
+  if (pre === undefined) return { kind: "any" };
+  if (pre === "*") return { kind: "version", version: current ?? -1 };
+  if (current !== undefined && pre.includes(current)) return { kind: "version", version: current };
+  return { kind: "version", version: pre[0] ?? -1 };
+}
+
+/** An id made from a title (`CPU & Memory` → `cpu-memory`), with `-2`, `-3`… while `taken` has it. */
+export function idFromTitle(title: unknown, taken: ReadonlySet<string>, fallback = "dashboard"): string {
+  const base =
+    (typeof title === "string" ? title : "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 48) || fallback;
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
 /** The `ETag` of a version. */
 export function etagOf(version: number): string {
   return `"${version}"`;
@@ -124,13 +148,8 @@ export class Dashboards {
   private async expectOf(id: string, pre: Precondition): Promise<Expect> {
     if (pre === undefined) return { kind: "any" };
     const current = (await this.get(id))?.version;
-    if (pre === "*") {
-      if (current === undefined) throw stale(id, 0);
-      return { kind: "version", version: current };
-    }
-    // Several ETags: whichever is current (checked again by the store, atomically).
-    if (current !== undefined && pre.includes(current)) return { kind: "version", version: current };
-    return { kind: "version", version: pre[0] ?? -1 };
+    if (pre === "*" && current === undefined) throw stale(id, 0);
+    return expectFor(pre, current);
   }
 
   private maxStored(): number {
@@ -153,15 +172,7 @@ export class Dashboards {
   }
 
   private async freshId(title: unknown): Promise<string> {
-    const base =
-      (typeof title === "string" ? title : "")
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "")
-        .slice(0, 48) || "dashboard";
-    const taken = new Set((await this.list()).map((d) => d.id));
-    if (!taken.has(base)) return base;
-    for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+    return idFromTitle(title, new Set((await this.list()).map((d) => d.id)));
   }
 
   /** Imports `dashboards.json` of an older version (ids already stored win), then renames it. */

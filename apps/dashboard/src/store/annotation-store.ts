@@ -62,19 +62,18 @@ export interface AnnotationRow {
   created_at: number;
 }
 
-/** Converts a stored row to an annotation. */
+/** Converts a stored row to an annotation (fields in the order the API shows them). */
 export function annotationOfRow(r: AnnotationRow): StoredAnnotation {
-  const a: StoredAnnotation = {
+  return {
     id: r.id,
     time: r.t,
     timeEnd: r.t_end,
     text: r.text,
     tags: JSON.parse(r.tags) as string[],
+    ...(r.dashboard === null ? {} : { dashboard: r.dashboard }),
+    ...(r.panel === null ? {} : { panel: r.panel }),
     createdAt: r.created_at,
   };
-  if (r.dashboard !== null) a.dashboard = r.dashboard;
-  if (r.panel !== null) a.panel = r.panel;
-  return a;
 }
 
 /**

@@ -4,23 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dashboard } from "../../src/dashboards/dashboard-schema.js";
 import { ApiErrorCode } from "../../src/errors.js";
-import { type ErrorBody, getJson, startApp } from "./helpers.js";
+import { type ErrorBody, getJson, send, startApp } from "./helpers.js";
 
 let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "dashwire-dashboards-"));
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
-
-async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text === "" ? undefined : JSON.parse(text)) as unknown };
-}
 
 const ops: Dashboard = {
   id: "ops",

@@ -120,9 +120,14 @@ const path = fc.oneof(
     "/api/v1/dashboards",
     "/api/v1/config",
     "/api/v1/cluster",
+    "/api/v1/alerts",
+    "/api/v1/alerts/history",
+    "/api/v1/annotations",
     ...AGENT_PATHS,
   ),
   fc.oneof(name, anyText).map((id) => `/api/v1/dashboards/${encodeURIComponent(id)}`),
+  fc.oneof(name, anyText).map((id) => `/api/v1/alerts/${encodeURIComponent(id)}`),
+  fc.oneof(name, anyText).map((id) => `/api/v1/annotations/${encodeURIComponent(id)}`),
   fc.constantFrom("/api/v1/dashboards/demo", "/api/v1/dashboards/system", "/", "/index.html", "/api/v2/x", "/api/v1/"),
 );
 const query = fc.oneof(

@@ -51,6 +51,20 @@ export async function getJson<T>(
   return { status: res.status, body: (await res.json()) as T };
 }
 
+/**
+ * Sends `body` (JSON-encoded unless a string) with `method`; answers the status, the headers and
+ * the JSON body (undefined for an empty one).
+ */
+export async function send(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text === "" ? undefined : JSON.parse(text)) as unknown };
+}
+
 /** An ingest response, whichever status it came with (the fields of each are optional here). */
 export type IngestBody = Partial<IngestResult> & Partial<ApiErrorBody>;
 
