@@ -15,6 +15,8 @@ export function builtinDashboards(): Dashboard[] {
     {
       id: "demo",
       title: "Demo",
+      // One host's memory at a time: `$host` takes the host tags of the memory series.
+      variables: [{ name: "host", tag: "host", match: "mem.used_mb,", label: "Host", default: "web-1" }],
       panels: [
         {
           id: "cpu",
@@ -75,6 +77,15 @@ export function builtinDashboards(): Dashboard[] {
           windowSec: 300,
           maxRate: 2,
           unit: "ms",
+        },
+        {
+          id: "mem",
+          kind: "timeseries",
+          title: "Memory on $host",
+          series: ["mem.used_mb,host=$host"],
+          windowSec: 300,
+          maxRate: 2,
+          unit: "MB",
         },
         { id: "queue", kind: "timeseries", title: "Queue depth", series: [d.queue], windowSec: 600, maxRate: 1 },
         {

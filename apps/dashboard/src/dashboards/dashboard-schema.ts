@@ -49,6 +49,28 @@ export const variableSchema = z
   })
   .strict();
 
+/** The layout grid: 12 columns of fixed-height rows (50 px in the UI), so a layout reads the same on any screen width. */
+export const gridLimits = { columns: 12, maxRow: 2000, maxHeight: 24 } as const;
+
+/**
+ * Where a panel sits on the dashboard's grid: column `x` (0–11) and row `y` of its top-left
+ * cell, `w` columns wide and `h` rows high. Optional: panels without one flow after the others
+ * in their order (the layout of a dashboard nobody arranged).
+ */
+export const gridPosSchema = z
+  .object({
+    x: z
+      .number()
+      .int()
+      .min(0)
+      .max(gridLimits.columns - 1),
+    y: z.number().int().min(0).max(gridLimits.maxRow),
+    w: z.number().int().min(1).max(gridLimits.columns),
+    h: z.number().int().min(1).max(gridLimits.maxHeight),
+  })
+  .strict()
+  .refine((g) => g.x + g.w <= gridLimits.columns, { message: `x + w must be at most ${gridLimits.columns}` });
+
 /** Dashboard and panel ids: URL- and topic-safe. */
 export const DASHBOARD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -94,8 +116,8 @@ function optionsShape<O extends PanelOptionSpecs>(options: O): { -readonly [K in
   return shape as { -readonly [K in keyof O]: OptionSchema<O[K]> };
 }
 
-/** Fields every panel has; no option may take their names. */
-const PANEL_FIELDS = ["id", "kind", "title", "series"];
+/** Fields every panel has (or may have, whatever its kind); no option may take their names. */
+const PANEL_FIELDS = ["id", "kind", "title", "series", "grid"];
 
 /**
  * Throws when a registry cannot make a schema: no kinds, a kind twice, an option named like a
@@ -128,6 +150,7 @@ export function panelSchemaFor<const K extends readonly PanelKindSpec[], const O
       kind: z.enum(kinds),
       title: z.string().max(dashboardLimits.maxTitleLength),
       series: z.array(seriesId).max(dashboardLimits.maxSeriesPerPanel),
+      grid: gridPosSchema.optional(),
       ...optionsShape(registry.options),
     })
     .strict();
@@ -171,6 +194,8 @@ export const dashboardSchema = dashboardSchemaFor(panelSchema);
 export type Dashboard = z.infer<typeof dashboardSchema>;
 /** A validated panel. */
 export type Panel = z.infer<typeof panelSchema>;
+/** A panel's place on the grid. */
+export type GridPos = z.infer<typeof gridPosSchema>;
 /** A validated variable. */
 export type Variable = z.infer<typeof variableSchema>;
 /** A validated colour step. */

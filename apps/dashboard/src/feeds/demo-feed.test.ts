@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { builtinDashboards } from "../dashboards/builtin-dashboards.js";
 import { dashboardSchema } from "../dashboards/dashboard-schema.js";
-import { formatSeriesId } from "../series/series-id.js";
+import { resolveSeries } from "../dashboards/variables.js";
+import { formatSeriesId, parseSeriesId } from "../series/series-id.js";
 import { DemoFeed } from "./demo-feed.js";
 
 describe("DemoFeed", () => {
@@ -36,7 +37,19 @@ describe("DemoFeed", () => {
     const ids = new Set<string>();
     new DemoFeed((name, tags) => ids.add(formatSeriesId(name, tags))).tick(Date.now());
     const [demo, system] = builtinDashboards();
-    for (const p of demo?.panels ?? []) for (const s of p.series) expect(ids).toContain(s);
+    // Each variable offers values (the fed series matching it carry its tag), and with any of
+    // them every panel's series is one the feed writes.
+    for (const v of demo?.variables ?? []) {
+      const values = [...ids]
+        .filter((id) => id.startsWith(v.match ?? ""))
+        .map((id) => parseSeriesId(id)?.tags[v.tag])
+        .filter((x) => x !== undefined);
+      expect(values.length, v.name).toBeGreaterThan(0);
+      for (const value of values)
+        for (const p of demo?.panels ?? [])
+          for (const s of p.series) expect(ids).toContain(resolveSeries(s, { [v.name]: value }));
+    }
+    for (const p of demo?.panels ?? []) for (const s of p.series) if (!s.includes("$")) expect(ids).toContain(s);
     expect(dashboardSchema.safeParse(demo).success).toBe(true);
     expect(dashboardSchema.safeParse(system).success).toBe(true);
   });

@@ -63,6 +63,7 @@ describe("the panel registry", () => {
       kind: "timeseries" | "stat" | "gauge" | "table" | "online";
       title: string;
       series: string[];
+      grid?: { x: number; y: number; w: number; h: number } | undefined;
       windowSec?: number | undefined;
       maxRate?: number | undefined;
       thresholds?: { value: number; color: string }[] | undefined;
@@ -97,11 +98,18 @@ describe("the panel registry", () => {
       ["min", "1", "min: expected number, received string"],
       ["kind", "pie", 'kind: Invalid option: expected one of "timeseries"|"stat"|"gauge"|"table"|"online"'],
       ["bogus", 1, 'Unrecognized key: "bogus"'],
+      ["grid", { x: 11, y: 0, w: 2, h: 3 }, "grid: x + w must be at most 12"],
+      ["grid", { x: 0, y: 0, w: 0, h: 3 }, "grid.w: Too small: expected number to be >=1"],
+      ["grid", { x: 0, y: 0, w: 1, h: 25 }, "grid.h: Too big: expected number to be <=24"],
+      ["grid", { x: 0.5, y: 0, w: 1, h: 1 }, "grid.x: expected int, received number"],
+      ["grid", { x: 0, y: 0, w: 1, h: 1, z: 1 }, 'grid: Unrecognized key: "z"'],
     ];
     for (const [field, value, message] of cases) {
       const r = panelSchema.safeParse({ ...base, [field]: value });
       expect(r.success ? "accepted" : zodMessage(r.error), field).toBe(message);
     }
+    const placed = { ...base, grid: { x: 6, y: 40, w: 6, h: 7 } };
+    expect(panelSchema.parse(placed)).toEqual(placed);
   });
 
   it("accepts an option a kind does not use (changing a panel's kind never invalidates it)", () => {

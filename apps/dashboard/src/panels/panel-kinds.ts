@@ -28,7 +28,12 @@ export interface PanelKindSpec<N extends string = string, O extends string = str
   options: readonly O[];
   /** Values its renderer uses for number options the panel leaves unset (before each option's own `default`). */
   defaults?: Readonly<Partial<Record<O, number>>>;
+  /** Its size on the dashboard's grid (12 columns, 50 px rows) until someone resizes it (default 3 × 4). */
+  size?: Readonly<{ w: number; h: number }>;
 }
+
+/** A kind's grid size when it registers none: a quarter of the width, 4 rows. */
+export const DEFAULT_PANEL_SIZE = { w: 3, h: 4 } as const;
 
 /** Declares a kind of the built-in options (keeps its name's literal type). */
 export function definePanelKind<const N extends string>(
@@ -52,6 +57,7 @@ const timeseries = definePanelKind({
   options: ["windowSec", "maxRate", "min", "max", "unit", "thresholds"],
   // A chart takes every bucket ("stream"): fewer flushes a second than a latest value needs.
   defaults: { maxRate: 2 },
+  size: { w: 6, h: 7 },
 });
 
 const stat = definePanelKind({
@@ -70,6 +76,7 @@ const gauge = definePanelKind({
   series: true,
   options: ["windowSec", "maxRate", "min", "max", "unit", "thresholds"],
   defaults: { maxRate: 4 },
+  size: { w: 3, h: 5 },
 });
 
 const table = definePanelKind({
@@ -79,6 +86,7 @@ const table = definePanelKind({
   series: true,
   options: ["windowSec", "maxRate", "unit", "thresholds"],
   defaults: { maxRate: 4 },
+  size: { w: 6, h: 7 },
 });
 
 const online = definePanelKind({

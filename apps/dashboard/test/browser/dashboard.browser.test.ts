@@ -1,8 +1,8 @@
 /**
  * The dashboard UI in real headless Chromium against the real app (`createDashboardApp`, port
  * 0, demo feed on): live charts, HTTP ingest to a stat panel, server restart and recovery, the
- * editor, and pause/catch-up when the tab is hidden. Saves `docs/img/dashboard.png` when
- * DASHWIRE_SCREENSHOT is set.
+ * editor, and pause/catch-up when the tab is hidden. (The README's screenshot is taken by
+ * `scripts/screenshot.ts`.)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -13,18 +13,15 @@ import type { Browser, Page } from "playwright-core";
 import { findChromium, launchChromium } from "../../../../scripts/chromium.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardApp, type DashboardApp } from "../../src/index.js";
-import { DemoFeed } from "../../src/feeds/demo-feed.js";
+import { warmDemoHistory } from "../../../../scripts/demo-history.js";
 import type {} from "../../ui/src/debug-view.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const appDir = join(here, "../..");
 const repoRoot = join(appDir, "../..");
 const distIndex = join(appDir, "dist-ui/index.html");
-// The README's screenshot is refreshed on request (DASHWIRE_SCREENSHOT=1 npm test); otherwise
-// the test writes to a temporary file so a test run leaves the tree unchanged.
-const screenshotPath = process.env.DASHWIRE_SCREENSHOT
-  ? join(repoRoot, "docs/img/dashboard.png")
-  : join(tmpdir(), `dashwire-dashboard-${process.pid}.png`);
+// A full-window render, to a temporary file (the README's own is `scripts/screenshot.ts`).
+const screenshotPath = join(tmpdir(), `dashwire-dashboard-${process.pid}.png`);
 
 const chromiumPath = findChromium();
 if (!chromiumPath)
@@ -85,20 +82,6 @@ async function postJson(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-/** Ten minutes of demo history (same generator as the live feed), so every chart shows a full window. */
-async function warmDemoHistory(app: DashboardApp, until: number): Promise<void> {
-  const points: { name: string; tags?: Record<string, string>; value: number; ts: number }[] = [];
-  const feed = new DemoFeed((name, tags, value, ts) => points.push({ name, tags: tags && { ...tags }, value, ts }), {
-    seed: 7,
-  });
-  const start = Math.floor(until / 1000) * 1000 - 600_000;
-  for (let t = start; t < until - 1000; t += 1000) feed.tick(t);
-  for (let i = 0; i < points.length; i += 4000) {
-    const res = await postJson(`${app.url}/api/v1/metrics`, points.slice(i, i + 4000));
-    expect(res.status).toBe(200);
-  }
-}
-
 describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
   let app: DashboardApp;
   let browser: Browser;
@@ -152,7 +135,7 @@ describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
   });
 
   it("saves a screenshot of the demo dashboard with a full window", async () => {
-    await warmDemoHistory(app, Date.now());
+    await warmDemoHistory(app.url, Date.now());
     const page = await openPage("#/d/demo");
     await expect.poll(async () => (await feedTimes(page, "cpu")).t.length, { timeout: 5000 }).toBeGreaterThan(250);
     await expect.poll(async () => (await feedTimes(page, "latency")).t.length, { timeout: 5000 }).toBeGreaterThan(250);

@@ -151,4 +151,70 @@ describe.skipIf(!chromiumPath)("managing dashboards in Chromium", () => {
     expect(await getBoard("shared")).toEqual(board);
     await page.close();
   });
+
+  it("arranges panels by drag and resize, and the layout survives a reload", async () => {
+    const stat = (id: string) => ({ id, kind: "stat", title: id.toUpperCase(), series: ["app.users_online"] });
+    const layoutBoard = { id: "arranged", title: "Arranged", panels: [stat("a"), stat("b"), stat("c")] };
+    expect(
+      (
+        await api("/dashboards", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(layoutBoard),
+        })
+      ).status,
+    ).toBe(201);
+    const page = await open("#/d/arranged");
+    const item = (id: string) => page.locator(`.grid-stack-item[gs-id="${id}"]`);
+    const place = (id: string) =>
+      item(id).evaluate((el) => ["gs-x", "gs-y", "gs-w", "gs-h"].map((a) => Number(el.getAttribute(a) ?? 0)));
+    await item("c").waitFor();
+    // Flowed in order at a stat's size (3 × 4): a, b, c side by side.
+    expect([await place("a"), await place("b"), await place("c")]).toEqual([
+      [0, 0, 3, 4],
+      [3, 0, 3, 4],
+      [6, 0, 3, 4],
+    ]);
+    const grid = (await page.locator("[data-testid=panel-grid]").boundingBox()) as { x: number; width: number };
+    const col = grid.width / 12;
+
+    await page.click("[data-testid=arrange-toggle]");
+    // Drag c by its header to the first column: a and b make room.
+    const head = (await item("c").locator(".panel__head").boundingBox()) as { x: number; y: number; height: number };
+    await page.mouse.move(head.x + 20, head.y + head.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(head.x - 3 * col, head.y + 10, { steps: 8 });
+    await page.mouse.move(grid.x + 20, head.y + head.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => place("c")).toEqual([0, 0, 3, 4]);
+    // Resize a from its corner: three columns wider, two rows taller.
+    const handle = item("a").locator(".ui-resizable-se");
+    const h = (await handle.boundingBox()) as { x: number; y: number; width: number; height: number };
+    await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(h.x + col * 1.5, h.y + 50, { steps: 6 });
+    await page.mouse.move(h.x + col * 3 + h.width / 2, h.y + 100 + h.height / 2, { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(async () => (await place("a")).slice(2)).toEqual([6, 6]);
+    const arranged = { a: await place("a"), b: await place("b"), c: await place("c") };
+    await page.click("[data-testid=layout-save]");
+    await expect.poll(() => page.locator("[data-testid=arrange-toggle]").count()).toBe(1);
+
+    // Stored with the dashboard: each panel's grid is where it was left.
+    const saved = (await getBoard("arranged")) as {
+      panels: { id: string; grid: { x: number; y: number; w: number; h: number } }[];
+    };
+    for (const p of saved.panels) {
+      const [x, y, w, hh] = arranged[p.id as "a" | "b" | "c"];
+      expect(p.grid, p.id).toEqual({ x, y, w, h: hh });
+    }
+    await page.reload();
+    await item("c").waitFor();
+    expect({ a: await place("a"), b: await place("b"), c: await place("c") }).toEqual(arranged);
+    // The panels are live in their new places.
+    await expect
+      .poll(() => item("a").locator("[data-testid=stat-value]").getAttribute("data-value"), { timeout: 5000 })
+      .not.toBeNull();
+    await page.close();
+  });
 });

@@ -246,12 +246,13 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
     for (const value of [41, 42.5]) {
       sentAt = Date.now();
       expect((await post(app, "/api/v1/metrics", { name: "tr.load", tags: { host: "a" }, value })).status).toBe(200);
-      await expect.poll(() => stat.getAttribute("data-value"), { timeout: 3000 }).toBe(String(value));
+      // (Generous: the whole browser suite may share the two cores; the latency is the benchmark's.)
+      await expect.poll(() => stat.getAttribute("data-value"), { timeout: 10_000 }).toBe(String(value));
     }
     // The chart holds the open bucket, which the store does not serve: rolled up in the page from
     // the seconds back-filled and the live ones.
     const openT = Math.floor(sentAt / step) * step;
-    await expect.poll(async () => times(page, "chart"), { timeout: 3000 }).toContain(openT);
+    await expect.poll(async () => times(page, "chart"), { timeout: 10_000 }).toContain(openT);
     await page.close();
   });
 

@@ -152,15 +152,29 @@ describe("editor helpers", () => {
       title: "",
       panels: [
         { id: "p1", kind: "stat", title: " CPU ", series: ["cpu"], thresholds: [], unit: "" },
-        { id: "p2", kind: "online", title: "Who", series: ["ignored"], thresholds: [{ value: 1, color: "red" }] },
+        {
+          id: "p2",
+          kind: "online",
+          title: "Who",
+          series: ["ignored"],
+          thresholds: [{ value: 1, color: "red" }],
+          grid: { x: 3, y: 0, w: 2, h: 2 },
+        },
+      ],
+      variables: [
+        { name: " host ", tag: "host", match: "", default: " " },
+        { name: "", tag: "" },
       ],
     });
     expect(d).toEqual({
       id: "ops",
       title: "ops",
+      // Variables trimmed, empty fields and blank rows left out.
+      variables: [{ name: "host", tag: "host" }],
       panels: [
         { id: "p1", kind: "stat", title: "CPU", series: ["cpu"] },
-        { id: "p2", kind: "online", title: "Who", series: [] },
+        // The place on the grid is kept whatever the kind.
+        { id: "p2", kind: "online", title: "Who", series: [], grid: { x: 3, y: 0, w: 2, h: 2 } },
       ],
     });
   });

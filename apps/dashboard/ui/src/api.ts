@@ -9,13 +9,24 @@ import type { DashboardListAnswer } from "../../src/api/dashboard-routes.js";
 import type { UiConfig } from "../../src/api/info-routes.js";
 import type { QueryAnswer, SeriesListAnswer } from "../../src/api/query-routes.js";
 import type { TagValuesAnswer } from "../../src/api/tag-routes.js";
-import type { Dashboard, Panel, Threshold, Variable } from "../../src/dashboards/dashboard-schema.js";
+import type { Dashboard, GridPos, Panel, Threshold, Variable } from "../../src/dashboards/dashboard-schema.js";
 import type { ApiErrorBody, FieldIssue } from "../../src/errors.js";
 import type { SeriesInfo } from "../../src/store/store.js";
 import { signInNeeded, storedKey } from "./auth/credentials.js";
 
 export type { FieldIssue };
-export type { AuthInfo, Dashboard, Panel, QueryAnswer, SeriesInfo, TagValuesAnswer, Threshold, UiConfig, Variable };
+export type {
+  AuthInfo,
+  Dashboard,
+  GridPos,
+  Panel,
+  QueryAnswer,
+  SeriesInfo,
+  TagValuesAnswer,
+  Threshold,
+  UiConfig,
+  Variable,
+};
 
 /** An API call that failed: the HTTP status and the server's coded error, when it sent one. */
 export class ApiError extends Error {

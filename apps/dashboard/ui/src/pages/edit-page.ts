@@ -67,6 +67,8 @@ export function cleanDashboard(d: Dashboard, registry: PanelRegistry = panelRegi
     panels: d.panels.map((p) => {
       const kind = kindOf(p.kind, registry);
       const out: Panel = { id: p.id, kind: p.kind, title: p.title.trim(), series: kind.series ? [...p.series] : [] };
+      // Its place on the grid (set by arranging the dashboard) is kept whatever its kind.
+      if (p.grid !== undefined) out.grid = { ...p.grid };
       const from = p as unknown as Record<string, unknown>;
       const to = out as unknown as Record<string, unknown>;
       for (const name of kind.options) {

@@ -4,6 +4,8 @@ import type { DebugView } from "../debug-view.js";
 import { h, replaceChildren } from "../dom.js";
 import { PresenceTracker } from "../live/presence-tracker.js";
 import type { BasePanel } from "../panels/base-panel.js";
+import { arrangeBar } from "../layout/arrange-bar.js";
+import { loadGridLibrary, PanelGrid, withLayout } from "../layout/panel-grid.js";
 import { createPanel, kindOf } from "../panels/create-panel.js";
 import type { TimeControl } from "../panels/panel-context.js";
 import { rangePicker } from "../time/range-picker.js";
@@ -36,7 +38,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
   let dashboard: Dashboard | null = null;
   let choices: VariableChoices[] = [];
   let values: Record<string, string> = {};
-  const grid = h("div", { class: "grid", "data-testid": "panel-grid" });
+  const grid = new PanelGrid();
   const varSlot = h("div", { class: "page-head__vars" });
   const rangeSlot = h("div", { class: "page-head__tools" });
   const subtitle = h("p", { class: "muted" });
@@ -74,7 +76,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     const changed = JSON.stringify(next) !== JSON.stringify(values);
     values = next;
     replaceChildren(varSlot, variableBar(choices, values, setVariable));
-    if (changed && dashboard !== null) buildPanels(dashboard);
+    if (changed && dashboard !== null) void buildPanels(dashboard);
   };
   const setVariable = (name: string, value: string) => {
     params.set(variableParam(name), value);
@@ -98,16 +100,16 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     replaceChildren(rangeSlot, rangePicker({ range, set: time.set, panelsSpanMs }));
   };
 
-  /** (Re)builds every panel with the variables' current values, and starts it. */
-  const buildPanels = (d: Dashboard) => {
+  /** (Re)builds every panel with the variables' current values, places it, and starts it. */
+  const buildPanels = async (d: Dashboard) => {
     for (const p of panels) p.destroy();
     const ctx = { conn: app.conn, scheduler: app.scheduler, presence: presence as PresenceTracker, time };
-    panels = (d.panels ?? []).map((def) => createPanel(resolvePanel(def, values), ctx));
-    replaceChildren(
-      grid,
-      panels.map((p) => p.el),
-    );
-    for (const panel of panels) panel.start();
+    const built = (d.panels ?? []).map((def) => createPanel(resolvePanel(def, values), ctx));
+    panels = built;
+    await grid.show(built);
+    // Started once placed (their width picks their step); not when unmounted or rebuilt meanwhile.
+    if (gone || panels !== built) return;
+    for (const panel of built) panel.start();
     if (document.hidden) onVisibility();
   };
 
@@ -130,6 +132,23 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
           { class: "row row--wrap page-head__right" },
           varSlot,
           rangeSlot,
+          d.panels.length
+            ? arrangeBar({
+                id: d.id,
+                grid,
+                saved: (layout) => {
+                  if (dashboard !== null) dashboard = { ...dashboard, panels: withLayout(dashboard.panels, layout) };
+                },
+                // Each panel back where the dashboard (as last saved) puts it.
+                reset: () =>
+                  void grid.show(
+                    panels.map((p) => ({
+                      el: p.el,
+                      def: { ...p.def, grid: dashboard?.panels.find((q) => q.id === p.def.id)?.grid },
+                    })),
+                  ),
+              })
+            : null,
           h(
             "a",
             { class: "btn", href: `#/d/${encodeURIComponent(d.id)}/edit`, "data-testid": "edit-dashboard" },
@@ -138,7 +157,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
         ),
       ),
       d.panels.length
-        ? grid
+        ? grid.el
         : placeholder(
             "This dashboard has no panels",
             "Add some in the editor.",
@@ -149,7 +168,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     cleanups.push(p.onChange(() => app.shell.setOnline(p.count)));
     p.start();
     app.shell.setOnline(p.count);
-    buildPanels(d);
+    void buildPanels(d);
     document.addEventListener("visibilitychange", onVisibility);
     cleanups.push(() => document.removeEventListener("visibilitychange", onVisibility));
     window.__dashwire = {
@@ -173,6 +192,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     };
   };
 
+  void loadGridLibrary();
   getDashboard(id).then(
     async (d) => {
       // The variables' values first: panels are built once, with them.
@@ -188,6 +208,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     gone = true;
     for (const c of cleanups) c();
     for (const p of panels) p.destroy();
+    grid.destroy();
     presence?.stop();
     app.shell.setOnline(null);
     window.__dashwire = { view: () => null };
