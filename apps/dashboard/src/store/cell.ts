@@ -129,8 +129,32 @@ export function mergeCell(
     // Raw points pruned (older than the raw window): callers refuse such points before here.
     throw new RangeError("cannot merge into a cell whose raw points were pruned");
   }
+  const { points: raw, replaced, added } = mergePairs(old, incoming);
+  if (!replaced && added.count === 0) return { cell: undefined, kind: "none", replaced: false, added: undefined };
+  if (replaced) return { cell: { ...aggOf(raw), raw }, kind: "rewrite", replaced: true, added: undefined };
+  return { cell: { ...mergeAgg(copyAgg(existing), added), raw }, kind: "rewrite", replaced: false, added };
+}
+
+/** What `mergePairs` found. */
+export interface PairsMerge {
+  /** The merged pairs, sorted, each ts once. */
+  points: Float64Array;
+  /** Some ts was in both. */
+  same: boolean;
+  /** Some ts was in both with another value. */
+  replaced: boolean;
+  /** Rollup of the incoming points whose ts was not in `old`. */
+  added: Agg;
+}
+
+/**
+ * Merges `incoming` pairs into `old` (both `[ts, value, …]` sorted, each ts once): an incoming
+ * point replaces an old one with the same ts.
+ */
+export function mergePairs(old: Float64Array, incoming: Float64Array): PairsMerge {
   const out = new Float64Array(old.length + incoming.length);
   const added = emptyAgg();
+  let same = false;
   let replaced = false;
   let i = 0;
   let j = 0;
@@ -145,6 +169,7 @@ export function mergeCell(
     } else {
       const v = incoming[j + 1] as number;
       if (ots === nts) {
+        same = true;
         // Object.is: NaN never reaches here (values are finite), and -0 vs 0 is a change.
         if (!Object.is(old[i + 1], v)) replaced = true;
         i += 2;
@@ -156,10 +181,22 @@ export function mergeCell(
       j += 2;
     }
   }
-  if (!replaced && added.count === 0) return { cell: undefined, kind: "none", replaced: false, added: undefined };
-  const raw = out.subarray(0, k);
-  if (replaced) return { cell: { ...aggOf(raw), raw }, kind: "rewrite", replaced: true, added: undefined };
-  return { cell: { ...mergeAgg(copyAgg(existing), added), raw }, kind: "rewrite", replaced: false, added };
+  return { points: out.subarray(0, k), same, replaced, added };
+}
+
+/** A rollup as stored in a row (`last_ts` is the timestamp of `last`). */
+export interface AggRow {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  last_ts: number;
+}
+
+/** The rollup of a stored row. */
+export function aggOfRow(row: AggRow): Agg {
+  return { count: row.count, sum: row.sum, min: row.min, max: row.max, last: row.last, lastTs: row.last_ts };
 }
 
 function copyAgg(a: Agg): Agg {

@@ -8,7 +8,7 @@
  */
 import pg from "pg";
 import { ApiErrorCode } from "../errors.js";
-import { type Agg, type Cell, type CellWrite, concatRaw, decodeRaw, encodeRaw } from "./cell.js";
+import { type Agg, type AggRow, aggOfRow, type Cell, type CellWrite, concatRaw, decodeRaw, encodeRaw } from "./cell.js";
 import { migratePg, quoteIdent } from "./pg-schema.js";
 import { type CachedSeries, SeriesCache } from "./series-cache.js";
 import {
@@ -53,15 +53,9 @@ const types = {
       : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
-interface CellRow {
+interface CellRow extends AggRow {
   sid: number;
   t: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-  last_ts: number;
   raw: Buffer | null;
 }
 
@@ -287,15 +281,7 @@ export class PgStore implements Store {
     return groups.map((g) => {
       const r = byKey.get(`${g.sid}:${g.t}`);
       if (r === undefined || r.count === 0) return undefined;
-      return {
-        count: r.count,
-        sum: r.sum,
-        min: r.min,
-        max: r.max,
-        last: r.last,
-        lastTs: r.last_ts,
-        raw: decodeRaw(r.raw),
-      };
+      return { ...aggOfRow(r), raw: decodeRaw(r.raw) };
     });
   }
 

@@ -5,20 +5,25 @@
  *
  * - `series`: the series index; `sid` is the integer every row refers to; `last_t` the newest
  *   second written (series not written for the longest retention are removed).
- * - `cells`: one row per series and second: its rollup and its first segment of raw points;
- *   `raw_segs`: the segments appended since (see `cell.ts`).
+ * - `raw`: the points as written: one row per write, series and second (`seq` in write order,
+ *   the points as one blob and their rollup), in the order written (version 4; see
+ *   `sqlite-points.ts`).
+ * - `cells`: one row per series and second: the rollup of its points as of the last fold, and
+ *   the timestamp of its oldest point.
  * - `buckets`: rollups of the coarser resolutions, keyed by resolution (ms), series, start.
  * - `dashboards`: JSON text and a version that every write increments (the ETag).
  * - `alert_rules`, `alert_states`, `alert_history`, `webhook_outbox`, `leases`, `annotations`:
  *   alerts and annotations (version 3, below).
  * - `meta`: counters shared by every process on the file (`series` count, `gen`eration of the
- *   series index, bumped when series are deleted so other processes drop their cached ids, and
- *   the last `dashboards` version handed out, so a version is never reused).
+ *   series index, bumped when series are deleted so other processes drop their cached ids, the
+ *   last `dashboards` version handed out, so a version is never reused, the last raw row `seq`
+ *   and the last one `folded` into cells and buckets).
  */
 import type Database from "better-sqlite3";
+import { concatRaw, decodeRaw, encodeRaw } from "./cell.js";
 
 /** The version this code writes. */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 const V1 = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
@@ -89,8 +94,64 @@ CREATE INDEX annotations_t ON annotations (t);
 CREATE INDEX annotations_t_end ON annotations (t_end);
 `;
 
+/**
+ * Version 4: raw points go to `raw`, written in order, and are folded into `cells` and
+ * `buckets` later (see `sqlite-points.ts`): a write touches a few pages at the end of one table
+ * instead of each series' cell, segments and buckets. Each version-3 cell's points (its blob and
+ * segments) become one raw row, already folded; `cells` loses its blob and gains `first_ts`.
+ */
+function v4(db: Database.Database): void {
+  db.exec(`
+CREATE TABLE raw (
+  seq INTEGER PRIMARY KEY, t INTEGER NOT NULL, sid INTEGER NOT NULL,
+  count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+  last REAL NOT NULL, last_ts INTEGER NOT NULL, first_ts INTEGER NOT NULL, pts BLOB NOT NULL
+);
+CREATE INDEX raw_cell ON raw (t, sid);
+CREATE TABLE cells_v4 (
+  sid INTEGER NOT NULL, t INTEGER NOT NULL,
+  count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+  last REAL NOT NULL, last_ts INTEGER NOT NULL, first_ts INTEGER NOT NULL,
+  PRIMARY KEY (sid, t)
+) WITHOUT ROWID;
+`);
+  // The oldest point's timestamp is only a bound for folding: the second's start is a safe one.
+  db.exec("INSERT INTO cells_v4 SELECT sid, t, count, sum, min, max, last, last_ts, t FROM cells");
+  const page = db.prepare<[number, number, number]>(
+    "SELECT * FROM cells WHERE (sid, t) > (?, ?) AND (raw IS NOT NULL OR EXISTS (SELECT 1 FROM raw_segs s WHERE s.sid = cells.sid AND s.t = cells.t)) ORDER BY sid, t LIMIT ?",
+  );
+  const segs = db.prepare("SELECT pts FROM raw_segs WHERE sid = ? AND t = ? ORDER BY first_ts").pluck();
+  const putRaw = db.prepare("INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  type Row = { sid: number; t: number; count: number; sum: number; min: number; max: number; last: number };
+  let seq = 0;
+  let afterSid = -1;
+  let afterT = 0;
+  for (;;) {
+    // In pages: a statement cannot write while another one iterates on the same connection.
+    const rows = page.all(afterSid, afterT, 1000) as Array<Row & { last_ts: number; raw: Buffer | null }>;
+    if (rows.length === 0) break;
+    for (const c of rows) {
+      const points = concatRaw([decodeRaw(c.raw), ...(segs.all(c.sid, c.t) as Buffer[]).map((b) => decodeRaw(b))]);
+      if (points !== undefined)
+        putRaw.run(++seq, c.t, c.sid, c.count, c.sum, c.min, c.max, c.last, c.last_ts, points[0], encodeRaw(points));
+    }
+    const last = rows.at(-1) as Row;
+    afterSid = last.sid;
+    afterT = last.t;
+  }
+  db.exec(`
+DROP TABLE cells;
+ALTER TABLE cells_v4 RENAME TO cells;
+DROP TABLE raw_segs;
+`);
+  db.prepare("INSERT INTO meta (k, v) VALUES ('seq', ?), ('folded', ?)").run(seq, seq);
+}
+
+/** A migration: SQL, or code for one that moves data. */
+export type SqliteMigration = string | ((db: Database.Database) => void);
+
 /** Migrations by the version they produce: `SQLITE_MIGRATIONS[n - 1]` turns version n - 1 into n. */
-export const SQLITE_MIGRATIONS: readonly string[] = [V1, V2, V3];
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [V1, V2, V3, v4];
 
 /** Brings `db` to `SQLITE_SCHEMA_VERSION`; throws when the file is newer than this code. */
 export function migrateSqlite(db: Database.Database): void {
@@ -100,7 +161,11 @@ export function migrateSqlite(db: Database.Database): void {
       throw new Error(
         `the data dir's schema is version ${current}, newer than this dashwire understands (${SQLITE_SCHEMA_VERSION}): upgrade dashwire`,
       );
-    for (let v = current; v < SQLITE_SCHEMA_VERSION; v++) db.exec(SQLITE_MIGRATIONS[v] as string);
+    for (let v = current; v < SQLITE_SCHEMA_VERSION; v++) {
+      const step = SQLITE_MIGRATIONS[v] as SqliteMigration;
+      if (typeof step === "string") db.exec(step);
+      else step(db);
+    }
     if (current !== SQLITE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -5,12 +5,12 @@
  * `synchronous=FULL` (the default) the WAL is fsynced at every commit, so an acknowledged point
  * survives a process kill, an OS crash and a power cut; with `normal` it survives a process
  * kill (the WAL write is in the kernel before the ack), and an OS crash may lose the last commits.
+ * How points are laid out (written in order, folded into rollups later): `sqlite-points.ts`.
  */
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ApiErrorCode } from "../errors.js";
-import { type Agg, concatRaw, decodeRaw, emptyAgg, encodeRaw, mergeAgg } from "./cell.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { type CachedSeries, SeriesCache } from "./series-cache.js";
 import {
@@ -34,7 +34,8 @@ import { SqliteAnnotations } from "./sqlite-annotations.js";
 import { SqliteDocs } from "./sqlite-docs.js";
 import { sqliteFailure } from "./sqlite-failure.js";
 import { SqliteLeases } from "./sqlite-leases.js";
-import { groupBySecond, planWrite, type SidPoint } from "./write-plan.js";
+import { SqlitePoints } from "./sqlite-points.js";
+import { groupBySecond, type SidPoint } from "./write-plan.js";
 
 /** Name of the database file in the data dir. */
 export const SQLITE_FILE = "dashwire.db";
@@ -69,16 +70,6 @@ interface QueuedWrite {
 /** Series whose rows one prune transaction handles (the rest in the next, after a turn). */
 const PRUNE_CHUNK = 500;
 
-interface CellRow {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-  last_ts: number;
-  raw: Buffer | null;
-}
-
 /** The SQLite `Store`. */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
@@ -88,7 +79,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly cache = new SeriesCache();
-  private readonly coarseMs: number[];
+  private readonly points: SqlitePoints;
   private queue: QueuedWrite[] = [];
   private readonly st;
   private readonly dashboards: SqliteDocs;
@@ -100,7 +91,6 @@ export class SqliteStore implements Store {
   constructor(options: Partial<SqliteStoreOptions> = {}) {
     this.options = { ...sqliteStoreDefaults, ...options };
     this.resolutions = this.options.resolutions;
-    this.coarseMs = this.resolutions.slice(1).map((r) => r.ms);
     mkdirSync(this.options.dataDir, { recursive: true });
     this.file = join(this.options.dataDir, SQLITE_FILE);
     const db = new Database(this.file, { timeout: this.options.busyTimeoutMs });
@@ -128,42 +118,8 @@ export class SqliteStore implements Store {
       expired: db.prepare<[number], { sid: number; id: string }>("SELECT sid, id FROM series WHERE last_t < ?"),
       allSids: db.prepare("SELECT sid FROM series WHERE sid > ? ORDER BY sid LIMIT ?").pluck(),
       deleteSeries: db.prepare("DELETE FROM series WHERE sid = ?"),
-      getCell: db.prepare<[number, number], Omit<CellRow, "raw">>(
-        "SELECT count, sum, min, max, last, last_ts FROM cells WHERE sid = ? AND t = ?",
-      ),
-      getCellRaw: db.prepare("SELECT raw FROM cells WHERE sid = ? AND t = ?").pluck(),
-      getSegs: db.prepare("SELECT pts FROM raw_segs WHERE sid = ? AND t = ? ORDER BY first_ts").pluck(),
-      putCell: db.prepare("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      updateCell: db.prepare(
-        "UPDATE cells SET count = ?, sum = ?, min = ?, max = ?, last = ?, last_ts = ? WHERE sid = ? AND t = ?",
-      ),
-      putSeg: db.prepare("INSERT INTO raw_segs VALUES (?, ?, ?, ?)"),
-      dropSegs: db.prepare("DELETE FROM raw_segs WHERE sid = ? AND t = ?"),
-      deleteSegs: db.prepare("DELETE FROM raw_segs WHERE sid = ? AND t < ?"),
-      cellRange: db
-        .prepare(
-          "SELECT t, count, sum, min, max, last FROM cells WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?",
-        )
-        .raw(),
-      cellAggs: db.prepare<[number, number, number], Omit<CellRow, "raw">>(
-        "SELECT count, sum, min, max, last, last_ts FROM cells WHERE sid = ? AND t >= ? AND t < ?",
-      ),
-      deleteCells: db.prepare("DELETE FROM cells WHERE sid = ? AND t < ?"),
-      mergeBucket: db.prepare(
-        `INSERT INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (res, sid, t) DO UPDATE SET
-           count = count + excluded.count, sum = sum + excluded.sum,
-           min = min(min, excluded.min), max = max(max, excluded.max),
-           last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
-           last_ts = max(last_ts, excluded.last_ts)`,
-      ),
-      putBucket: db.prepare("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      bucketRange: db
-        .prepare(
-          "SELECT t, count, sum, min, max, last FROM buckets WHERE res = ? AND sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?",
-        )
-        .raw(),
-      deleteBuckets: db.prepare("DELETE FROM buckets WHERE res = ? AND sid = ? AND t < ?"),
     };
+    this.points = new SqlitePoints(db, this.resolutions, this.stats);
     this.dashboards = new SqliteDocs(db, "dashboards");
     this.leases = new SqliteLeases(db);
     this.alerts = new SqliteAlerts(db, this.leases);
@@ -193,7 +149,14 @@ export class SqliteStore implements Store {
     }
     let results: Array<ReturnType<typeof this.writeTx>>;
     try {
-      results = this.db.transaction(() => batch.map((w) => this.writeTx(w.points, w.maxSeries))).immediate();
+      results = this.db
+        .transaction(() => {
+          const seq = { last: this.points.lastSeq() };
+          const out = batch.map((w) => this.writeTx(w.points, w.maxSeries, seq));
+          this.points.setLastSeq(seq.last);
+          return out;
+        })
+        .immediate();
     } catch (err) {
       let failure: unknown = err;
       try {
@@ -218,7 +181,26 @@ export class SqliteStore implements Store {
       for (const [entry, t] of result.touched) if (t > entry.lastT) entry.lastT = t;
       (batch[i] as QueuedWrite).resolve(result.refusals);
     }
+    if (this.points.dueForFold) setImmediate(this.foldQuietly);
   };
+
+  /**
+   * Folds written rows into the rollups outside any request (after `FOLD_AFTER_ROWS` rows), so
+   * few wait for the next read. When it cannot now (another worker writes, disk full), they
+   * wait for the next read or fold.
+   */
+  private readonly foldQuietly = (): void => {
+    if (this.db.open) this.points.tryFold();
+  };
+
+  /** Runs a read of points, mapping a failure of the database to a `StoreError`. */
+  private read<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      sqliteFailure(err);
+    }
+  }
 
   /** Flushes the queue one write per transaction (after a group failed for one of them). */
   private flushAlone(): void {
@@ -230,7 +212,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private writeTx(points: readonly SeriesPoint[], maxSeries: number) {
+  private writeTx(points: readonly SeriesPoint[], maxSeries: number, seq: { last: number }) {
     this.cache.sync(this.st.gen.get() as number);
     const st = this.st;
     const refusals: PointRefusal[] = [];
@@ -262,38 +244,7 @@ export class SqliteStore implements Store {
       sidPoints.push({ sid: entry.sid, ts: p.ts, value: p.value });
     }
     const groups = groupBySecond(sidPoints);
-    const at = (i: number) => groups[i] as (typeof groups)[number];
-    const plan = planWrite(
-      groups,
-      (i) => this.readCell(at(i).sid, at(i).t),
-      (i) => this.readRaw(at(i).sid, at(i).t),
-      this.coarseMs,
-    );
-    for (const { sid, t, cell, kind } of plan.cells) {
-      const raw = encodeRaw(cell.raw as Float64Array);
-      if (kind === "append") {
-        st.updateCell.run(cell.count, cell.sum, cell.min, cell.max, cell.last, cell.lastTs, sid, t);
-        st.putSeg.run(sid, t, cell.raw?.[0], raw);
-        continue;
-      }
-      // A new cell, or every point of it rewritten into its first segment.
-      st.putCell.run(sid, t, cell.count, cell.sum, cell.min, cell.max, cell.last, cell.lastTs, raw);
-      if (kind === "rewrite") st.dropSegs.run(sid, t);
-    }
-    for (let r = 0; r < plan.coarse.length; r++) {
-      const res = this.coarseMs[r] as number;
-      for (const c of plan.coarse[r] ?? []) {
-        if (c.add !== undefined) {
-          const a = c.add;
-          st.mergeBucket.run(res, c.sid, c.t, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
-          continue;
-        }
-        this.stats.cellsRecomputed++;
-        const a = emptyAgg();
-        for (const row of st.cellAggs.iterate(c.sid, c.t, c.t + res)) mergeAgg(a, aggOfRow(row));
-        st.putBucket.run(res, c.sid, c.t, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
-      }
-    }
+    seq.last = this.points.append(groups, seq.last);
     // The series' newest second, written once per series and second (what expiry reads).
     // Groups are sorted by (sid, t): a series' last group holds its newest second.
     const touched: Array<[CachedSeries, number]> = [];
@@ -307,18 +258,6 @@ export class SqliteStore implements Store {
     }
     const fresh = [...resolved].filter((e): e is [string, CachedSeries] => e[1] !== null);
     return { refusals, resolved: fresh, touched };
-  }
-
-  private readCell(sid: number, t: number): Agg | undefined {
-    const row = this.st.getCell.get(sid, t);
-    return row === undefined ? undefined : aggOfRow(row);
-  }
-
-  /** Every stored point of a cell: its first segment, then those appended. */
-  private readRaw(sid: number, t: number): Float64Array | undefined {
-    const first = decodeRaw(this.st.getCellRaw.get(sid, t) as Buffer | null);
-    const segs = this.st.getSegs.all(sid, t) as Buffer[];
-    return segs.length === 0 ? first : concatRaw([first, ...segs.map((b) => decodeRaw(b))]);
   }
 
   /** The sid of `id` (cached, else from the database). */
@@ -335,18 +274,22 @@ export class SqliteStore implements Store {
   async query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]> {
     const sid = this.sidOf(id);
     if (sid === undefined || res < 0 || res >= this.resolutions.length) return [];
-    if (res === 0) return this.st.cellRange.all(sid, from, to, limit) as BucketTuple[];
-    return this.st.bucketRange.all(this.coarseMs[res - 1], sid, from, to, limit) as BucketTuple[];
+    return this.read(() => this.points.range(sid, res, from, to, limit));
   }
 
   async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
-    const out: Array<[string, BucketTuple]> = [];
-    for (const id of ids) {
-      const sid = this.sidOf(id);
-      const row = sid === undefined ? undefined : this.st.getCell.get(sid, t);
-      if (row !== undefined) out.push([id, [t, row.count, row.sum, row.min, row.max, row.last]]);
-    }
-    return out;
+    return this.read(() => {
+      const cells = this.points.cells(
+        ids.map((id) => this.sidOf(id)),
+        t,
+      );
+      const out: Array<[string, BucketTuple]> = [];
+      for (let i = 0; i < ids.length; i++) {
+        const cell = cells[i];
+        if (cell !== undefined) out.push([ids[i] as string, cell]);
+      }
+      return out;
+    });
   }
 
   async listSeries(match: SeriesMatch, limit: number): Promise<SeriesInfo[]> {
@@ -383,12 +326,8 @@ export class SqliteStore implements Store {
   /** Removes series and all their rows (in the caller's transaction), and tells other processes. */
   private dropSeries(rows: ReadonlyArray<{ sid: number; id: string }>): void {
     if (rows.length === 0) return;
-    for (const { sid } of rows) {
-      this.st.deleteCells.run(sid, Number.MAX_SAFE_INTEGER);
-      this.st.deleteSegs.run(sid, Number.MAX_SAFE_INTEGER);
-      for (const res of this.coarseMs) this.st.deleteBuckets.run(res, sid, Number.MAX_SAFE_INTEGER);
-      this.st.deleteSeries.run(sid);
-    }
+    this.points.drop(rows.map((r) => r.sid));
+    for (const { sid } of rows) this.st.deleteSeries.run(sid);
     this.st.releaseSeries.run(rows.length);
     this.st.bumpGen.run();
   }
@@ -410,6 +349,9 @@ export class SqliteStore implements Store {
     // the coarse buckets around it from their cells.
     const cellCutoff = nowMs - (this.resolutions[0] as Resolution).retentionMs - coarsest.ms;
     try {
+      this.points.fold();
+      result.rows += this.db.transaction(() => this.points.pruneRaw(cellCutoff)).immediate();
+      const bucketsBefore = this.resolutions.slice(1).map((r) => nowMs - r.retentionMs);
       let after = 0;
       for (;;) {
         const sids = this.st.allSids.all(after, PRUNE_CHUNK) as number[];
@@ -418,14 +360,7 @@ export class SqliteStore implements Store {
         result.rows += this.db
           .transaction(() => {
             let rows = 0;
-            for (const sid of sids) {
-              rows += this.st.deleteCells.run(sid, cellCutoff).changes;
-              this.st.deleteSegs.run(sid, cellCutoff);
-              for (let r = 1; r < this.resolutions.length; r++) {
-                const { ms, retentionMs } = this.resolutions[r] as Resolution;
-                rows += this.st.deleteBuckets.run(ms, sid, nowMs - retentionMs).changes;
-              }
-            }
+            for (const sid of sids) rows += this.points.pruneSeries(sid, cellCutoff, bucketsBefore);
             return rows;
           })
           .immediate();
@@ -471,8 +406,4 @@ export class SqliteStore implements Store {
     if (this.queue.length > 0) this.flush();
     if (this.db.open) this.db.close();
   }
-}
-
-function aggOfRow(row: Omit<CellRow, "raw">): Agg {
-  return { count: row.count, sum: row.sum, min: row.min, max: row.max, last: row.last, lastTs: row.last_ts };
 }

@@ -5,6 +5,7 @@
  * versions, and two stores on one database (two workers or two machines) seeing one state; then
  * the leases, alerts and annotations contracts.
  */
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiErrorCode } from "../errors.js";
 import { alertStoreContract } from "./alert-store-contract.js";
@@ -234,8 +235,80 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       const again = await store.putDashboard("a", "{}", { kind: "absent" }, 2);
       expect(again.ok && again.version !== v1 && again.version !== v2).toBe(true);
     });
+    // Random batches over a few series and seconds, some sent again, some with other values,
+    // reads in between (the SQLite store folds its rows into the rollups on a read): every
+    // resolution must equal the rollups of "the last value written for each series and ts".
+    it("equals a model of last-write-wins points under random writes, retries and reads (property)", async () => {
+      const { store } = await open();
+      let run = 0;
+      // 30 timestamps over 3 seconds, so batches often meet on one.
+      const ts = fc.oneof(
+        fc.nat(29).map((k) => k * 100),
+        fc.nat(2999),
+      );
+      const point = fc.record({ s: fc.nat(2), d: ts, v: fc.integer({ min: -20, max: 20 }) });
+      const op = fc.oneof(
+        fc.record({ kind: fc.constant("write" as const), batch: fc.array(point, { minLength: 1, maxLength: 12 }) }),
+        fc.record({ kind: fc.constant("retry" as const), which: fc.nat(), shift: fc.constantFrom(0, 0, 1, 7) }),
+        fc.record({ kind: fc.constant("read" as const) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
+          const prefix = `p${run++}.`;
+          const model = new Map<string, Map<number, number>>();
+          const sent: Array<Array<{ s: number; d: number; v: number }>> = [];
+          const check = async () => {
+            for (const [r, res] of store.resolutions.entries())
+              for (let s = 0; s < 3; s++) {
+                const id = `${prefix}${s}`;
+                expect(await all(store, id, r), `${id} at ${res.ms} ms`).toEqual(rollups(model.get(id), base, res.ms));
+              }
+          };
+          for (const o of ops) {
+            if (o.kind === "read") {
+              await check();
+              continue;
+            }
+            // A retry sends an earlier batch again, the same (shift 0) or with other values.
+            const again = o.kind === "retry" ? sent[o.which % Math.max(1, sent.length)] : undefined;
+            const batch = o.kind === "write" ? o.batch : again?.map((p) => ({ ...p, v: p.v + o.shift }));
+            if (batch === undefined) continue;
+            sent.push(batch);
+            await store.write(
+              batch.map((p) => pt(`${prefix}${p.s}`, base + p.d, p.v)),
+              100,
+            );
+            for (const p of batch) {
+              const id = `${prefix}${p.s}`;
+              if (!model.has(id)) model.set(id, new Map());
+              model.get(id)?.set(base + p.d, p.v);
+            }
+          }
+          await check();
+        }),
+        { numRuns: 25 },
+      );
+    });
     leaseContract(open);
     alertStoreContract(open);
     annotationStoreContract(open);
   });
+}
+
+/** `[t, count, sum, min, max, last]` of the points `ts → value` in buckets of `ms`, ascending. */
+function rollups(points: ReadonlyMap<number, number> | undefined, from: number, ms: number): BucketTuple[] {
+  const out = new Map<number, BucketTuple & { lastTs?: number }>();
+  for (const [ts, v] of [...(points ?? [])].sort((a, b) => a[0] - b[0])) {
+    const t = Math.floor(ts / ms) * ms;
+    const b = out.get(t);
+    if (b === undefined) out.set(t, [t, 1, v, v, v, v]);
+    else {
+      b[1]++;
+      b[2] += v;
+      b[3] = Math.min(b[3], v);
+      b[4] = Math.max(b[4], v);
+      b[5] = v;
+    }
+  }
+  return [...out.values()].filter((b) => b[0] >= from - ms).sort((a, b) => a[0] - b[0]);
 }

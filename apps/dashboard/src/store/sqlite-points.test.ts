@@ -1,0 +1,109 @@
+/**
+ * What the SQLite store's layout promises beyond the store contract: a write only appends raw
+ * rows; the writer folds them into the rollups by itself once enough wait (no read needed); a
+ * cell whose rows repeat a timestamp is compacted into one row, so retries do not pile up.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { until } from "../../../../packages/server/test/until.js";
+import { FOLD_AFTER_ROWS } from "./sqlite-points.js";
+import { SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
+import type { SeriesPoint } from "./store.js";
+
+let dir = "";
+let store: SqliteStore;
+let db: Database.Database;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "dashwire-points-"));
+  store = new SqliteStore({ dataDir: dir });
+  db = new Database(join(dir, SQLITE_FILE), { readonly: true });
+});
+afterEach(async () => {
+  db.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const base = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
+const p = (id: string, ts: number, value: number): SeriesPoint => ({ id, name: id, tags: undefined, value, ts });
+const meta = (k: string) => (db.prepare("SELECT v FROM meta WHERE k = ?").pluck().get(k) as number) ?? 0;
+const count = (sql: string) => db.prepare(sql).pluck().get() as number;
+
+it("a write appends raw rows only; a read folds them into the cells first", async () => {
+  await store.write([p("f.a", base + 1, 1), p("f.a", base + 1500, 2), p("f.b", base + 2, 3)], 10);
+  expect(count("SELECT count(*) FROM raw")).toBe(3); // (f.a, base), (f.a, base + 1000), (f.b, base)
+  expect(count("SELECT count(*) FROM cells")).toBe(0);
+  expect(meta("seq") - meta("folded")).toBe(3);
+  expect(await store.query("f.a", 0, base, base + 2000, 10)).toEqual([
+    [base, 1, 1, 1, 1, 1],
+    [base + 1000, 1, 2, 2, 2, 2],
+  ]);
+  expect(count("SELECT count(*) FROM cells")).toBe(3);
+  expect(meta("seq")).toBe(meta("folded"));
+});
+
+it("folds by itself once FOLD_AFTER_ROWS rows wait, with no read", async () => {
+  // One row per series and second: FOLD_AFTER_ROWS rows in two writes.
+  const rows = (from: number) =>
+    Array.from({ length: FOLD_AFTER_ROWS / 2 }, (_, i) =>
+      p(`f.s${i % 100}`, base + Math.floor(i / 100) * 1000 + from, 1),
+    );
+  await store.write(rows(0), 1000);
+  await store.write(rows(500), 1000);
+  await until(() => meta("seq") === meta("folded"), 5000, "the rows folded");
+  expect(count("SELECT sum(count) FROM cells")).toBe(FOLD_AFTER_ROWS);
+});
+
+it("compacts a cell whose rows repeat a timestamp into one row", async () => {
+  const batch = [p("f.r", base + 10, 1), p("f.r", base + 20, 2)];
+  await store.write(batch, 10);
+  await store.write([p("f.r", base + 30, 3)], 10);
+  expect(await store.query("f.r", 0, base, base + 1000, 10)).toEqual([[base, 3, 6, 1, 3, 3]]);
+  expect(count("SELECT count(*) FROM raw")).toBe(2);
+  for (let i = 0; i < 5; i++) await store.write(batch, 10); // a client retrying
+  await store.write([p("f.r", base + 20, 5)], 10); // and one value replaced
+  expect(await store.query("f.r", 2, base, base + 60_000, 10)).toEqual([[base, 3, 9, 1, 5, 3]]);
+  expect(count("SELECT count(*) FROM raw")).toBe(1);
+});
+
+it("reads every acknowledged point when the fold cannot be written (database full)", async () => {
+  // f.full7's point folded first, then replaced by the waiting write (its buckets recomputed).
+  await store.write([p("f.full7", base + 5, 100), p("f.full7", base + 6, 1)], 1000);
+  expect(await store.query("f.full7", 1, base, base + 10_000, 10)).toEqual([[base, 2, 101, 1, 100, 1]]);
+  await store.write(
+    Array.from({ length: 300 }, (_, i) => p(`f.full${i}`, base + 5, i)),
+    1000,
+  );
+  // No page more: folding the 300 new cells needs some, and fails with SQLITE_FULL.
+  store.exec(`PRAGMA max_page_count = ${count("PRAGMA page_count")}`);
+  expect(await store.query("f.full7", 0, base, base + 1000, 10)).toEqual([[base, 2, 8, 1, 7, 1]]);
+  expect(await store.query("f.full7", 1, base, base + 10_000, 10)).toEqual([[base, 2, 8, 1, 7, 1]]);
+  expect(await store.query("f.full8", 2, base, base + 60_000, 10)).toEqual([[base, 1, 8, 8, 8, 8]]);
+  expect(await store.cells(["f.full9", "f.none"], base)).toEqual([["f.full9", [base, 1, 9, 9, 9, 9]]]);
+  expect(meta("seq") - meta("folded")).toBe(300); // read, not folded
+  const more = Array.from({ length: 500 }, (_, i) => p(`f.more${i}`, base + 5, i));
+  await expect(store.write(more, 1000)).rejects.toMatchObject({ kind: "full" });
+  store.exec("PRAGMA max_page_count = 1073741823");
+  expect(await store.query("f.full7", 2, base, base + 60_000, 10)).toEqual([[base, 2, 8, 1, 7, 1]]);
+  expect(meta("seq")).toBe(meta("folded"));
+});
+
+it("reads without waiting while another connection holds the write lock", async () => {
+  await store.write([p("f.busy", base + 5, 5), p("f.busy", base + 1005, 6)], 10);
+  const other = new Database(join(dir, SQLITE_FILE));
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    // Folding would wait (busy timeout 5 s, blocking the event loop): the read folds in memory.
+    expect(await store.query("f.busy", 1, base, base + 10_000, 10)).toEqual([[base, 2, 11, 5, 6, 6]]);
+    expect(await store.cells(["f.busy"], base + 1000)).toEqual([["f.busy", [base + 1000, 1, 6, 6, 6, 6]]]);
+    expect(meta("seq") - meta("folded")).toBe(2);
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+  }
+  expect(await store.query("f.busy", 0, base, base + 10_000, 10)).toHaveLength(2);
+  expect(meta("seq")).toBe(meta("folded"));
+});

@@ -1,0 +1,314 @@
+/**
+ * The points of the SQLite store: raw rows, 1-second cells and coarse buckets.
+ *
+ * A write appends one `raw` row per series and second it touches (its points as one blob and
+ * their rollup), numbered by `seq` in write order: the rows of a write land side by side at the
+ * end of the table (a 5,000-point write dirties ~25 pages instead of ~430 when each series'
+ * cell and buckets were updated in place), and nothing is read. Folding (`fold`) then brings
+ * `cells` and `buckets` up to date with every row above the `folded` mark, in one transaction
+ * for many writes (`fold-plan.ts` has the rules). Reads fold first, so they see every committed
+ * write; the writer folds once enough rows wait (`FOLD_AFTER_ROWS`), so the rows waiting stay
+ * few. A replaced point is a later row with the same timestamp; folding compacts a cell whose
+ * rows repeat a timestamp into one row, so retries do not pile up.
+ */
+import type Database from "better-sqlite3";
+import { type Agg, type AggRow, aggOf, aggOfRow, decodeRaw, emptyAgg, encodeRaw, mergeAgg } from "./cell.js";
+import { type CellFold, type CellRow, foldedBuckets, type PendingRow, planFold, type TimedAgg } from "./fold-plan.js";
+import type { BucketTuple, Resolution, StoreStats } from "./store.js";
+import type { CellGroup } from "./write-plan.js";
+
+/** Rows written since the last fold after which the writer folds (about 20 bodies of 100 series). */
+export const FOLD_AFTER_ROWS = 2000;
+
+/** Prepared statements of the points tables. */
+function statements(db: Database.Database) {
+  return {
+    seq: db.prepare("SELECT v FROM meta WHERE k = 'seq'").pluck(),
+    folded: db.prepare("SELECT v FROM meta WHERE k = 'folded'").pluck(),
+    setSeq: db.prepare("UPDATE meta SET v = ? WHERE k = 'seq'"),
+    setFolded: db.prepare("UPDATE meta SET v = ? WHERE k = 'folded'"),
+    waiting: db
+      .prepare("SELECT (SELECT v FROM meta WHERE k = 'seq') - (SELECT v FROM meta WHERE k = 'folded')")
+      .pluck(),
+    putRaw: db.prepare("INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    pending: db.prepare<[number], AggRow & { seq: number; t: number; sid: number; first_ts: number }>(
+      "SELECT seq, t, sid, count, sum, min, max, last, last_ts, first_ts FROM raw WHERE seq > ? ORDER BY seq",
+    ),
+    cellRows: db.prepare<[number, number], { seq: number; pts: Buffer }>(
+      "SELECT seq, pts FROM raw WHERE t = ? AND sid = ? ORDER BY seq",
+    ),
+    dropCellRows: db.prepare("DELETE FROM raw WHERE t = ? AND sid = ?"),
+    getCell: db.prepare<[number, number], AggRow & { first_ts: number }>(
+      "SELECT count, sum, min, max, last, last_ts, first_ts FROM cells WHERE sid = ? AND t = ?",
+    ),
+    putCell: db.prepare("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    cellRange: db
+      .prepare("SELECT t, count, sum, min, max, last FROM cells WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?")
+      .raw(),
+    cellAggs: db.prepare<[number, number, number], AggRow & { t: number }>(
+      "SELECT t, count, sum, min, max, last, last_ts FROM cells WHERE sid = ? AND t >= ? AND t < ?",
+    ),
+    bucketAggs: db.prepare<[number, number, number, number], AggRow & { t: number }>(
+      "SELECT t, count, sum, min, max, last, last_ts FROM buckets WHERE res = ? AND sid = ? AND t >= ? AND t < ?",
+    ),
+    mergeBucket: db.prepare(
+      `INSERT INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (res, sid, t) DO UPDATE SET
+         count = count + excluded.count, sum = sum + excluded.sum,
+         min = min(min, excluded.min), max = max(max, excluded.max),
+         last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
+         last_ts = max(last_ts, excluded.last_ts)`,
+    ),
+    putBucket: db.prepare("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    bucketRange: db
+      .prepare(
+        "SELECT t, count, sum, min, max, last FROM buckets WHERE res = ? AND sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?",
+      )
+      .raw(),
+    deleteCells: db.prepare("DELETE FROM cells WHERE sid = ? AND t < ?"),
+    deleteBuckets: db.prepare("DELETE FROM buckets WHERE res = ? AND sid = ? AND t < ?"),
+    deleteRawBefore: db.prepare("DELETE FROM raw WHERE t < ?"),
+    deleteRawOf: db.prepare("DELETE FROM raw WHERE sid IN (SELECT value FROM json_each(?))"),
+  };
+}
+
+/** The points tables of one SQLite connection. */
+export class SqlitePoints {
+  private readonly st;
+  private readonly coarseMs: number[];
+  /** Rows this connection wrote since it last folded. */
+  private unfolded = 0;
+
+  constructor(
+    private readonly db: Database.Database,
+    resolutions: readonly Resolution[],
+    private readonly stats: StoreStats,
+  ) {
+    this.st = statements(db);
+    this.coarseMs = resolutions.slice(1).map((r) => r.ms);
+  }
+
+  /**
+   * Appends `groups` as raw rows, in the caller's transaction (after `seq`, the number of the
+   * last row written; returns the new last). Nothing is read.
+   */
+  append(groups: readonly CellGroup[], seq: number): number {
+    for (const g of groups) {
+      this.putRaw(++seq, g.sid, g.t, aggOf(g.pairs), g.pairs);
+    }
+    this.unfolded += groups.length;
+    return seq;
+  }
+
+  /** Inserts raw row `seq`: the `points` of `sid` in second `t`, with their rollup `a`. */
+  private putRaw(seq: number, sid: number, t: number, a: Agg, points: Float64Array): void {
+    this.st.putRaw.run(seq, t, sid, a.count, a.sum, a.min, a.max, a.last, a.lastTs, points[0], encodeRaw(points));
+  }
+
+  /** Number of the last raw row written (by any connection). */
+  lastSeq(): number {
+    return this.st.seq.get() as number;
+  }
+
+  /** Records the last row number (in the caller's transaction, after `append`). */
+  setLastSeq(seq: number): void {
+    this.st.setSeq.run(seq);
+  }
+
+  /** Whether this connection wrote enough rows since its last fold to fold again. */
+  get dueForFold(): boolean {
+    return this.unfolded >= FOLD_AFTER_ROWS;
+  }
+
+  /** Whether rows wait to be folded (written by any connection). */
+  waiting(): boolean {
+    return (this.st.waiting.get() as number) > 0;
+  }
+
+  /** Folds every waiting row into cells and buckets, in one transaction; returns the cells changed. */
+  fold(): number {
+    const cells = this.waiting() ? this.db.transaction(() => this.applyFold()).immediate() : 0;
+    this.unfolded = 0;
+    return cells;
+  }
+
+  /**
+   * Folds unless that would wait: false when another connection holds the write lock (a worker
+   * writing) or the fold cannot be written (disk full). Reads must not block the event loop on
+   * another process's transaction (better-sqlite3 waits synchronously).
+   */
+  tryFold(): boolean {
+    const timeout = this.db.pragma("busy_timeout", { simple: true }) as number;
+    this.db.pragma("busy_timeout = 0");
+    try {
+      this.fold();
+      return true;
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? "");
+      if (code.startsWith("SQLITE_BUSY") || code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR")) return false;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
+  /**
+   * Runs `read` on rollups that include every row written, so it sees every acknowledged point:
+   * after a fold; or, when the fold cannot be done now (`tryFold`), in one read transaction with
+   * the fold's plan for `read` to apply in memory (`foldedBuckets`), nothing written.
+   */
+  private reading<T>(read: (plan: CellFold[] | undefined) => T): T {
+    if (!this.waiting() || this.tryFold()) return read(undefined);
+    return this.db.transaction(() => read(this.plan(this.st.folded.get() as number)))();
+  }
+
+  /** The fold, in the caller's transaction. */
+  private applyFold(): number {
+    const folded = this.st.folded.get() as number;
+    let seq = this.st.seq.get() as number;
+    const plan = this.plan(folded);
+    for (const c of plan) {
+      const a = c.cell;
+      this.st.putCell.run(c.sid, c.t, a.count, a.sum, a.min, a.max, a.last, a.lastTs, a.firstTs);
+      if (c.compacted === undefined) continue;
+      this.st.dropCellRows.run(c.t, c.sid);
+      this.putRaw(++seq, c.sid, c.t, a, c.compacted);
+    }
+    this.foldCoarse(plan);
+    this.st.setSeq.run(seq);
+    this.st.setFolded.run(seq);
+    return plan.length;
+  }
+
+  /** The fold of the rows above `folded`, read from the database (nothing written). */
+  private plan(folded: number): CellFold[] {
+    const pending: PendingRow[] = this.st.pending.all(folded).map((r) => ({
+      seq: r.seq,
+      sid: r.sid,
+      t: r.t,
+      count: r.count,
+      sum: r.sum,
+      min: r.min,
+      max: r.max,
+      last: r.last,
+      lastTs: r.last_ts,
+      firstTs: r.first_ts,
+    }));
+    return planFold(
+      pending,
+      folded,
+      (sid, t) => {
+        const row = this.st.getCell.get(sid, t);
+        return row === undefined ? undefined : { ...aggOfRow(row), firstTs: row.first_ts };
+      },
+      (sid, t) =>
+        this.st.cellRows
+          .all(t, sid)
+          .map((r): CellRow => ({ seq: r.seq, points: decodeRaw(r.pts) ?? new Float64Array(0) })),
+    );
+  }
+
+  /** Merges what the fold added into the coarse buckets, or recomputes those a replaced point touched. */
+  private foldCoarse(plan: readonly CellFold[]): void {
+    for (const res of this.coarseMs) {
+      const changes = new Map<string, { sid: number; t: number; add: Agg | undefined }>();
+      for (const c of plan) {
+        const t = Math.floor(c.t / res) * res;
+        const key = `${c.sid}:${t}`;
+        const change = changes.get(key);
+        if (c.added === undefined) {
+          if (change === undefined) changes.set(key, { sid: c.sid, t, add: undefined });
+          else change.add = undefined;
+        } else if (c.added.count > 0) {
+          if (change === undefined) changes.set(key, { sid: c.sid, t, add: { ...c.added } });
+          else if (change.add !== undefined) mergeAgg(change.add, c.added);
+        }
+      }
+      for (const { sid, t, add } of changes.values()) {
+        if (add !== undefined) {
+          this.st.mergeBucket.run(res, sid, t, add.count, add.sum, add.min, add.max, add.last, add.lastTs);
+          continue;
+        }
+        this.stats.cellsRecomputed++;
+        const a = emptyAgg();
+        for (const row of this.st.cellAggs.iterate(sid, t, t + res)) mergeAgg(a, aggOfRow(row));
+        this.st.putBucket.run(res, sid, t, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
+      }
+    }
+  }
+
+  /**
+   * Buckets of `sid` at resolution `res` (0: the 1-second cells) starting in [from, to), with
+   * every written row folded in.
+   */
+  range(sid: number, res: number, from: number, to: number, limit: number): BucketTuple[] {
+    return this.reading((all) =>
+      this.rangeWith(
+        all?.filter((c) => c.sid === sid),
+        sid,
+        res,
+        from,
+        to,
+        limit,
+      ),
+    );
+  }
+
+  private rangeWith(
+    plan: CellFold[] | undefined,
+    sid: number,
+    res: number,
+    from: number,
+    to: number,
+    limit: number,
+  ): BucketTuple[] {
+    const ms = res === 0 ? 1000 : (this.coarseMs[res - 1] as number);
+    if (plan === undefined || plan.length === 0) {
+      if (res === 0) return this.st.cellRange.all(sid, from, to, limit) as BucketTuple[];
+      return this.st.bucketRange.all(ms, sid, from, to, limit) as BucketTuple[];
+    }
+    const cellsIn = (t: number, end: number) => this.st.cellAggs.all(sid, t, end).map(timedAgg);
+    const stored = res === 0 ? cellsIn(from, to) : this.st.bucketAggs.all(ms, sid, from, to).map(timedAgg);
+    return foldedBuckets(stored, plan, ms, cellsIn)
+      .filter((b) => b[0] >= from && b[0] < to)
+      .slice(0, limit);
+  }
+
+  /** The 1-second cells starting at `t` of the series `sids` (undefined: none), with every written row folded in. */
+  cells(sids: ReadonlyArray<number | undefined>, t: number): Array<BucketTuple | undefined> {
+    return this.reading((plan) =>
+      sids.map((sid) => {
+        if (sid === undefined) return undefined;
+        const folded = plan?.find((c) => c.sid === sid && c.t === t)?.cell;
+        const row = folded ?? this.st.getCell.get(sid, t);
+        return row === undefined ? undefined : [t, row.count, row.sum, row.min, row.max, row.last];
+      }),
+    );
+  }
+
+  /** Deletes every row of these series (in the caller's transaction). */
+  drop(sids: readonly number[]): void {
+    if (sids.length === 0) return;
+    this.st.deleteRawOf.run(JSON.stringify(sids));
+    for (const sid of sids) {
+      this.st.deleteCells.run(sid, Number.MAX_SAFE_INTEGER);
+      for (const res of this.coarseMs) this.st.deleteBuckets.run(res, sid, Number.MAX_SAFE_INTEGER);
+    }
+  }
+
+  /** Deletes raw rows of seconds before `t` (in the caller's transaction, after a fold). */
+  pruneRaw(t: number): number {
+    return this.st.deleteRawBefore.run(t).changes;
+  }
+
+  /** Deletes a series' cells before `cellsBefore` and its buckets past their retention (caller's transaction). */
+  pruneSeries(sid: number, cellsBefore: number, bucketsBefore: readonly number[]): number {
+    let rows = this.st.deleteCells.run(sid, cellsBefore).changes;
+    for (let r = 0; r < this.coarseMs.length; r++)
+      rows += this.st.deleteBuckets.run(this.coarseMs[r], sid, bucketsBefore[r]).changes;
+    return rows;
+  }
+}
+
+function timedAgg(row: AggRow & { t: number }): TimedAgg {
+  return { t: row.t, ...aggOfRow(row) };
+}
