@@ -49,6 +49,9 @@ export const natsBrokerDefaults: NatsBrokerOptions = {
   reconnectWaitMs: 250,
 };
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** Delays between tries of a publish that keeps losing the offset race (after the third loss). */
 const RACE_BACKOFF: Readonly<BackoffOptions> = { minDelayMs: 1, maxDelayMs: 100, factor: 2 };
 
@@ -151,6 +154,21 @@ export class NatsBroker implements Broker {
     return Promise.all([...newest.values()].map((pub) => store.putLatest(pub)));
   }
 
+  /**
+   * Core NATS alone: published on the topic's delivery subject without headers (what JetStream
+   * republishes always has them), never stored. Resolves after a flush: the server has it.
+   */
+  async send(topic: string, data: string): Promise<void> {
+    const store = this.ready();
+    const nc = this.nc as NatsConnection;
+    try {
+      nc.publish(store.deliverSubject(topic), encoder.encode(data));
+      await nc.flush();
+    } catch (err) {
+      throw unavailable(errorText(err));
+    }
+  }
+
   async subscribe(topic: string): Promise<void> {
     if (this.subs.has(topic)) return;
     const nc = this.nc;
@@ -175,6 +193,10 @@ export class NatsBroker implements Broker {
         // nats.js re-subscribes as soon as it reconnects, before ok is reported: a publication
         // handed over now could jump a gap. Dropped ones come back through the hub's resume at ok.
         if (!this.status.ok) return;
+        if (m.headers === undefined) {
+          this.sink?.onMessage(topic, decoder.decode(m.data));
+          return;
+        }
         const pubs = decodeBatch(topic, m.headers, m.data);
         const last = pubs[pubs.length - 1];
         if (last === undefined) return;

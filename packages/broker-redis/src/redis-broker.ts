@@ -56,6 +56,9 @@ export const redisBrokerDefaults: RedisBrokerOptions = {
   reconnect: { minDelayMs: 100, maxDelayMs: 2000, factor: 2 },
 };
 
+/** First character of a `send` on a topic channel (a publication starts with its offset). */
+const SEND_MARK = "\n";
+
 /** Channels per SUBSCRIBE command when re-subscribing after a reconnect. */
 const SUBSCRIBE_BATCH = 1000;
 
@@ -164,6 +167,22 @@ export class RedisBroker implements Broker {
     if (hasKey) pub.key = input.key;
     if (input.urgent) pub.urgent = true;
     return pub;
+  }
+
+  /**
+   * Pub/sub alone: the topic's channel, no script and no stream. The leading newline tells it
+   * from a publication (whose encoding starts with its offset).
+   */
+  async send(topic: string, data: string): Promise<void> {
+    const cmd = this.cmd;
+    if (cmd === undefined || this.closed) throw unavailable(this.closed ? "closed" : "not started");
+    const channel = topicKeys(this.options.prefix, topic).channel;
+    try {
+      if (this.sharded) await cmd.spublish(channel, SEND_MARK + data);
+      else await cmd.publish(channel, SEND_MARK + data);
+    } catch (err) {
+      throw unavailable(errorText(err));
+    }
   }
 
   async subscribe(topic: string): Promise<void> {
@@ -325,6 +344,10 @@ export class RedisBroker implements Broker {
     if (!this.status.ok) return;
     const topic = this.channels.get(channel);
     if (topic === undefined) return;
+    if (message.startsWith(SEND_MARK)) {
+      this.sink?.onMessage(topic, message.slice(1));
+      return;
+    }
     const pub = decodeEntry(topic, message);
     if (pub !== undefined) this.sink?.onPublication(pub);
   };

@@ -12,9 +12,9 @@ import { ConnectionGate, hostAllowed, originAllowed } from "./edge.js";
 import { Flusher } from "./flusher.js";
 import { Heartbeat } from "./heartbeat.js";
 import { Hub } from "./hub.js";
-import { NODE_TOPIC_PREFIX, NodeRelay } from "./node-relay.js";
+import { ALL_NODES, NodeChannel } from "./node-channel.js";
+import { NodeRelay } from "./node-relay.js";
 import type { ResolvedServerOptions } from "./options.js";
-import { PRESENCE_TOPIC_PREFIX } from "./presence-sync.js";
 import { Router } from "./router.js";
 import { type ServiceMessage, Session, type SessionHost } from "./session.js";
 import { ServerStats } from "./stats.js";
@@ -22,7 +22,7 @@ import type { TopicConfig } from "./topic-config.js";
 import { HttpTransports } from "./transport/http-transports.js";
 import { POLL_HOLD_MS } from "./transport/polling-transport.js";
 import type { Transport } from "./transport/transport.js";
-import { runDisconnect } from "./user-disconnect.js";
+import { type DisconnectCommand, runDisconnect } from "./user-disconnect.js";
 
 /** Events a server reports to application code, on `server.events`. */
 export interface ServerEvents {
@@ -33,6 +33,9 @@ export interface ServerEvents {
   /** A slow client lost publications `from`..`to` of a stream topic (it was told and will resume). */
   gap: [client: Client, topic: string, from: number, to: number];
 }
+
+/** The node channel kind of `disconnectUser` commands. */
+const DISCONNECT = "disconnect";
 
 /** The parts a core is built from (resolved by `DashwireServer`). */
 export interface CoreParts {
@@ -64,6 +67,7 @@ export class ServerCore implements SessionHost {
   readonly events = new EventEmitter<ServerEvents>();
   readonly sessions = new Set<Session>();
   readonly heartbeat: Heartbeat;
+  readonly channel: NodeChannel;
   readonly http: HttpTransports;
   readonly relay: NodeRelay;
   /** True once a graceful stop began: new connections are refused with 1001. */
@@ -81,6 +85,7 @@ export class ServerCore implements SessionHost {
     this.topics = parts.topics;
     this.nodeId = parts.nodeId;
     this.flusher = new Flusher(this.codec);
+    this.channel = new NodeChannel(this.broker, this.nodeId, this.logger);
     this.hub = new Hub(this);
     this.router = new Router(this);
     const { limits } = options;
@@ -108,30 +113,34 @@ export class ServerCore implements SessionHost {
         return core.closing;
       },
     });
-    this.relay = new NodeRelay(this.broker, this.logger, this.nodeId, this.http, POLL_HOLD_MS + 5000, (command) =>
-      runDisconnect(this.sessions, command),
-    );
+    this.relay = new NodeRelay(this.channel, this.http, this.logger, POLL_HOLD_MS + 5000);
+    this.channel.on(DISCONNECT, (command) => runDisconnect(this.sessions, command as DisconnectCommand));
   }
 
-  /** Connects the broker (once); internal `$` topics go to the relay and presence, the rest to the hub. */
+  /** Connects the broker (once): publications go to the hub, sent messages to the node channel. */
   start(): Promise<void> {
     const hub = this.hub;
-    const relay = this.relay;
+    const channel = this.channel;
     this.started ??= this.broker
       .start({
         onPublication(pub) {
-          // Internal topics start with `$` (clients cannot name them).
+          // Internal topics start with `$` (clients cannot name them): nothing is published there.
           if (pub.topic.charCodeAt(0) !== 36) hub.onPublication(pub);
-          else if (pub.topic.startsWith(NODE_TOPIC_PREFIX)) relay.receive(pub.data);
-          else if (pub.topic.startsWith(PRESENCE_TOPIC_PREFIX))
-            hub.presenceSync.receive(pub.topic.slice(PRESENCE_TOPIC_PREFIX.length), pub.data);
+        },
+        onMessage(topic, data) {
+          channel.receive(topic, data);
         },
         onStatus(status) {
           hub.onStatus(status);
         },
       })
-      .then(() => relay.subscribe());
+      .then(() => channel.start());
     return this.started;
+  }
+
+  /** Closes `user`'s connections on every node; resolves once the broker took the command. */
+  disconnectEverywhere(command: DisconnectCommand): Promise<void> {
+    return this.channel.send(ALL_NODES, DISCONNECT, command);
   }
 
   /** Adds connect middleware (runs at every handshake and refresh). */

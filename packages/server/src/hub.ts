@@ -8,6 +8,7 @@ import {
 import type { Logger } from "pino";
 import type { Broker, BrokerStatus, HistoryResult, Publication } from "./broker/broker.js";
 import { DashwireError, toWireError } from "./errors.js";
+import type { NodeChannel } from "./node-channel.js";
 import type { ResolvedServerOptions } from "./options.js";
 import { PresenceSync } from "./presence-sync.js";
 import type { Session } from "./session.js";
@@ -30,7 +31,8 @@ export interface HubHost {
   readonly broker: Broker;
   readonly topics: TopicConfig;
   readonly logger: Logger;
-  readonly nodeId: string;
+  /** The node-to-node channel (cross-node presence runs on it). */
+  readonly channel: NodeChannel;
 }
 
 /**
@@ -49,7 +51,7 @@ export class Hub {
   readonly presenceSync: PresenceSync;
 
   constructor(private readonly core: HubHost) {
-    this.presenceSync = new PresenceSync(core.broker, core.nodeId, core.logger, {
+    this.presenceSync = new PresenceSync(core.channel, core.logger, {
       local: (topic) => this.entries.get(topic)?.present?.values(),
       remote: (topic, kind, who) => {
         const entry = this.entries.get(topic);

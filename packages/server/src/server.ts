@@ -183,7 +183,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
    */
   async disconnectUser(user: string, options: DisconnectOptions = {}): Promise<void> {
     await this.start();
-    await this.core.relay.broadcast(disconnectCommand(user, options));
+    await this.core.disconnectEverywhere(disconnectCommand(user, options));
   }
 
   /** Connected clients. */
@@ -337,9 +337,10 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     if (this.closed) return;
     this.closed = true;
     await this.drain();
-    // What this node answered for other nodes (their clients' last frames) reaches the broker
-    // before it closes.
-    await this.core.relay.posted();
+    // What this node answered for other nodes (their clients' last frames) and its goodbye
+    // reach the broker before it closes.
+    await this.core.channel.close();
+    await this.core.channel.posted();
     for (const server of this.attached) {
       server.off("upgrade", this.onUpgrade);
       server.off("connection", this.onConnection);

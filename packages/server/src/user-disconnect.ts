@@ -1,6 +1,16 @@
 import { CloseCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import type { Client } from "./client.js";
-import type { NodeCommand } from "./node-relay.js";
+
+/** A disconnect every node runs on its own clients (sent to all nodes on the node channel). */
+export interface DisconnectCommand {
+  /** The user whose connections close. */
+  user: string;
+  /** Only this connection (session id) of the user. */
+  client?: string;
+  /** Close code and reason (at most 123 bytes: the WebSocket limit). */
+  code: number;
+  reason: string;
+}
 
 /** Options of `server.disconnectUser`. */
 export interface DisconnectOptions {
@@ -13,9 +23,8 @@ export interface DisconnectOptions {
 }
 
 /** The broadcast command for `server.disconnectUser`. */
-export function disconnectCommand(user: string, options: DisconnectOptions): NodeCommand {
-  const command: NodeCommand = {
-    k: "disconnect",
+export function disconnectCommand(user: string, options: DisconnectOptions): DisconnectCommand {
+  const command: DisconnectCommand = {
     user,
     code: options.reconnect ? CloseCode.ForceReconnect : CloseCode.ForceDisconnect,
     reason: truncateUtf8(options.reason ?? "disconnected by the server", MAX_CLOSE_REASON_BYTES),
@@ -25,7 +34,7 @@ export function disconnectCommand(user: string, options: DisconnectOptions): Nod
 }
 
 /** Runs a disconnect command on this node's clients; returns how many were closed. */
-export function runDisconnect(clients: Iterable<Client>, command: NodeCommand): number {
+export function runDisconnect(clients: Iterable<Client>, command: DisconnectCommand): number {
   const matched: Client[] = [];
   for (const client of clients)
     if (client.user?.id === command.user && (command.client === undefined || client.id === command.client))

@@ -115,6 +115,7 @@ class LossyBroker extends MemoryBroker {
       onPublication: (pub) => {
         if (!this.lose.has(pub.offset)) sink.onPublication(pub);
       },
+      onMessage: (topic, data) => sink.onMessage(topic, data),
       onStatus: (status) => sink.onStatus(status),
     });
   }
@@ -254,6 +255,7 @@ class LateBroker extends MemoryBroker {
   override start(sink: BrokerSink): Promise<void> {
     return super.start({
       onPublication: (pub) => void setTimeout(() => sink.onPublication(pub), 150),
+      onMessage: (topic, data) => sink.onMessage(topic, data),
       onStatus: (status) => sink.onStatus(status),
     });
   }

@@ -70,6 +70,8 @@ export interface BrokerStatus {
 export interface BrokerSink {
   /** A publication on a topic this node subscribed to. */
   onPublication(pub: Publication): void;
+  /** A message sent with `send` on a topic this node subscribed to (nothing kept, no offset). */
+  onMessage(topic: string, data: string): void;
   /**
    * The link changed. After a loss (`ok: false` then `ok: true`) publications may have been
    * missed: the hub tells affected clients to resume from history.
@@ -85,6 +87,12 @@ export interface Broker {
   start(sink: BrokerSink): Promise<void>;
   /** Assigns the next offset, stores history, and delivers to every subscribed node (this one included). */
   publish(input: PublishInput): Promise<Publication>;
+  /**
+   * Delivers `data` to every node subscribed to `topic` (this one included) as `onMessage`, and
+   * keeps nothing: no offset, no history, at most once (node-to-node traffic, see `NodeChannel`).
+   * Resolves once the broker took it; rejects (coded 5001) when the link is down.
+   */
+  send(topic: string, data: string): Promise<void>;
   /** Starts delivering `topic` to this node. Idempotent per topic. */
   subscribe(topic: string): Promise<void>;
   /** Stops delivering `topic` to this node. */

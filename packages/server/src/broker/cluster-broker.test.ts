@@ -41,7 +41,9 @@ describe("cluster broker host", () => {
       return new ClusterBroker({ port: worker });
     });
     const got: Publication[][] = [[], [], []];
-    await Promise.all(brokers.map((b, i) => b.start({ onPublication: (p) => got[i]!.push(p), onStatus() {} })));
+    await Promise.all(
+      brokers.map((b, i) => b.start({ onPublication: (p) => got[i]!.push(p), onMessage() {}, onStatus() {} })),
+    );
     await brokers[0]!.subscribe("a");
     await brokers[1]!.subscribe("a");
     sends.length = 0;
@@ -69,8 +71,8 @@ describe("cluster broker host", () => {
     const publisher = new ClusterBroker({ port: fastWorker });
     const pubs: Publication[] = [];
     const statuses: BrokerStatus[] = [];
-    await lagging.start({ onPublication: (p) => pubs.push(p), onStatus: (s) => statuses.push(s) });
-    await publisher.start({ onPublication() {}, onStatus() {} });
+    await lagging.start({ onPublication: (p) => pubs.push(p), onMessage() {}, onStatus: (s) => statuses.push(s) });
+    await publisher.start({ onPublication() {}, onMessage() {}, onStatus() {} });
     await lagging.subscribe("t");
     for (let i = 0; i < 30; i++) await publisher.publish({ topic: "t", data: String(i), retention });
     expect(small.stats.dropped).toBeGreaterThan(0);
@@ -89,7 +91,7 @@ describe("cluster broker host", () => {
     lonely.attach(primary);
     const broker = new ClusterBroker({ port: worker });
     const statuses: BrokerStatus[] = [];
-    await broker.start({ onPublication() {}, onStatus: (s) => statuses.push(s) });
+    await broker.start({ onPublication() {}, onMessage() {}, onStatus: (s) => statuses.push(s) });
     expect(statuses.at(-1)).toEqual({ ok: true });
     primary.close();
     await until(() => statuses.at(-1)?.ok === false);

@@ -94,6 +94,10 @@ export class ClusterBroker implements Broker {
     return reply.pub;
   }
 
+  async send(topic: string, data: string): Promise<void> {
+    await this.request({ k: "send", id: 0, topic, data }, this.options.requestTimeoutMs);
+  }
+
   async subscribe(topic: string): Promise<void> {
     await this.request({ k: "sub", id: 0, topic }, this.options.requestTimeoutMs);
   }
@@ -137,6 +141,9 @@ export class ClusterBroker implements Broker {
     switch (m.k) {
       case "pub":
         this.sink?.onPublication(m.p);
+        return;
+      case "msg":
+        this.sink?.onMessage(m.topic, m.data);
         return;
       case "ok": {
         const p = this.pending.get(m.id);

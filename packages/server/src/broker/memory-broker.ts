@@ -79,6 +79,10 @@ export class MemoryBroker implements Broker {
     return Promise.resolve(pub);
   }
 
+  async send(topic: string, data: string): Promise<void> {
+    if (this.subscribed.has(topic)) this.sink?.onMessage(topic, data);
+  }
+
   async subscribe(topic: string): Promise<void> {
     this.subscribed.add(topic);
   }

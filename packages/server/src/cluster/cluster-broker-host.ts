@@ -3,7 +3,7 @@
  * epoch, offsets, history and latest values for all workers, and each publication is sent only
  * to the workers subscribed to its topic (one copy per worker, batched per event-loop turn).
  */
-import type { HistoryQuery, Publication, PublishInput } from "../broker/broker.js";
+import type { HistoryQuery, PublishInput } from "../broker/broker.js";
 import { MemoryBroker, type MemoryBrokerOptions, memoryBrokerDefaults } from "../broker/memory-broker.js";
 import { BatchQueue, batchItems, type HostMessage, type WorkerRequest } from "./cluster-messages.js";
 import type { ClusterPort } from "./cluster-port.js";
@@ -57,13 +57,14 @@ class WorkerLink {
     this.queue.push(message);
   }
 
-  deliver(pub: Publication): void {
+  /** A publication or a sent message for this worker; dropped (counted) while it lags. */
+  deliver(message: HostMessage): void {
     if (this.lagging || this.unsent >= this.max) {
       this.lagging = true;
       this.host.stats.dropped++;
       return;
     }
-    this.push({ k: "pub", p: pub });
+    this.push(message);
   }
 
   private sent(n: number): void {
@@ -93,7 +94,11 @@ export class ClusterBrokerHost {
     this.started = this.memory.start({
       onPublication(pub) {
         const links = subscribers.get(pub.topic);
-        if (links !== undefined) for (const link of links) link.deliver(pub);
+        if (links !== undefined) for (const link of links) link.deliver({ k: "pub", p: pub });
+      },
+      onMessage(topic, data) {
+        const links = subscribers.get(topic);
+        if (links !== undefined) for (const link of links) link.deliver({ k: "msg", topic, data });
       },
       onStatus() {},
     });
@@ -156,6 +161,9 @@ export class ClusterBrokerHost {
         this.stats.publications++;
         this.memory.publish(item.input).then((pub) => link.push({ k: "ok", id, pub }), fail);
         return;
+      case "send":
+        this.memory.send(item.topic, item.data).then(() => link.push({ k: "ok", id }), fail);
+        return;
       case "sub": {
         let set = this.subscribers.get(item.topic);
         if (set === undefined) {
@@ -189,6 +197,8 @@ function isRequest(item: unknown): item is WorkerRequest {
     case "hello":
     case "pub":
       return true;
+    case "send":
+      return typeof r.topic === "string" && typeof (r as { data?: unknown }).data === "string";
     case "sub":
     case "unsub":
       return typeof r.topic === "string";

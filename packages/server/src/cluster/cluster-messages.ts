@@ -9,6 +9,7 @@ import { CLUSTER_TAG } from "./cluster-port.js";
 export type WorkerRequest =
   | { k: "hello"; id: number }
   | { k: "pub"; id: number; input: PublishInput }
+  | { k: "send"; id: number; topic: string; data: string }
   | { k: "sub"; id: number; topic: string }
   | { k: "unsub"; id: number; topic: string }
   | { k: "hist"; id: number; topic: string; query: HistoryQuery };
@@ -18,6 +19,7 @@ export type HostMessage =
   | { k: "ok"; id: number; pub?: Publication; hist?: HistoryResult }
   | { k: "err"; id: number; message: string }
   | { k: "pub"; p: Publication }
+  | { k: "msg"; topic: string; data: string }
   | { k: "status"; status: BrokerStatus };
 
 /** One IPC message: every item queued in one turn. */

@@ -128,8 +128,8 @@ export function serverApiMethods(host: ServerApiHost, limits: ServerApiMethodLim
         if (!host.topics.resolve(r.topic).options.presence)
           throw new ServerApiError(400, ErrorCode.PresenceDisabled, `presence is not enabled for ${r.topic}`);
         await host.start();
-        // A lone in-memory node has no one to wait for.
-        await host.hub.presenceSync.watch(r.topic, host.broker.name === "memory" ? 0 : limits.presenceWaitMs);
+        // Waits until every other live node sent its list (at once on a lone node).
+        await host.hub.presenceSync.watch(r.topic, limits.presenceWaitMs);
         const list: { count: number; clients: PresenceInfo[] } = host.hub.presenceList(
           r.topic,
           r.limit ?? DEFAULT_LIST_LIMIT,

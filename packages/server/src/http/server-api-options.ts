@@ -11,8 +11,9 @@ export interface ServerApiOptions {
   /** Topics in one `broadcast`. */
   maxBroadcastTopics: number;
   /**
-   * The first `presence` call on a topic with no subscriber on this node waits this long for the
-   * other nodes' lists (ms); the topic then stays tracked for a minute after the last call.
+   * The first `presence` call on a topic with no subscriber on this node waits until every other
+   * live node sent its list, at most this long (ms); the topic then stays tracked for a minute
+   * after the last call.
    */
   presenceWaitMs: number;
   /** `idempotencyKey`s remembered per node, and for how long (ms). */

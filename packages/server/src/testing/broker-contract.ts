@@ -13,12 +13,16 @@ export interface BrokerContractOptions {
 
 const retention: TopicRetention = { historySize: 10, historyTtlMs: 0, latestKeys: 100 };
 
-/** A broker sink that records every publication and status (for broker tests). */
+/** A broker sink that records every publication, sent message and status (for broker tests). */
 export class Recorder {
   readonly pubs: Publication[] = [];
+  readonly messages: { topic: string; data: string }[] = [];
   readonly statuses: BrokerStatus[] = [];
   onPublication(pub: Publication): void {
     this.pubs.push(pub);
+  }
+  onMessage(topic: string, data: string): void {
+    this.messages.push({ topic, data });
   }
   onStatus(status: BrokerStatus): void {
     this.statuses.push(status);
@@ -34,12 +38,16 @@ export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<v
   }
 }
 
+/** A started broker and what it delivered. */
+type Node = [Broker, Recorder];
+
 let topicSeq = 0;
 const freshTopic = () => `contract:${process.pid}:${Date.now()}:${topicSeq++}`;
 
 /**
- * The contract every Broker implementation passes (memory, Redis, NATS): offsets, ordering,
- * delivery only to subscribed nodes, history, snapshots, epochs, and status.
+ * The contract every Broker implementation passes (memory, Redis, NATS, cluster): offsets,
+ * ordering, delivery only to subscribed nodes, history, snapshots, epochs, status, and `send`
+ * (delivered to subscribed nodes, kept nowhere).
  */
 export function brokerContract(name: string, options: BrokerContractOptions): void {
   const settle = () => new Promise((r) => setTimeout(r, options.settleMs ?? 0));
@@ -49,6 +57,19 @@ export function brokerContract(name: string, options: BrokerContractOptions): vo
     const rec = new Recorder();
     await broker.start(rec);
     return [broker, rec];
+  }
+
+  /** Two nodes subscribed to one fresh topic, closed after `body`. */
+  async function twoNodes(body: (nodes: [Node, Node], topic: string) => Promise<void>): Promise<void> {
+    const nodes: [Node, Node] = [await started(), await started()];
+    const topic = freshTopic();
+    try {
+      for (const [broker] of nodes) await broker.subscribe(topic);
+      await settle();
+      await body(nodes, topic);
+    } finally {
+      for (const [broker] of nodes) await broker.close();
+    }
   }
 
   describe(`broker contract: ${name}`, () => {
@@ -103,22 +124,13 @@ export function brokerContract(name: string, options: BrokerContractOptions): vo
     });
 
     it.skipIf(options.multiNode === false)("fans out between two nodes, one copy each", async () => {
-      const [one, recOne] = await started();
-      const [two, recTwo] = await started();
-      const topic = freshTopic();
-      try {
-        await one.subscribe(topic);
-        await two.subscribe(topic);
-        await settle();
+      await twoNodes(async ([[one, recOne], [two, recTwo]], topic) => {
         await one.publish({ topic, data: '"from one"', retention });
         await two.publish({ topic, data: '"from two"', retention });
         await waitFor(() => recOne.pubs.length === 2 && recTwo.pubs.length === 2);
         expect(recOne.pubs.map((p) => p.offset)).toEqual(recTwo.pubs.map((p) => p.offset));
         expect(recOne.pubs.map((p) => p.data)).toEqual(recTwo.pubs.map((p) => p.data));
-      } finally {
-        await one.close();
-        await two.close();
-      }
+      });
     });
 
     it("recovers what came after a position, in order, while history holds it", async () => {
@@ -185,6 +197,45 @@ export function brokerContract(name: string, options: BrokerContractOptions): vo
       } finally {
         await broker.close();
       }
+    });
+
+    it("send: delivers to this node when subscribed, keeps nothing, and no offset moves", async () => {
+      const topic = freshTopic();
+      const [broker, rec] = await started();
+      try {
+        await broker.send(topic, "before subscribe: not delivered");
+        await broker.subscribe(topic);
+        await settle();
+        await broker.send(freshTopic(), "not subscribed");
+        await broker.send(topic, '{"k":"hello"}');
+        await broker.send(topic, "line\nbreak and ünïcode");
+        await waitFor(() => rec.messages.length === 2);
+        await settle();
+        expect(rec.messages).toEqual([
+          { topic, data: '{"k":"hello"}' },
+          { topic, data: "line\nbreak and ünïcode" },
+        ]);
+        expect(rec.pubs).toEqual([]);
+        const h = await broker.history(topic, { last: 10, snapshot: true, limit: 10 });
+        expect(h.publications).toEqual([]);
+        expect(h.offset).toBe(0);
+        // A publication after sends gets the first offset of its epoch.
+        const pub = await broker.publish({ topic, data: "1", retention });
+        expect(pub.offset).toBe(1);
+      } finally {
+        await broker.close();
+      }
+    });
+
+    it.skipIf(options.multiNode === false)("send: reaches every subscribed node, one copy each", async () => {
+      await twoNodes(async ([[one, recOne], [two, recTwo]], topic) => {
+        await one.send(topic, "from one");
+        await two.send(topic, "from two");
+        await waitFor(() => recOne.messages.length === 2 && recTwo.messages.length === 2);
+        await settle();
+        for (const rec of [recOne, recTwo])
+          expect(rec.messages.map((m) => m.data).sort()).toEqual(["from one", "from two"]);
+      });
     });
 
     it("reports the current position of an empty topic", async () => {

@@ -4,6 +4,7 @@ import type { Broker, BrokerSink, Publication, TopicRetention } from "../broker/
 /** Counts what a broker delivers. */
 class Counter implements BrokerSink {
   delivered = 0;
+  onMessage(): void {}
   onPublication(_pub: Publication): void {
     this.delivered++;
   }
