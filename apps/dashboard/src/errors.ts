@@ -35,6 +35,8 @@ export const ApiErrorCode = {
   UnsupportedMediaType: APP_ERROR_CODE_MIN + 415,
   /** A point's timestamp is too far in the future or older than the raw-point window. */
   TimestampOutOfRange: APP_ERROR_CODE_MIN + 1,
+  /** A request refused more than `MAX_REFUSALS` points: nothing of it was stored (HTTP 400). */
+  TooManyRefusals: APP_ERROR_CODE_MIN + 2,
   /** `If-Match` names a version that is no longer the stored one (HTTP 412): reload, then retry. */
   PreconditionFailed: APP_ERROR_CODE_MIN + 412,
   /** The store cannot write: disk full or read-only (HTTP 507); nothing of the request was kept. */

@@ -9,7 +9,8 @@
  * - `GET|HEAD /ping`: 204 with `X-Influxdb-Version` (`?verbose=true`: 200 `{"version"}`).
  * - `/query`: `CREATE DATABASE` and `SHOW DATABASES` (influx-query.ts).
  *
- * Good lines are always kept. Refused lines (listed, with their line numbers) make the answer a
+ * Good lines are kept (up to `MAX_REFUSALS` refusals: past it the whole request is a 400 and
+ * nothing is stored). Refused lines (listed, with their line numbers) make the answer a
  * 400 "partial write" (or 422 on v2 when only the store refused points, as for points beyond a
  * retention policy): InfluxDB's non-retryable answers, so a client does not send the kept points
  * again. Databases, retention policies, orgs and buckets are names only: every write lands in

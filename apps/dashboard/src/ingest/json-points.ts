@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { checkSeries, makeTags } from "../series/series-id.js";
 import { zodMessage } from "../zod-message.js";
-import { type ParseResult, rejectionMessage } from "./point.js";
+import { type ParseResult, refuse, rejectionMessage } from "./point.js";
 
 /** Schema of one JSON point. */
 export const jsonPointSchema = z
@@ -40,7 +40,7 @@ export function parseJsonPoints(body: unknown): ParseResult {
   for (let i = 0; i < items.length; i++) {
     const parsed = jsonPointSchema.safeParse(items[i]);
     if (!parsed.success) {
-      result.rejected.push({
+      refuse(result, {
         index: i,
         error: rejectionMessage(zodMessage(parsed.error)),
         code: ApiErrorCode.InvalidField,
@@ -54,7 +54,7 @@ export function parseJsonPoints(body: unknown): ParseResult {
     const tags = rawTags === undefined ? undefined : makeTags(Object.entries(rawTags));
     const why = checkSeries(p.name, tags);
     if (why !== undefined) {
-      result.rejected.push({ index: i, error: rejectionMessage(why), code: ApiErrorCode.InvalidField });
+      refuse(result, { index: i, error: rejectionMessage(why), code: ApiErrorCode.InvalidField });
       continue;
     }
     result.points.push({

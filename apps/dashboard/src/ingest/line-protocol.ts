@@ -31,7 +31,7 @@ import {
   timestampMs,
   timestampSpec,
 } from "./line-values.js";
-import { type ParseResult, type Point, type Rejection, rejectionMessage } from "./point.js";
+import { type ParseResult, type Point, type Rejection, refuse, rejectionMessage } from "./point.js";
 
 export { type Precision, parsePrecision } from "./line-values.js";
 
@@ -206,7 +206,7 @@ class LineParser {
 
   private reject(line: number, error: string): void {
     const r: Rejection = { line, error: rejectionMessage(error), code: ApiErrorCode.InvalidField };
-    this.out.rejected.push(r);
+    refuse(this.out, r);
   }
 
   /** Scans a key or measurement up to an unescaped stop; returns it unescaped. */

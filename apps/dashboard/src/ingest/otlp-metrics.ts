@@ -19,7 +19,7 @@
 import { ApiErrorCode } from "../errors.js";
 import { checkNameFor, makeTags, seriesLimits, type Tags, tagSetSize } from "../series/series-id.js";
 import { LineError, timestampMs } from "./line-values.js";
-import { type ParseResult, rejectionMessage } from "./point.js";
+import { type ParseResult, refuse, rejectionMessage } from "./point.js";
 
 /** A protobuf int64/fixed64 as OTLP/JSON or `toObject({ longs: String })` gives it. */
 type Int64 = string | number;
@@ -269,7 +269,7 @@ export function otlpPoints(request: unknown): ParseResult {
           } catch (err) {
             if (!(err instanceof PointError || err instanceof LineError)) throw err;
             result.points.length = before;
-            result.rejected.push({
+            refuse(result, {
               index,
               error: rejectionMessage(`${name === "" ? "(no name)" : name}: ${err.message}`),
               code: ApiErrorCode.InvalidField,

@@ -1,4 +1,5 @@
 import { truncateUtf8 } from "@dashwire/protocol";
+import { ApiError, ApiErrorCode } from "../errors.js";
 import type { Tags } from "../series/series-id.js";
 
 /** Longest rejection message, in UTF-8 bytes (messages quote input, which may be long). */
@@ -46,4 +47,27 @@ export interface ParseResult {
   rejected: Rejection[];
   /** Values skipped by policy, not errors (line protocol string fields). */
   ignored: number;
+}
+
+/**
+ * Most refusals one request may have while it is parsed. Each costs far more than a good point
+ * (a zod error, an exception), so a body of nothing but bad items held the event loop for
+ * seconds (1 MiB of `{}` in a JSON array: about 10 s). Past this, parsing stops and nothing of
+ * the request is stored: a 400 (code `TooManyRefusals`) quoting the first refusal.
+ */
+export const MAX_REFUSALS = 10_000;
+
+/** Adds a refusal to `result`; past `MAX_REFUSALS` throws the 400 that refuses the whole request. */
+export function refuse(result: ParseResult, rejection: Rejection): void {
+  result.rejected.push(rejection);
+  if (result.rejected.length <= MAX_REFUSALS) return;
+  const first = result.rejected[0] as Rejection;
+  const where = first.line !== undefined ? `line ${first.line}` : `item ${first.index ?? 0}`;
+  throw new ApiError(
+    400,
+    ApiErrorCode.TooManyRefusals,
+    rejectionMessage(
+      `more than ${MAX_REFUSALS} points refused in one request, so nothing of it was stored; the first: ${where}: ${first.error}`,
+    ),
+  );
 }

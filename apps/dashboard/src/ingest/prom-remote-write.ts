@@ -11,7 +11,7 @@ import protobuf from "protobufjs";
 import snappy from "snappyjs";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { checkNameFor, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
-import { type ParseResult, rejectionMessage } from "./point.js";
+import { type ParseResult, refuse, rejectionMessage } from "./point.js";
 
 // The parts of prometheus/prompb/types.proto and remote.proto that remote write 1.0 sends.
 // Histograms and exemplars are only counted, so they are read as opaque bytes.
@@ -70,8 +70,8 @@ export function decodeRemoteWrite(body: Buffer, maxBytes: number): DecodedWriteR
 /** Turns a decoded `WriteRequest` into points; a refused series is listed by its index. */
 export function remoteWritePoints(request: DecodedWriteRequest): ParseResult {
   const result: ParseResult = { points: [], rejected: [], ignored: 0 };
-  const refuse = (index: number, error: string) =>
-    result.rejected.push({ index, error: rejectionMessage(error), code: ApiErrorCode.InvalidField });
+  const refuseSeries = (index: number, error: string) =>
+    refuse(result, { index, error: rejectionMessage(error), code: ApiErrorCode.InvalidField });
   for (let i = 0; i < request.timeseries.length; i++) {
     const ts = request.timeseries[i] as DecodedWriteRequest["timeseries"][number];
     result.ignored += ts.exemplars.length + ts.histograms.length;
@@ -95,7 +95,7 @@ export function remoteWritePoints(request: DecodedWriteRequest): ParseResult {
     if (bad === undefined && typeof size === "string") bad = size;
     if (bad === undefined) bad = checkNameFor(name as string, size as number);
     if (bad !== undefined) {
-      refuse(i, `${bad} (${ts.samples.length} samples)`);
+      refuseSeries(i, `${bad} (${ts.samples.length} samples)`);
       continue;
     }
     for (const s of ts.samples) {
