@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { type Broker, createServer, DashwireError, type DashwireServer } from "@dashwire/server";
 import { AGENT_PATHS, agentRoutes } from "./api/agent-routes.js";
 import { dashboardRoutes } from "./api/dashboard-routes.js";
-import type { IngestRoutesDeps } from "./api/ingest-deps.js";
+import { type IngestRoutesDeps, storeParsed } from "./api/ingest-deps.js";
 import { metricsRoutes } from "./api/metrics-routes.js";
 import { queryRoutes } from "./api/query-routes.js";
 import { tagRoutes } from "./api/tag-routes.js";
@@ -37,6 +37,7 @@ import { Router } from "./http/router.js";
 import { StaticFiles } from "./http/static-files.js";
 import { type IngestResult, ingestPoints } from "./ingest/ingest.js";
 import { IngestCounters } from "./ingest/ingest-counters.js";
+import { IngestGate } from "./ingest/ingest-gate.js";
 import { parseJsonPoints } from "./ingest/json-points.js";
 import { type LiveBucket, seriesTopic, withSeriesId } from "./series/series-topic.js";
 import { LiveRollups } from "./store/live-rollups.js";
@@ -205,36 +206,34 @@ export async function createDashboardApp(
   const counters = new IngestCounters();
   await server.addMetrics(counters.metrics());
 
-  // The socket's token is an API key: its scopes guard subscriptions (reads) and socket ingest,
-  // `emit("metrics.write", points)` with the same body as the JSON API (writes). The ack leaves
-  // once the points are committed.
-  server.useConnect(socketKeys(keys));
-  server.on<unknown, IngestResult>("metrics.write", async (data, ctx) => {
-    requireSocketScope(keys, ctx.client, "write");
-    let result: IngestResult;
-    try {
-      result = await ingestPoints(writer, parseJsonPoints(data), "index");
-    } catch (err) {
-      // The same code as over HTTP (bad body 1002, disk full 10507, database down 5001); a 5xx's
-      // details stay in the log, as over HTTP.
-      const api = err instanceof StoreError ? err.toApiError() : err;
-      if (!(api instanceof ApiError)) throw err;
-      if (api.status >= 500) log.warn({ err }, "socket ingest failed");
-      throw new DashwireError(api.code, api.publicMessage);
-    }
-    onIngest(result);
-    counters.record("socket", result);
-    return result;
-  });
-
-  const router = new Router();
   const ingestDeps: IngestRoutesDeps = {
     ingest: (parsed, by) => ingestPoints(writer, parsed, by),
     keys,
     maxBodyBytes: options.maxBodyBytes,
     onIngest,
     counters,
+    gate: new IngestGate(options.maxIngestInFlight),
   };
+
+  // The socket's token is an API key: its scopes guard subscriptions (reads) and socket ingest,
+  // `emit("metrics.write", points)` with the same body as the JSON API (writes). The ack leaves
+  // once the points are committed.
+  server.useConnect(socketKeys(keys));
+  server.on<unknown, IngestResult>("metrics.write", async (data, ctx) => {
+    requireSocketScope(keys, ctx.client, "write");
+    try {
+      return await storeParsed(ingestDeps, "socket", () => parseJsonPoints(data), "index");
+    } catch (err) {
+      // The same code as over HTTP (bad body 1002, disk full 10507, database down 5001, too many
+      // writes 10503); a 5xx's details stay in the log, as over HTTP.
+      const api = err instanceof StoreError ? err.toApiError() : err;
+      if (!(api instanceof ApiError)) throw err;
+      if (api.status >= 500 && api.code !== ApiErrorCode.Busy) log.warn({ err }, "socket ingest failed");
+      throw new DashwireError(api.code, api.publicMessage);
+    }
+  });
+
+  const router = new Router();
   metricsRoutes(router, ingestDeps);
   agentRoutes(router, ingestDeps);
   queryRoutes(router, { store, keys, now: Date.now });

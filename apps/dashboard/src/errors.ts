@@ -39,6 +39,11 @@ export const ApiErrorCode = {
   TooManyRefusals: APP_ERROR_CODE_MIN + 2,
   /** `If-Match` names a version that is no longer the stored one (HTTP 412): reload, then retry. */
   PreconditionFailed: APP_ERROR_CODE_MIN + 412,
+  /**
+   * Too many writes in progress (HTTP 503 with `Retry-After`): nothing of the request was kept;
+   * retry. An expected state under load, not a failure: answered with its message, not logged.
+   */
+  Busy: APP_ERROR_CODE_MIN + 503,
   /** The store cannot write: disk full or read-only (HTTP 507); nothing of the request was kept. */
   InsufficientStorage: APP_ERROR_CODE_MIN + 507,
 } as const;
@@ -83,7 +88,7 @@ export class ApiError extends Error {
    * stack overflow); those go to the log (the `http-errors` rule: 5xx messages are not exposed).
    */
   get publicMessage(): string {
-    if (this.status < 500) return this.message;
+    if (this.status < 500 || this.code === ApiErrorCode.Busy) return this.message;
     return this.status === 500 ? "internal error" : (STATUS_CODES[this.status] ?? "server error").toLowerCase();
   }
 

@@ -146,7 +146,7 @@ export function influxRoutes(router: Router, deps: IngestRoutesDeps): void {
         throw new ApiError(400, ApiErrorCode.InvalidField, `invalid precision ${JSON.stringify(p.slice(0, 20))}`);
       const body = await readBody(req, deps.maxBodyBytes);
       databases.saw(db);
-      return storeParsed(deps, "influx_v1", parseLineProtocol(body, precision), "line");
+      return storeParsed(deps, "influx_v1", () => parseLineProtocol(body, precision), "line");
     }),
   );
 
@@ -164,7 +164,7 @@ export function influxRoutes(router: Router, deps: IngestRoutesDeps): void {
         );
       const body = await readBody(req, deps.maxBodyBytes);
       databases.saw(bucket.split("/")[0] as string);
-      return storeParsed(deps, "influx_v2", parseLineProtocol(body, precision), "line");
+      return storeParsed(deps, "influx_v2", () => parseLineProtocol(body, precision), "line");
     }),
   );
 

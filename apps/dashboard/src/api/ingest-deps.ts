@@ -5,6 +5,7 @@
 import type { ApiKeys } from "../auth/api-keys.js";
 import type { IngestResult } from "../ingest/ingest.js";
 import type { IngestCounters, IngestFormat } from "../ingest/ingest-counters.js";
+import type { IngestGate } from "../ingest/ingest-gate.js";
 import type { ParseResult } from "../ingest/point.js";
 
 /** Dependencies of the ingest routes (JSON/line, InfluxDB, Prometheus, OTLP). */
@@ -18,17 +19,24 @@ export interface IngestRoutesDeps {
   onIngest: (result: IngestResult) => void;
   /** Per-format counters on `/metrics`. */
   counters: IngestCounters;
+  /** Admission of writes (shared with socket ingest). */
+  gate: IngestGate;
 }
 
-/** Stores `parsed` and counts the outcome under `format`. */
-export async function storeParsed(
+/**
+ * Parses a body with `parse` and stores it, as one write admitted by the gate (a 503 past its
+ * limit, before parsing), and counts the outcome under `format`.
+ */
+export function storeParsed(
   deps: IngestRoutesDeps,
   format: IngestFormat,
-  parsed: ParseResult,
+  parse: () => ParseResult,
   by: "index" | "line",
 ): Promise<IngestResult> {
-  const result = await deps.ingest(parsed, by);
-  deps.onIngest(result);
-  deps.counters.record(format, result);
-  return result;
+  return deps.gate.run(async () => {
+    const result = await deps.ingest(parse(), by);
+    deps.onIngest(result);
+    deps.counters.record(format, result);
+    return result;
+  });
 }

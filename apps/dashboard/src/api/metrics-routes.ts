@@ -59,8 +59,8 @@ export function metricsRoutes(router: Router, deps: MetricsRoutesDeps): void {
       format = kind;
       const result =
         kind === "json"
-          ? await storeParsed(deps, "json", parseJsonPoints(parseJsonBody(body)), "index")
-          : await storeParsed(deps, "line", parseLineProtocol(body, precision), "line");
+          ? await storeParsed(deps, "json", () => parseJsonPoints(parseJsonBody(body)), "index")
+          : await storeParsed(deps, "line", () => parseLineProtocol(body, precision), "line");
       if (result.rejectedTotal === 0) {
         const answer: IngestAnswer =
           result.ignored > 0 ? { accepted: result.accepted, ignored: result.ignored } : { accepted: result.accepted };

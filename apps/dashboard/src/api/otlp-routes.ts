@@ -87,7 +87,7 @@ export function otlpHandler(deps: IngestRoutesDeps): RouteHandler {
       if (!json && type !== "application/x-protobuf")
         throw new ApiError(415, ApiErrorCode.UnsupportedMediaType, "use application/x-protobuf or application/json");
       const body = await readBody(req, deps.maxBodyBytes);
-      const result = await storeParsed(deps, format, points(decode(body, json)), "index");
+      const result = await storeParsed(deps, format, () => points(decode(body, json)), "index");
       if (result.rejectedTotal === 0) {
         sendOtlp(res, 200, json, {}, ExportMetricsServiceResponse);
         return;

@@ -52,8 +52,12 @@ export function promHandler(deps: IngestRoutesDeps): RouteHandler {
           "remote write bodies are snappy-compressed (Content-Encoding: snappy)",
         );
       const body = await readBody(req, deps.maxBodyBytes, ["snappy"]);
-      const parsed = remoteWritePoints(decodeRemoteWrite(body, deps.maxBodyBytes));
-      const result = await storeParsed(deps, "prometheus", parsed, "index");
+      const result = await storeParsed(
+        deps,
+        "prometheus",
+        () => remoteWritePoints(decodeRemoteWrite(body, deps.maxBodyBytes)),
+        "index",
+      );
       if (result.rejectedTotal === 0) {
         res.writeHead(204).end();
         return;

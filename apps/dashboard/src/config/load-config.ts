@@ -95,6 +95,7 @@ export const configFileSchema = z
     maxSeries: z.number().int().positive(),
     futureSkewMs: z.number().int().min(0),
     maxBodyBytes: z.number().int().positive(),
+    maxIngestInFlight: z.number().int().positive(),
     maxDashboards: z.number().int().positive(),
     uiDir: z.string().min(1),
     logLevel: z.enum(LOG_LEVELS as [string, ...string[]]),

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ApiKey } from "../auth/api-keys.js";
+import { DEFAULT_MAX_INGEST_IN_FLIGHT } from "../ingest/ingest-gate.js";
 import { defaultResolutions, type Resolution } from "../store/store.js";
 
 /** Options of the dashboard app (CLI flags, env vars and the config file all map onto these). */
@@ -42,6 +43,8 @@ export interface DashboardOptions {
   futureSkewMs: number;
   /** Largest ingest body (after decompression), bytes. */
   maxBodyBytes: number;
+  /** Writes (HTTP ingest requests and socket writes) parsed or being stored at once; past it, 503. */
+  maxIngestInFlight: number;
   /** Most dashboards. */
   maxDashboards: number;
   /** Directory of the built UI. */
@@ -94,6 +97,7 @@ export const dashboardDefaults: DashboardOptions = {
   maxSeries: 10_000,
   futureSkewMs: 5_000,
   maxBodyBytes: 1024 * 1024,
+  maxIngestInFlight: DEFAULT_MAX_INGEST_IN_FLIGHT,
   maxDashboards: 1000,
   uiDir: fileURLToPath(new URL("../../dist-ui", import.meta.url)),
   logLevel: "warn",

@@ -42,6 +42,11 @@ export function sendError(res: ServerResponse, thrown: unknown, log: ErrorLog): 
     sendJson(res, apiError.status, apiError.toBody(), apiError.status === 413 ? { connection: "close" } : {});
     return;
   }
+  // Refused under load (the ingest gate): expected, counted, not a failure to log per request.
+  if (apiError.code === ApiErrorCode.Busy) {
+    sendJson(res, apiError.status, apiError.toBody(), { "retry-after": "1" });
+    return;
+  }
   const requestId = randomBytes(8).toString("hex");
   log(thrown, requestId);
   sendJson(res, apiError.status, apiError.toBody(requestId), { "x-request-id": requestId });

@@ -16,7 +16,9 @@ export function pgFailure(err: unknown): never {
     code.startsWith("57P") ||
     code === "53300" ||
     ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND"].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    // pg-pool's "timeout exceeded when trying to connect": every pool connection stayed busy past
+    // connectionTimeoutMillis (overload), a state to retry, not an internal error.
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
       String((err as Error).message),
     )
   )
