@@ -10,6 +10,7 @@ import type { IncomingMessage } from "node:http";
 import { type ApiKeys, requestKey, type Scope } from "../auth/api-keys.js";
 import { parseIfMatch } from "../api/dashboard-routes.js";
 import { msParam } from "../api/query-routes.js";
+import { DASHBOARD_ID } from "../dashboards/dashboard-schema.js";
 import { etagOf } from "../dashboards/dashboards.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/read-body.js";
@@ -77,6 +78,9 @@ export function alertRoutes(router: Router, deps: AlertRoutesDeps): void {
     const rule = query.get("rule") ?? undefined;
     if (rule !== undefined && Buffer.byteLength(rule) > MAX_ID_BYTES)
       throw new ApiError(400, ApiErrorCode.InvalidField, `rule: longer than ${MAX_ID_BYTES} bytes`);
+    // Rule ids are DASHBOARD_ID-shaped; anything else (a NUL reached PostgreSQL: a 500) names none.
+    if (rule !== undefined && rule !== "" && !DASHBOARD_ID.test(rule))
+      throw new ApiError(400, ApiErrorCode.InvalidField, "rule: not a rule id");
     const limit = Math.min(msParam(query, "limit", 1, "a count") ?? 100, MAX_HISTORY_PAGE);
     const q = { limit } as Parameters<Store["alerts"]["history"]>[0];
     if (rule !== undefined && rule !== "") q.rule = rule;

@@ -7,7 +7,7 @@ import type { ApiKeys } from "../auth/api-keys.js";
 import { requestKey } from "../auth/api-keys.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { sendJson } from "../http/respond.js";
-import type { Router } from "../http/router.js";
+import { CONTROL, type Router } from "../http/router.js";
 import { MAX_QUERY_POINTS, planQuery, ringsOf } from "../query/plan-query.js";
 import { parseSeriesId } from "../series/series-id.js";
 import type { BucketTuple, SeriesInfo, SeriesMatch, Store } from "../store/store.js";
@@ -75,9 +75,19 @@ export function msParam(
 export function parseDeleteMatch(raw: string | null): SeriesMatch {
   if (raw === null || raw === "")
     throw new ApiError(400, ApiErrorCode.InvalidField, "match: required (a series id, or a prefix ending in *)");
-  if (Buffer.byteLength(raw) > MAX_MATCH_BYTES)
-    throw new ApiError(400, ApiErrorCode.InvalidField, `match: longer than ${MAX_MATCH_BYTES} bytes`);
+  checkMatch(raw);
   return raw.endsWith("*") ? { prefix: raw.slice(0, -1) } : { exact: raw };
+}
+
+/**
+ * Throws a 400 for a `match` no series id can start with: too long, or holding a control
+ * character (ids never do; a NUL one reached PostgreSQL, whose text refuses it: a 500).
+ */
+function checkMatch(match: string): void {
+  if (Buffer.byteLength(match) > MAX_MATCH_BYTES)
+    throw new ApiError(400, ApiErrorCode.InvalidField, `match: longer than ${MAX_MATCH_BYTES} bytes`);
+  if (CONTROL.test(match))
+    throw new ApiError(400, ApiErrorCode.InvalidField, "match: must not contain control characters");
 }
 
 /** Registers the series and query routes. */
@@ -88,8 +98,7 @@ export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
   router.add("GET", "/api/v1/series", async (req, res, { query }) => {
     deps.keys.require(requestKey(req), "read");
     const match = query.get("match") ?? "";
-    if (Buffer.byteLength(match) > MAX_MATCH_BYTES)
-      throw new ApiError(400, ApiErrorCode.InvalidField, `match: longer than ${MAX_MATCH_BYTES} bytes`);
+    checkMatch(match);
     const found = await store.listSeries({ prefix: match }, MAX_SERIES_LISTED + 1);
     const truncated = found.length > MAX_SERIES_LISTED;
     const series = truncated ? found.slice(0, MAX_SERIES_LISTED) : found;

@@ -52,6 +52,10 @@ export class Router {
   }
 }
 
+/** A C0 control character or DEL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+export const CONTROL = /[\u0000-\u001f\u007f]/;
+
 function matchParts(pattern: string[], parts: string[]): Record<string, string> | undefined {
   if (pattern.length !== parts.length) return undefined;
   const params: Record<string, string> = {};
@@ -60,11 +64,16 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
     const v = parts[i] as string;
     if (p.startsWith(":")) {
       if (v.length === 0) return undefined;
+      let value: string;
       try {
-        params[p.slice(1)] = decodeURIComponent(v);
+        value = decodeURIComponent(v);
       } catch {
         return undefined;
       }
+      // No id or name of anything holds a control character; a NUL one reached PostgreSQL,
+      // whose text refuses it (a 500). Such a path names nothing: 404.
+      if (CONTROL.test(value)) return undefined;
+      params[p.slice(1)] = value;
     } else if (p !== v) return undefined;
   }
   return params;
