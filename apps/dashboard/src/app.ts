@@ -32,7 +32,7 @@ import { appMetrics } from "./feeds/app-metrics.js";
 import { SystemFeed } from "./feeds/system-feed.js";
 import { applyCors } from "./http/cors.js";
 import { dashboardAllowedHosts, RequestGuard } from "./http/request-guard.js";
-import { sendError } from "./http/respond.js";
+import { loggableUrl, sendError } from "./http/respond.js";
 import { Router } from "./http/router.js";
 import { StaticFiles } from "./http/static-files.js";
 import { type IngestResult, ingestPoints } from "./ingest/ingest.js";
@@ -274,7 +274,9 @@ export async function createDashboardApp(
   };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((err: unknown) =>
-      sendError(res, err, (e, requestId) => log.error({ err: e, requestId, url: req.url }, "request failed")),
+      sendError(res, err, (e, requestId) =>
+        log.error({ err: e, requestId, url: loggableUrl(req.url) }, "request failed"),
+      ),
     );
   };
   // With a certificate the same app serves HTTPS and WSS (--tls-cert/--tls-key).

@@ -51,3 +51,24 @@ export function sendError(res: ServerResponse, thrown: unknown, log: ErrorLog): 
   log(thrown, requestId);
   sendJson(res, apiError.status, apiError.toBody(requestId), { "x-request-id": requestId });
 }
+
+/** Query parameters that carry credentials: InfluxDB v1's password (an API key here), tokens. */
+const SECRET_PARAMS = ["p", "token", "api_key", "apikey", "key"];
+
+/**
+ * A request's URL as a log line may show it: credentials in the query (InfluxDB v1 clients send
+ * the API key as `?p=`) replaced by `***`. Logged as is, every failed write put the key in the log.
+ */
+export function loggableUrl(url: string | undefined): string {
+  if (url === undefined) return "";
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  let redacted = false;
+  for (const name of SECRET_PARAMS)
+    if (params.has(name)) {
+      params.set(name, "***");
+      redacted = true;
+    }
+  return redacted ? `${url.slice(0, q)}?${params.toString()}` : url;
+}
