@@ -4,9 +4,10 @@
  * `publicRead` is on (so the bundled UI keeps working for viewers). `admin` implies the others.
  *
  * Keys are given as `key:scope,scope` (`--api-key s3cret:write`, or `DASHWIRE_API_KEYS` with
- * several separated by spaces or `;`). Keys are compared in constant time.
+ * several separated by spaces or `;`). Keys are compared in constant time, as SHA-256 digests (so
+ * not even a key's length shows in the timing).
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { ApiError, ApiErrorCode } from "../errors.js";
 
@@ -57,14 +58,15 @@ export function requestKey(req: IncomingMessage): string | undefined {
 
 /** The configured keys and the checks routes run. */
 export class ApiKeys {
-  private readonly keys: Array<{ key: Buffer; scopes: Set<Scope> }>;
+  /** Each key as its SHA-256 digest: every comparison is of 32 bytes, whatever the lengths. */
+  private readonly keys: Array<{ digest: Buffer; scopes: Set<Scope> }>;
 
   constructor(
     keys: readonly ApiKey[],
     /** Reads (query, series, dashboards GET) allowed without a key. */
     readonly publicRead = true,
   ) {
-    this.keys = keys.map((k) => ({ key: Buffer.from(k.key), scopes: new Set(k.scopes) }));
+    this.keys = keys.map((k) => ({ digest: digest(k.key), scopes: new Set(k.scopes) }));
   }
 
   /** True when at least one key is configured. */
@@ -75,10 +77,11 @@ export class ApiKeys {
   /** Scopes of a presented key; undefined when it is not a configured key. */
   scopesOf(presented: string | undefined): ReadonlySet<Scope> | undefined {
     if (presented === undefined) return undefined;
-    const p = Buffer.from(presented);
+    const p = digest(presented);
     let found: Set<Scope> | undefined;
-    // Compare with every key (no early exit) so timing does not tell which prefix matched.
-    for (const k of this.keys) if (k.key.length === p.length && timingSafeEqual(k.key, p)) found = k.scopes;
+    // Compare with every key (no early exit) so timing tells neither which prefix matched nor,
+    // digests being of one length, how long a key is.
+    for (const k of this.keys) if (timingSafeEqual(k.digest, p)) found = k.scopes;
     return found;
   }
 
@@ -109,4 +112,8 @@ export class ApiKeys {
       throw new ApiError(401, ApiErrorCode.Unauthorized, "API key required (Authorization: Bearer <key> or X-API-Key)");
     throw new ApiError(403, ApiErrorCode.Forbidden, `this API key lacks the ${scope} scope`);
   }
+}
+
+function digest(key: string): Buffer {
+  return createHash("sha256").update(key).digest();
 }
