@@ -15,6 +15,8 @@ class CloseCode:
     """Normal close requested by either side."""
     GOING_AWAY = 1001
     """Server going away (shutdown or restart): reconnect to another node."""
+    INVALID_PAYLOAD = 1007
+    """A frame whose bytes are not UTF-8 (WebSocket standard code)."""
     MESSAGE_TOO_BIG = 1009
     """Frame larger than the server accepts (WebSocket standard code)."""
     INTERNAL_ERROR = 1011
