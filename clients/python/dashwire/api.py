@@ -245,14 +245,33 @@ class ServerAPI:
             },
         )
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as res:
+            with _OPENER.open(req, timeout=self.timeout) as res:
                 return _result(res.status, res.read())
         except urllib.error.HTTPError as err:
             with err:
+                if 300 <= err.code < 400:
+                    location = err.headers.get("Location", "")
+                    raise DashwireError(
+                        None,
+                        f"HTTP {err.code}: {self.base}/{method} redirects to {location!r}; redirects are not "
+                        "followed (they would carry the API key elsewhere): give the client the final URL",
+                        err.code,
+                    ) from None
                 return _result(err.code, err.read())
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
             raise DashwireConnectionError(f"could not reach {self.base}/{method}: {reason}") from err
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuses every redirect: urllib would follow a 301/302 to any host with the `Authorization`
+    header (the API key) and take that host's answer for the call's result."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 (urllib's signature)
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def _result(status: int, raw: bytes) -> Dict[str, Any]:
