@@ -4,11 +4,12 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const primary = fileURLToPath(new URL("./dead-worker-primary.ts", import.meta.url));
+const slowPrimary = fileURLToPath(new URL("./slow-worker-primary.ts", import.meta.url));
 
-/** Runs dead-worker-primary.ts in `mode`; resolves with its exit code and output. */
-function runPrimary(mode: string): Promise<{ code: number | null; out: string }> {
+/** Runs a primary script (dead-worker-primary.ts in `mode`); resolves with its exit code and output. */
+function runPrimary(mode: string, script = primary): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", primary, mode], {
+    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", script, mode], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -37,4 +38,18 @@ describe.skipIf(!existsSync("/proc/self/stat"))("ClusterSupervisor and a worker 
     },
     60_000,
   );
+});
+
+// Issue 18, the other way `dashwire start` exited 1 on SIGTERM: a cluster worker drops IPC
+// messages that come before its `message` listener exists, so a worker still loading (just
+// started or restarted) lost the shutdown, ran on, and was killed at the timeout.
+describe("ClusterSupervisor and workers still loading", () => {
+  it("a shutdown asked before the workers listen reaches them: every worker exits 0, no kill at the timeout", async () => {
+    const { code, out } = await runPrimary("", slowPrimary);
+    const [, ok, ms] = /stopped (\w+) (\d+)/.exec(out) ?? [];
+    expect(ok, out).toBe("true");
+    // Told when they listened, not killed at the 30 s timeout nor gone by themselves at 10 s.
+    expect(Number(ms)).toBeLessThan(10_000);
+    expect(code).toBe(0);
+  }, 60_000);
 });

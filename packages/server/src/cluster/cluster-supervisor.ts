@@ -14,6 +14,14 @@ export const CONTROL_TAG = "dw-control";
 
 /** The message a worker gets when it must close (clients get 1001) and exit 0. */
 export const SHUTDOWN_MESSAGE = { tag: CONTROL_TAG, k: "shutdown" } as const;
+/**
+ * What a worker sends once it listens for `SHUTDOWN_MESSAGE` (see `onShutdownRequest`). A
+ * cluster worker drops IPC messages that arrive before its `message` listener exists, and a
+ * worker still loading its modules has none: a shutdown sent then is lost, the worker runs on,
+ * and the primary kills it at the timeout (exit code 1). So the primary sends the shutdown again
+ * when this arrives.
+ */
+export const LISTENING_FOR_SHUTDOWN = { tag: CONTROL_TAG, k: "shutdown-listener" } as const;
 
 /** Options of `ClusterSupervisor`. */
 export interface ClusterSupervisorOptions {
@@ -132,6 +140,7 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
         exits.push(
           new Promise<boolean>((resolve) => {
             w.once("exit", (code) => resolve(code === 0));
+            // A worker not yet listening gets it again when it says it is (see `fork`).
             if (!this.send(w, SHUTDOWN_MESSAGE)) w.kill("SIGTERM");
           }),
         );
@@ -166,7 +175,12 @@ export class ClusterSupervisor extends EventEmitter<ClusterSupervisorEvents> {
     slot.startedAt = Date.now();
     if (this.options.host !== undefined) this.options.host.attach(workerPort(worker));
     worker.on("message", (message: unknown) => {
-      if (!isBrokerMessage(message)) this.emit("message", index, worker, message);
+      if (isBrokerMessage(message)) return;
+      if (isControl(message, LISTENING_FOR_SHUTDOWN.k)) {
+        if (this.stopping !== undefined) this.send(worker, SHUTDOWN_MESSAGE);
+        return;
+      }
+      this.emit("message", index, worker, message);
     });
     worker.once("exit", (code, signal) => {
       if (slot.worker === worker) slot.worker = undefined;
@@ -188,13 +202,24 @@ const SEND_ERRORS = new Set(["EPIPE", "ECONNRESET", "ERR_IPC_CHANNEL_CLOSED"]);
 /** A failed send to a worker: it is dying or dead, and its `exit` event deals with that. */
 function ignoreSendError(): void {}
 
+function isControl(message: unknown, k: string): boolean {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { tag?: unknown }).tag === CONTROL_TAG &&
+    (message as { k?: unknown }).k === k
+  );
+}
+
 function isBrokerMessage(message: unknown): boolean {
   return typeof message === "object" && message !== null && (message as { tag?: unknown }).tag === CLUSTER_TAG;
 }
 
 /**
  * In a worker: calls `handler` once when the primary asks for a shutdown, or when the primary
- * is gone (the IPC channel closed). Returns a function that stops listening.
+ * is gone (the IPC channel closed), and tells the primary it now listens (a shutdown asked
+ * earlier is sent again). Call it as early as the worker can. Returns a function that stops
+ * listening.
  */
 export function onShutdownRequest(handler: (reason: "primary" | "orphaned") => void): () => void {
   let done = false;
@@ -204,12 +229,13 @@ export function onShutdownRequest(handler: (reason: "primary" | "orphaned") => v
     handler(reason);
   };
   const message = (m: unknown) => {
-    if (typeof m === "object" && m !== null && (m as { tag?: unknown; k?: unknown }).tag === CONTROL_TAG)
-      if ((m as { k?: unknown }).k === "shutdown") fire("primary");
+    if (isControl(m, SHUTDOWN_MESSAGE.k)) fire("primary");
   };
   const disconnect = () => fire("orphaned");
   process.on("message", message);
   process.on("disconnect", disconnect);
+  // With a callback, a primary already gone fails the send quietly (`disconnect` follows).
+  process.send?.(LISTENING_FOR_SHUTDOWN, undefined, {}, ignoreSendError);
   return () => {
     process.off("message", message);
     process.off("disconnect", disconnect);

@@ -25,6 +25,7 @@ export {
   type ClusterSupervisorOptions,
   clusterSupervisorDefaults,
   onShutdownRequest,
+  LISTENING_FOR_SHUTDOWN,
   SHUTDOWN_MESSAGE,
 } from "./cluster-supervisor.js";
 export {
