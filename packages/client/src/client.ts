@@ -115,17 +115,9 @@ export class Client<S = AppSchema> {
           let n = 0;
           for (const sub of this.subs.values()) if (n++ < MAX_PIPELINED_SUBS) this.sendSub(sub);
         },
-        connected: (info) => this.connected(info, false),
-        switched: (info) => this.connected(info, true),
-        farewell: () => [...this.subs.keys()].map((topic) => this.options.codec.encode({ t: "unsub", topic })),
+        connected: (info) => this.connected(info),
         message: (m) => this.dispatch(m),
         lost: (code, reason, permanent) => this.lost(code, reason, permanent),
-        ledger: {
-          mark: () => this.lastId,
-          settledThrough: (mark) => this.requests.settledThrough(mark),
-          abandonThrough: (mark, reason) =>
-            this.requests.failThrough(mark, new DashwireClientError(ErrorCode.Disconnected, reason)),
-        },
       },
       this.credentials,
       plan,
@@ -322,13 +314,16 @@ export class Client<S = AppSchema> {
       this.connection.outbox.push(this.options.codec.encode({ t: "unsub", topic: sub.topic }));
   }
 
-  /** A handshake completed; `switched`: on an upgraded transport, a new session that has no subscription yet. */
-  private connected(info: ConnectedMessage, switched: boolean): void {
+  /**
+   * A handshake completed. Subscriptions not acknowledged on this session are sent (again): a
+   * server that took the session over resumes each from the position given.
+   */
+  private connected(info: ConnectedMessage): void {
     const limits = info.limits;
     if (limits?.maxPendingAcks > 0) this.requests.maxPendingAcks = limits.maxPendingAcks;
     if (limits?.maxSubscriptions > 0) this.maxSubscriptions = limits.maxSubscriptions;
     this.credentials.schedule(typeof info.ttl === "number" ? info.ttl : undefined);
-    for (const sub of this.subs.values()) if (switched || sub.pendingId === undefined) this.sendSub(sub);
+    for (const sub of this.subs.values()) if (sub.pendingId === undefined) this.sendSub(sub);
     this.requests.drain();
   }
 

@@ -19,47 +19,44 @@ import { DashwireClientError } from "./errors.js";
 import { ABNORMAL_CLOSE } from "./http-fetch.js";
 import type { ResolvedClientOptions } from "./options.js";
 import { Outbox } from "./outbox.js";
-import { type RequestLedger, Retiring } from "./retiring.js";
 import { Timer } from "./timer.js";
-import type { TransportHandlers, TransportName } from "./transport.js";
-import { type Link, openLink } from "./transport-link.js";
+import type { ClientTransport, TransportHandlers, TransportName } from "./transport.js";
 import type { TransportPlan } from "./transport-plan.js";
+import { transportFactories } from "./transport-registry.js";
 import { Upgrade } from "./upgrade.js";
 
 /** What the connection tells the client about. */
 export interface ConnectionHost {
   /** The transport opened and `connect` is queued: queue what should ride in the same frame. */
   opened(): void;
-  /** The handshake completed. */
+  /** The handshake completed (not after an upgrade: the session goes on as it was). */
   connected(info: ConnectedMessage): void;
-  /** An upgrade replaced the transport (new server session `info`): subscribe everything again. */
-  switched(info: ConnectedMessage): void;
-  /** Encoded messages the old transport's session gets before it retires (e.g. `unsub`s). */
-  farewell(): string[];
   /** A server message that is not connection control (connected, ping, pong, disconnect). */
   message(m: ServerMessage): void;
   /** The transport is gone; `permanent` when no reconnect follows. */
   lost(code: number, reason: string, permanent: boolean): void;
-  /** Requests in flight, for retiring a replaced transport. */
-  readonly ledger: RequestLedger;
 }
 
 /**
  * One logical connection over successive transports: picks a transport (falling back to the
  * next when one looks blocked), does the handshake, watches the server's heartbeat, reconnects
- * with backoff unless the close code is terminal, upgrades to a better transport in the
- * background, and batches outgoing messages into frames. Knows nothing of topics or requests.
+ * with backoff unless the close code is terminal, and batches outgoing messages into frames.
+ * Over a fallback it upgrades to the preferred transport by taking its own session over
+ * (docs/protocol.md): the session's subscriptions, queue and requests in flight move to the new
+ * transport as they are. Knows nothing of topics or requests.
  */
 export class Connection {
   /** Outgoing messages, batched per microtask (and behind a busy HTTP transport). */
   readonly outbox: Outbox;
   private currentState: ClientState = "connecting";
-  private main: Link | undefined = undefined;
-  private retiring: Retiring | undefined = undefined;
+  private main: ClientTransport | undefined = undefined;
+  /** True once `main` carried a server message: whatever happens later, it is not blocked. */
+  private heard = false;
   private handshake: ConnectedMessage | undefined = undefined;
   private pendingDisconnect: DisconnectMessage | undefined = undefined;
   private lastTransport: TransportName | undefined = undefined;
   private session: string | undefined = undefined;
+  private secret: string | undefined = undefined;
   private token: string | undefined = undefined;
   private closed = false;
   private attempt = 0;
@@ -68,10 +65,10 @@ export class Connection {
   private lastSeen = 0;
   private heartbeatMs = 0;
   private readonly pongPart: string;
-  private readonly upgrade: Upgrade;
   private readonly reconnectTimer: Timer;
   private readonly handshakeTimer: Timer;
   private readonly heartbeatTimer: Timer;
+  private readonly upgrade: Upgrade;
 
   constructor(
     private readonly url: string,
@@ -83,7 +80,7 @@ export class Connection {
     private readonly plan: TransportPlan,
   ) {
     const { codec, scheduler } = options;
-    this.outbox = new Outbox(codec, (frame) => this.main?.transport.send(frame));
+    this.outbox = new Outbox(codec, (frame) => this.write(frame));
     this.pongPart = codec.encode({ t: "pong" });
     this.reconnectTimer = new Timer(() => void this.attemptOpen(), scheduler);
     this.handshakeTimer = new Timer(
@@ -91,11 +88,27 @@ export class Connection {
       scheduler,
     );
     this.heartbeatTimer = new Timer(() => this.checkHeartbeat(), scheduler);
+    const connection = this;
     this.upgrade = new Upgrade(url, options, plan, {
+      get current() {
+        return connection.handshake === undefined ? undefined : connection.main;
+      },
+      get busy() {
+        return connection.outbox.waiting;
+      },
       connectMessage: (token) => this.connectMessage(token),
-      readToken: () => credentials.next(),
-      busy: () => this.outbox.waiting,
-      ready: (link, info, rest) => this.switchTo(link, info, rest),
+      nextToken: () => credentials.next(),
+      listen: (transport) => this.listen(transport),
+      decode: (frame) => this.decode(frame),
+      switched: (transport, info) => {
+        this.main = transport;
+        this.heard = true;
+        this.adopt(info);
+        this.announceTransport();
+      },
+      handle: (values) => this.handle(values),
+      message: (m) => host.message(m),
+      lost: (code, reason) => this.lost(code, reason),
     });
   }
 
@@ -116,7 +129,7 @@ export class Connection {
 
   /** Name of the transport in use while connected. */
   get transportName(): TransportName | undefined {
-    return this.handshake === undefined ? undefined : this.main?.transport.name;
+    return this.handshake === undefined ? undefined : this.main?.name;
   }
 
   /**
@@ -135,11 +148,10 @@ export class Connection {
     this.generation++;
     this.reconnectTimer.stop();
     if (this.main !== undefined) {
-      this.main.transport.close(CloseCode.Normal, "");
+      this.main.close(CloseCode.Normal, "");
       this.lost(code, reason);
     }
     this.upgrade.stop();
-    this.endRetiring();
     this.host.lost(code, reason, true);
     this.setState("disconnected", { code, reason });
   }
@@ -172,44 +184,53 @@ export class Connection {
   private openMain(name: TransportName): void {
     this.main = undefined;
     try {
-      const link = openLink(name, this.options, this.mainHandlers);
-      this.main = link;
+      const transport = transportFactories[name](this.options);
+      this.main = transport;
+      this.heard = false;
       const { ackTimeoutMs, transportTimeoutMs } = this.options;
       this.handshakeTimer.start(this.plan.hasNext ? Math.min(ackTimeoutMs, transportTimeoutMs) : ackTimeoutMs);
-      link.transport.open(this.url, link.handlers);
+      transport.open(this.url, this.listen(transport));
     } catch (error) {
       // No implementation on this platform, or a URL it refuses: try the next transport.
       this.events.emit("error", new DashwireClientError(ErrorCode.InvalidField, `transport failed: ${String(error)}`));
-      this.main?.transport.close(CloseCode.Normal, "");
+      this.main?.close(CloseCode.Normal, "");
       this.lost(ABNORMAL_CLOSE, `${name} transport could not open`, true);
     }
   }
 
-  // One set of callbacks per transport (not per frame); a replaced transport's are ignored.
-  private readonly mainHandlers = (link: Link): TransportHandlers => ({
-    onOpen: () => {
-      if (link === this.main) this.opened();
-    },
-    onFrame: (frame) => {
-      if (link === this.main) this.receive(frame);
-      else if (link === this.retiring?.link) this.retiring.frame(frame);
-    },
-    onDrain: () => {
-      if (link === this.main) this.drained();
-    },
-    onClose: (code, reason) => {
-      if (link === this.main) this.lost(code, reason);
-      else if (link === this.retiring?.link) this.endRetiring();
-    },
-  });
+  /** One set of callbacks per transport (not per frame), routed by the role it has now. */
+  private listen(t: ClientTransport): TransportHandlers {
+    return {
+      onOpen: () => {
+        if (t === this.main) this.opened();
+        else if (t === this.upgrade.probe) this.upgrade.opened();
+      },
+      onFrame: (frame) => {
+        if (t === this.main) this.receive(frame);
+        else if (t === this.upgrade.probe) this.upgrade.frame(frame);
+        else if (t === this.upgrade.retired) this.upgrade.retiredFrame(frame);
+      },
+      onDrain: () => {
+        if (t === this.main) this.drained();
+      },
+      onClose: (code, reason) => {
+        // While a takeover is in flight the server closes the old transport (4007): wait for the new one.
+        if (t === this.main) {
+          if (this.upgrade.switchingNow) this.upgrade.currentGone(code, reason);
+          else this.lost(code, reason);
+        } else if (t === this.upgrade.probe) this.upgrade.failed();
+        else if (t === this.upgrade.retired) this.upgrade.endRetired();
+      },
+    };
+  }
 
-  /** The `connect` message for a new transport. */
+  /** The `connect` message for a new transport: it offers the session for takeover. */
   private connectMessage(token: string | undefined): ConnectMessage {
     const m: ConnectMessage = { t: "connect", v: PROTOCOL_VERSION };
     if (token !== undefined) m.token = token;
     if (this.options.data !== undefined) m.data = this.options.data;
-    // Offer the earlier session for takeover: the server may keep its subscriptions.
     if (this.session !== undefined) m.session = this.session;
+    if (this.secret !== undefined) m.secret = this.secret;
     return m;
   }
 
@@ -223,15 +244,30 @@ export class Connection {
     this.outbox.flush();
   }
 
-  private receive(frame: string): void {
-    this.lastSeen = this.options.scheduler.now();
-    let values: unknown[];
+  /** Writes one frame of the outbox: to the transport in use, or held while a takeover is in flight. */
+  private write(frame: string): boolean | undefined {
+    return this.upgrade.hold(frame) || this.main?.send(frame);
+  }
+
+  private decode(frame: string): unknown[] | undefined {
     try {
-      values = this.options.codec.decode(frame);
+      return this.options.codec.decode(frame);
     } catch {
       this.events.emit("error", new DashwireClientError(ErrorCode.BadFrame, "server frame could not be decoded"));
-      return;
+      return undefined;
     }
+  }
+
+  private receive(frame: string): void {
+    this.heard = true;
+    this.lastSeen = this.options.scheduler.now();
+    const values = this.decode(frame);
+    if (values === undefined) return;
+    // The session's last frames on the transport it left come first.
+    if (!this.upgrade.holdAfterRetired(values)) this.handle(values);
+  }
+
+  private handle(values: unknown[]): void {
     try {
       this.dispatch(values);
     } catch (error) {
@@ -263,6 +299,11 @@ export class Connection {
           this.connected(m);
           break;
         case "disconnect":
+          // Replaced: the session moved to the transport that is taking it over.
+          if (this.upgrade.switchingNow && m.code === CloseCode.Replaced) {
+            this.upgrade.currentGone(m.code, String(m.reason));
+            return;
+          }
           this.pendingDisconnect = disconnectOf(m);
           this.drop(this.pendingDisconnect.code, this.pendingDisconnect.reason);
           break;
@@ -270,8 +311,6 @@ export class Connection {
           this.host.message(m);
       }
     }
-    // Replies to requests sent before an upgrade may come on the new transport too.
-    if (this.retiring?.settled) this.endRetiring();
   }
 
   private connected(m: ConnectedMessage): void {
@@ -283,14 +322,15 @@ export class Connection {
     this.events.emit("connected", m);
     this.announceTransport();
     this.host.connected(m);
-    this.upgrade.schedule(this.main.transport.name, true);
+    this.upgrade.schedule(true);
   }
 
   /** Takes `m` as the handshake of the current transport. */
   private adopt(m: ConnectedMessage): void {
     this.handshake = m;
     this.session = typeof m.session === "string" ? m.session : undefined;
-    this.plan.succeeded((this.main as Link).transport.name);
+    this.secret = typeof m.secret === "string" ? m.secret : undefined;
+    this.plan.succeeded((this.main as ClientTransport).name);
     this.lastSeen = this.options.scheduler.now();
     const maxFrameBytes = m.limits?.maxFrameBytes;
     if (typeof maxFrameBytes === "number" && maxFrameBytes > 0) this.outbox.maxFrameBytes = maxFrameBytes;
@@ -301,7 +341,7 @@ export class Connection {
   }
 
   private announceTransport(): void {
-    const name = (this.main as Link).transport.name;
+    const name = (this.main as ClientTransport).name;
     const previous = this.lastTransport;
     if (name === previous) return;
     this.lastTransport = name;
@@ -309,52 +349,12 @@ export class Connection {
   }
 
   private drained(): void {
-    if (this.upgrade.waiting !== undefined && this.upgrade.release()) return;
+    // Nothing in flight on the transport in use: a waiting takeover may go (requests stay in order).
+    this.upgrade.takeOver(true);
     this.outbox.drain();
   }
 
-  /**
-   * An upgrade finished its handshake (on a drained transport: requests already handed to the
-   * old one reach the server before newer ones). Subscriptions start again on the new session
-   * from the last position delivered; the server replays from history and the subscriptions drop
-   * what they already have, so nothing is lost or repeated.
-   */
-  private switchTo(link: Link, info: ConnectedMessage, rest: unknown[]): boolean {
-    const old = this.main;
-    if (old === undefined || this.handshake === undefined || this.closed) return false;
-    // The old session's subscriptions end now (a polling session would otherwise linger until
-    // its poll timeout); replies to requests sent over it may still arrive while it retires.
-    const farewell = this.host.farewell();
-    for (let i = 0; i < farewell.length; i += 100)
-      old.transport.send(this.options.codec.frame(farewell.slice(i, i + 100)));
-    this.endRetiring();
-    const retiring = new Retiring(
-      old,
-      this.host.ledger.mark(),
-      this.host.ledger,
-      this.options.codec,
-      (m) => this.host.message(m),
-      this.options.scheduler,
-      this.options.ackTimeoutMs,
-    );
-    if (retiring.settled) retiring.end();
-    else this.retiring = retiring;
-    link.rebind(this.mainHandlers(link));
-    this.main = link;
-    this.adopt(info);
-    this.announceTransport();
-    this.host.switched(info);
-    this.outbox.drain();
-    this.dispatch(rest);
-    this.upgrade.schedule(link.transport.name, true);
-    return true;
-  }
-
-  private endRetiring(): void {
-    const r = this.retiring;
-    this.retiring = undefined;
-    r?.end();
-  }
+  // ---------------------------------------------------------------- loss
 
   private checkHeartbeat(): void {
     // One timer per heartbeat window, not one per frame: frames only stamp `lastSeen`.
@@ -367,13 +367,13 @@ export class Connection {
   private drop(code: number, reason: string): void {
     const main = this.main;
     if (main === undefined) return;
-    main.transport.close(CloseCode.Normal, "");
+    main.close(CloseCode.Normal, "");
     this.lost(code, reason);
   }
 
   /** The transport ended; `blocked` when it could not even be created. */
   private lost(closeCode: number, closeReason: string, blocked = false): void {
-    const link = this.main;
+    const main = this.main;
     const wasConnected = this.handshake !== undefined;
     const d = this.pendingDisconnect;
     this.pendingDisconnect = undefined;
@@ -384,9 +384,8 @@ export class Connection {
     this.outbox.clear();
     this.handshakeTimer.stop();
     this.heartbeatTimer.stop();
-    // An upgrade or a retiring transport belonged to the session that just ended.
+    // An upgrade or a retired transport belonged to the session that just ended.
     this.upgrade.stop();
-    this.endRetiring();
     if (this.closed) return;
     if (code === CloseCode.TokenExpired) {
       // Never offered again: a new token from getToken, or stop.
@@ -404,7 +403,7 @@ export class Connection {
     }
     this.host.lost(code, reason, false);
     // A transport that never carried one server message is taken for blocked: try the next now.
-    const next = blocked || (!wasConnected && link !== undefined && !link.heard) ? this.plan.next() : undefined;
+    const next = blocked || (!wasConnected && main !== undefined && !this.heard) ? this.plan.next() : undefined;
     if (next !== undefined) {
       this.openMain(next);
       return;

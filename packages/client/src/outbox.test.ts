@@ -1,6 +1,7 @@
 import { jsonCodec } from "@dashwire/protocol";
 import { describe, expect, it } from "vitest";
-import { MAX_BATCH_MESSAGES, Outbox, utf8Length } from "./outbox.js";
+import { utf8Length } from "@dashwire/protocol";
+import { MAX_BATCH_MESSAGES, Outbox } from "./outbox.js";
 
 describe("utf8Length", () => {
   it("matches TextEncoder for ASCII, 2-, 3- and 4-byte characters and lone surrogates", () => {

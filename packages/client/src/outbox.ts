@@ -1,4 +1,4 @@
-import type { Codec } from "@dashwire/protocol";
+import { type Codec, utf8Length } from "@dashwire/protocol";
 
 /** Frame size assumed until the server's `connected.limits.maxFrameBytes` arrives. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -8,21 +8,6 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
  * without announcing the number in `limits`; 100 stays well under any sane server setting.
  */
 export const MAX_BATCH_MESSAGES = 100;
-
-/** UTF-8 length of a string, without allocating (TextEncoder would copy it). */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      i++; // surrogate pair: 4 bytes for 2 code units
-      n += 2;
-    } else n += 2; // other BMP characters and lone surrogates (sent as U+FFFD): 3 bytes
-  }
-  return n;
-}
 
 /**
  * Collects encoded messages and writes them as one frame per microtask (design decision 2:

@@ -44,11 +44,6 @@ export class RequestTracker {
     return this.queued.size;
   }
 
-  /** Requests sent and not yet answered. */
-  get inflightCount(): number {
-    return this.inflight.size;
-  }
-
   /** Sends (or queues) one encoded request with id `id`; resolves with the ack's data. */
   request(id: number, part: string, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -93,22 +88,6 @@ export class RequestTracker {
   failInflight(error: DashwireClientError): void {
     for (const req of this.inflight.values()) this.fail(req, error);
     this.inflight.clear();
-  }
-
-  /** True when no request with an id up to `mark` awaits its reply (ids grow with each request). */
-  settledThrough(mark: number): boolean {
-    for (const id of this.inflight.keys()) return id > mark;
-    return true;
-  }
-
-  /** Rejects the in-flight requests with ids up to `mark` (their transport is gone). */
-  failThrough(mark: number, error: DashwireClientError): void {
-    for (const req of this.inflight.values()) {
-      if (req.id > mark) break;
-      this.inflight.delete(req.id);
-      this.fail(req, error);
-    }
-    this.drain();
   }
 
   /** Rejects every request, sent or queued (permanent close). */

@@ -49,8 +49,12 @@ export interface ConnectMessage {
   token?: string;
   /** Arbitrary data for connect middleware. */
   data?: unknown;
-  /** Session id of an earlier transport to take over (transport upgrade or quick reconnect). */
+  /**
+   * Session id of an earlier transport to take over (transport upgrade or quick reconnect), with
+   * its `secret` from `connected` as the proof: the bare id is shown to others (presence).
+   */
   session?: string;
+  secret?: string;
 }
 
 /** Subscribe to a topic. */
@@ -156,11 +160,16 @@ export interface ConnectedMessage {
   v: number;
   /** Session id; send it back in `connect.session` to take the session over. */
   session: string;
+  /** Proof that a later `connect` comes from this client: sent back in `connect.secret`. */
+  secret?: string;
   /** The server sends `ping` every `ping` ms; a silent peer is closed after `ping + pong` ms. */
   ping: number;
   pong: number;
   limits: ConnectionLimits;
-  /** True when this connect took over an existing session (subscriptions kept). */
+  /**
+   * True when this connect took over a live session: its subscriptions, queue and requests in
+   * flight continue on this transport; the earlier transport got `disconnect` 4007.
+   */
   resumed?: boolean;
   /** Data returned by connect middleware. */
   data?: unknown;

@@ -98,6 +98,7 @@ export function parseClientMessage(value: unknown, maxTopicLength = MAX_TOPIC_LE
       if (!isCount(value.v)) return bad("v", "must be the protocol version (integer)");
       if (!optional(value, "token", "string")) return bad("token", "must be a string");
       if (!optional(value, "session", "string")) return bad("session", "must be a string");
+      if (!optional(value, "secret", "string")) return bad("secret", "must be a string");
       return value as unknown as ClientMessage;
     case "refresh":
       if (typeof value.token !== "string") return bad("token", "must be a string");

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type Codec, CloseCode, type ConnectionLimits } from "@dashwire/protocol";
+import { type Codec, CloseCode, type ConnectionLimits, type ConnectMessage } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
-import type { Client } from "./client.js";
+import type { Client, UserIdentity } from "./client.js";
 import { publishFromClient, refreshCredentials } from "./client-requests.js";
 import type { ConnectContext, ConnectMiddleware, HandshakeInfo } from "./connect-context.js";
 import { ConnectionGate, hostAllowed, originAllowed } from "./edge.js";
@@ -65,7 +65,8 @@ export class ServerCore implements SessionHost {
   readonly wireLimits: ConnectionLimits;
   /** Lifecycle events for application code. */
   readonly events = new EventEmitter<ServerEvents>();
-  readonly sessions = new Set<Session>();
+  /** Sessions by id (open or still in their handshake). */
+  readonly sessions = new Map<string, Session>();
   readonly heartbeat: Heartbeat;
   readonly channel: NodeChannel;
   readonly http: HttpTransports;
@@ -96,7 +97,9 @@ export class ServerCore implements SessionHost {
       maxPendingAcks: limits.pendingAcks,
     };
     this.gate = new ConnectionGate(options, this.stats);
-    this.heartbeat = new Heartbeat(options.pingIntervalMs, options.pongTimeoutMs, this.sessions);
+    this.heartbeat = new Heartbeat(options.pingIntervalMs, options.pongTimeoutMs, {
+      [Symbol.iterator]: () => this.sessions.values(),
+    });
     const core = this;
     this.http = new HttpTransports({
       admit: (req) => this.admit(req),
@@ -114,7 +117,7 @@ export class ServerCore implements SessionHost {
       },
     });
     this.relay = new NodeRelay(this.channel, this.http, this.logger, POLL_HOLD_MS + 5000);
-    this.channel.on(DISCONNECT, (command) => runDisconnect(this.sessions, command as DisconnectCommand));
+    this.channel.on(DISCONNECT, (command) => runDisconnect(this.sessions.values(), command as DisconnectCommand));
   }
 
   /** Connects the broker (once): publications go to the hub, sent messages to the node channel. */
@@ -183,7 +186,8 @@ export class ServerCore implements SessionHost {
   open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void {
     const remoteAddress = this.gate.opened(req);
     const info: HandshakeInfo = { headers: req.headers, query, remoteAddress, transport: transport.name };
-    this.sessions.add(new Session(this, this.newSessionId(), transport, info, this.heartbeat.slot()));
+    const session = new Session(this, this.newSessionId(), transport, info, this.heartbeat.slot());
+    this.sessions.set(session.id, session);
   }
 
   // ---------------------------------------------------------------- SessionHost
@@ -211,6 +215,18 @@ export class ServerCore implements SessionHost {
     }
   }
 
+  claim(fresh: Session, msg: ConnectMessage, user: UserIdentity | undefined): Session | undefined {
+    const earlier = this.sessions.get(msg.session as string);
+    if (earlier === undefined || earlier === fresh || !earlier.isOpen || !earlier.proves(msg.secret)) return undefined;
+    // The same credentials' user (or none on both): a takeover never changes who a session is.
+    return earlier.user?.id === user?.id ? earlier : undefined;
+  }
+
+  discard(fresh: Session): void {
+    this.sessions.delete(fresh.id);
+    this.gate.closed(fresh.remoteAddress);
+  }
+
   reportGap(session: Session, topic: string, from: number, to: number): void {
     if (this.events.listenerCount("gap") > 0) this.emitSafely("gap", session, topic, from, to);
   }
@@ -223,7 +239,7 @@ export class ServerCore implements SessionHost {
 
   closed(session: Session, code: number, reason: string, wasOpen: boolean): void {
     this.hub.removeSession(session);
-    this.sessions.delete(session);
+    this.sessions.delete(session.id);
     this.gate.closed(session.remoteAddress);
     this.stats.close(code);
     if (wasOpen) {

@@ -323,7 +323,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
       core.closing = true;
       core.heartbeat.stop();
       core.hub.presenceSync.close();
-      for (const session of [...core.sessions]) session.close(CloseCode.GoingAway, "server shutting down");
+      for (const session of [...core.sessions.values()]) session.close(CloseCode.GoingAway, "server shutting down");
       const end = Date.now() + CLOSED_LINGER_MS;
       while ((core.http.size > 0 || core.relay.waitingPolls > 0) && Date.now() < end)
         await new Promise((r) => setTimeout(r, 10));

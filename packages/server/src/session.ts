@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   CloseCode,
   type ClientMessage,
@@ -51,6 +52,13 @@ export interface SessionHost extends HandshakeHost, QueueHost {
   closed(session: Session, code: number, reason: string, wasOpen: boolean): void;
   /** A gap notice went to this client (for `server.events` "gap"). */
   reportGap(session: Session, topic: string, from: number, to: number): void;
+  /**
+   * The live session `connect.session` names, when `connect.secret` proves it and middleware
+   * found the same user: `fresh` takes it over. Undefined: `fresh` opens as a new session.
+   */
+  claim(fresh: Session, msg: ConnectMessage, user: UserIdentity | undefined): Session | undefined;
+  /** `fresh` handed its transport to the session it took over: forget it, uncounted. */
+  discard(fresh: Session): void;
 }
 
 /**
@@ -61,6 +69,8 @@ export interface SessionHost extends HandshakeHost, QueueHost {
 export class Session implements Client, TransportSink, InboxHost, QueueOwner, Subscriber, HandshakeParty {
   readonly id: string;
   readonly remoteAddress: string;
+  /** Proof of this session for a takeover (sent in `connected`, never shown to others). */
+  private readonly secret = randomBytes(16).toString("base64url");
   private identity: UserIdentity | undefined = undefined;
   /** Presence info shown to others (set by connect middleware). */
   private presenceData: unknown = undefined;
@@ -404,31 +414,81 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     if (++this.violations > MAX_VIOLATIONS) this.close(CloseCode.ProtocolError, "too many invalid messages");
   }
 
-  /** @internal Handshake party: middleware accepted the client; the session opens. */
-  accept(ctx: ConnectContext, _msg: ConnectMessage, held: unknown[]): void {
+  /**
+   * @internal Handshake party: middleware accepted the client. The session opens, or, when
+   * `connect` proves it is the client of a live session, hands its transport to that one.
+   */
+  accept(ctx: ConnectContext, msg: ConnectMessage, held: unknown[]): void {
     if (this.state !== HANDSHAKING) return;
     this.handshake = undefined;
+    const earlier = msg.session === undefined ? undefined : this.host.claim(this, msg, ctx.user);
+    if (earlier !== undefined) {
+      this.state = CLOSED;
+      this.host.discard(this);
+      earlier.takeOver(this.transportRef, ctx, held);
+      return;
+    }
     this.identity = ctx.user;
     this.presenceData = ctx.presence;
     this.setExpiry(ctx.expiresAt);
     this.state = OPEN;
     this.lastHeard = Date.now();
+    this.send(this.connected(ctx, false));
+    this.host.opened(this);
+    for (const value of held) this.handleValue(value);
+  }
+
+  /** True when `secret` is this session's (compared in constant time). */
+  proves(secret: string | undefined): boolean {
+    return secret !== undefined && timingSafeEqual(digest(secret), digest(this.secret));
+  }
+
+  /**
+   * A new transport of this client took the session over (`connect` with `session` and
+   * `secret`): the old transport gets `disconnect` 4007 after what it already carries, and is
+   * closed; the new one gets `connected` (`resumed: true`), then everything queued, and from
+   * now on everything. Subscriptions, acks in flight and presence continue as they were.
+   */
+  takeOver(transport: Transport, ctx: ConnectContext, held: unknown[]): void {
+    const previous = this.transportRef;
+    // The old transport's late frames are still this client's; its close is not this session's.
+    previous.bind({ onFrame: (frame) => this.onFrame(frame), onDrain() {}, onClose() {} });
+    const reason = "replaced by a new transport";
+    try {
+      previous.send(this.host.codec.encode({ t: "disconnect", code: CloseCode.Replaced, reason, reconnect: true }));
+      previous.close(CloseCode.Replaced, reason);
+    } catch (err) {
+      this.host.logger.warn({ err, session: this.id }, "closing a replaced transport failed");
+    }
+    this.transportRef = transport;
+    transport.bind(this);
+    this.host.stats.takeovers++;
+    this.lastHeard = Date.now();
+    // New credentials may last longer; they never make a bounded session unbounded (as refresh).
+    if (ctx.expiresAt !== undefined) this.setExpiry(ctx.expiresAt);
+    this.out.pushFirst(this.host.codec.encode(this.connected(ctx, true)));
+    this.out.drained();
+    for (const value of held) this.handleValue(value);
+  }
+
+  /** The `connected` message of this session (`resumed` after a takeover). */
+  private connected(ctx: ConnectContext, resumed: boolean): Record<string, unknown> {
     const { options } = this.host;
     const connected: Record<string, unknown> = {
       t: "connected",
       v: PROTOCOL_VERSION,
       session: this.id,
+      secret: this.secret,
       ping: options.pingIntervalMs,
       pong: options.pongTimeoutMs,
       limits: this.host.wireLimits,
     };
+    if (resumed) connected.resumed = true;
     if (ctx.reply !== undefined) connected.data = ctx.reply;
     // The client renews its credentials ahead of this (see docs/client.md, "Authentication").
     const ttl = this.ttl();
     if (ttl !== undefined) connected.ttl = ttl;
-    this.send(connected);
-    this.host.opened(this);
-    for (const value of held) this.handleValue(value);
+    return connected;
   }
 
   /** When the credentials expire (ms since epoch), or undefined when they never do. */
@@ -509,6 +569,11 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
       this.host.logger.error({ err, session: this.id }, "connection cleanup failed");
     }
   }
+}
+
+/** A fixed-length form of a secret, for a constant-time comparison whatever its length. */
+function digest(secret: string): Buffer {
+  return createHash("sha256").update(secret).digest();
 }
 
 /** Close codes a close frame may carry (RFC 6455 §7.4: 1000, 1001, and 3000-4999 for apps). */

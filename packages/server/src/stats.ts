@@ -29,6 +29,8 @@ export class ServerStats {
   conflated = 0;
   /** Gap notices sent. */
   gaps = 0;
+  /** Sessions taken over by a new transport of their client (upgrade, quick reconnect). */
+  takeovers = 0;
   /** Inbound messages refused, by error code. */
   readonly errors = new Map<number, number>();
   /** Limit hits, by limit name. */
