@@ -41,6 +41,7 @@ import { IngestGate } from "./ingest/ingest-gate.js";
 import { parseJsonPoints } from "./ingest/json-points.js";
 import { type LiveBucket, seriesTopic, withSeriesId } from "./series/series-topic.js";
 import { LiveRollups } from "./store/live-rollups.js";
+import { WatchedTopics } from "./series/watched-topics.js";
 import { MetricsWriter } from "./store/metrics-writer.js";
 import { openStore } from "./store/open-store.js";
 import type { BucketTuple, Store } from "./store/store.js";
@@ -139,7 +140,13 @@ export async function createDashboardApp(
     nodeId,
   });
   const log = server.logger;
-  server.topic("metrics:*", { history: { size: 300, ttlMs: 600_000 }, latest: { maxKeys: 1 }, canSubscribe: readable });
+  // Series someone subscribed to here are previewed as soon as they are written (LiveRollups).
+  const watched = new WatchedTopics();
+  server.topic("metrics:*", {
+    history: { size: 300, ttlMs: 600_000 },
+    latest: { maxKeys: 1 },
+    canSubscribe: watched.noting(readable),
+  });
   server.topic("dashboard:*", {
     presence: true,
     history: { size: 0 },
@@ -182,7 +189,7 @@ export async function createDashboardApp(
       })
       .finally(() => inflight--);
   };
-  const live = new LiveRollups(store, publish);
+  const live = new LiveRollups(store, publish, Date.now, (id) => watched.has(seriesTopic(id)));
   const writer = new MetricsWriter(
     store,
     { maxSeries: options.maxSeries, futureSkewMs: options.futureSkewMs, now: Date.now },
@@ -364,6 +371,7 @@ export async function createDashboardApp(
     closing ??= (async () => {
       clearTimeout(timer);
       clearInterval(previewTimer);
+      live.stop();
       // The lease is released at once, so another node evaluates alerts without waiting for it to expire.
       await alerts.close();
       await live.closeSeconds().catch(warnOf("closing seconds failed"));

@@ -1,0 +1,102 @@
+/**
+ * Live rollups over a real SQLite store: closed seconds are published after they end; the open
+ * second of a watched series is previewed as soon as its write commits (no 200 ms tick needed),
+ * read back from the store (so it is what the database holds), and a burst of writes is one read.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { until } from "../../../../packages/server/test/until.js";
+import { WatchedTopics } from "../series/watched-topics.js";
+import { LiveRollups, PROMPT_PREVIEW_GAP_MS } from "./live-rollups.js";
+import { MetricsWriter } from "./metrics-writer.js";
+import { SqliteStore } from "./sqlite-store.js";
+import type { BucketTuple } from "./store.js";
+
+let dir: string;
+let store: SqliteStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "dashwire-live-"));
+  store = new SqliteStore({ dataDir: dir });
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Waits for the start of a second, so a test's writes and previews fall in one. */
+async function earlyInASecond(): Promise<void> {
+  await until(() => Date.now() % 1000 < 300, 2000);
+}
+
+function setup(watched: (id: string) => boolean) {
+  const published: [string, BucketTuple][] = [];
+  let reads = 0;
+  const counting = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === "cells") reads++;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const live = new LiveRollups(counting, (id, b) => published.push([id, b]), Date.now, watched);
+  const writer = new MetricsWriter(store, { maxSeries: 100, futureSkewMs: 5000, now: Date.now }, live.stored);
+  return { live, writer, published, reads: () => reads };
+}
+
+describe("LiveRollups", () => {
+  it("previews a watched series' open second as soon as it is written, read from the store", async () => {
+    const { live, writer, published } = setup((id) => id === "w,k=v");
+    await earlyInASecond();
+    const now = Date.now();
+    await writer.write(
+      [
+        { name: "w", tags: { k: "v" }, value: 3, ts: now },
+        { name: "u", tags: { k: "v" }, value: 4, ts: now },
+      ],
+      true,
+    );
+    // No preview() call: the watched one arrives by itself, the other waits for the tick.
+    await until(() => published.length > 0, 1000);
+    expect(published.map(([id]) => id)).toEqual(["w,k=v"]);
+    expect(published[0]?.[1].slice(1)).toEqual([1, 3, 3, 3, 3]);
+    await live.preview();
+    expect(published.map(([id]) => id)).toEqual(["w,k=v", "u,k=v"]);
+    live.stop();
+  });
+
+  it("reads a burst of writes once, at most every PROMPT_PREVIEW_GAP_MS", async () => {
+    const { live, writer, published, reads } = setup(() => true);
+    await earlyInASecond();
+    const base = Date.now();
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => writer.write([{ name: "b", tags: {}, value: i, ts: base + (i % 3) }], true)),
+    );
+    await until(() => published.length > 0, 1000);
+    await new Promise((r) => setTimeout(r, PROMPT_PREVIEW_GAP_MS * 3));
+    // Ten writes, far fewer reads; the last preview is the second as stored: 10 points over 3
+    // timestamps are 3 points, `last` the newest timestamp's (written last by i = 8).
+    expect(reads()).toBeLessThanOrEqual(3);
+    expect(published.at(-1)?.[1].slice(1)).toEqual([3, 7 + 8 + 9, 7, 9, 8]);
+    live.stop();
+  });
+});
+
+describe("WatchedTopics", () => {
+  it("remembers subscribed topics for the TTL, the newest when full", () => {
+    let now = 0;
+    const w = new WatchedTopics({ ttlMs: 1000, maxTopics: 2, now: () => now });
+    const hook = w.noting((a) => a.topic !== "refused");
+    const access = (topic: string) => ({ topic, params: {}, client: {} as never });
+    expect(hook(access("a"))).toBe(true);
+    expect(hook(access("refused"))).toBe(false);
+    expect([w.has("a"), w.has("refused")]).toEqual([true, false]);
+    now = 500;
+    w.add("b");
+    w.add("c"); // a is forgotten: the map holds 2
+    expect([w.has("a"), w.has("b"), w.has("c"), w.size]).toEqual([false, true, true, 2]);
+    now = 1600;
+    expect([w.has("b"), w.has("c")]).toEqual([false, false]);
+  });
+});
