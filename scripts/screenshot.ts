@@ -33,7 +33,8 @@ async function main(argv: string[]): Promise<void> {
     // 14 minutes: the last 15 are shown, and the store takes points up to 15 minutes old.
     await warmDemoHistory(app.url, Date.now(), 14 * 60_000);
     const page = await browser.newPage({
-      viewport: { width: 1440, height: 1000 },
+      // Tall enough for every panel to be on screen (panels off screen do not render).
+      viewport: { width: 1440, height: 1500 },
       colorScheme: argv.includes("--light") ? "light" : "dark",
     });
     await page.goto(`${app.url}/${SCREENSHOT_VIEW}`);

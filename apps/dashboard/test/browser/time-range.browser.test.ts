@@ -239,7 +239,12 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
   it("keeps a live range of wide buckets up to the second: a POSTed point shows at once", async () => {
     const page = await open("#/d/tr?from=now-6h&to=now");
     const stat = page.locator("[data-panel-id=now] [data-testid=stat-value]");
-    await expect.poll(async () => (await view(page)).panels.find((p) => p.id === "now")?.feeds[0]?.state).toBe("live");
+    // Subscribed (confirmed by the server) before the timed points are sent.
+    await expect
+      .poll(async () => (await view(page)).panels.find((p) => p.id === "now")?.feeds[0]?.subscribed, {
+        timeout: 10_000,
+      })
+      .toBe(true);
     const step = (await view(page)).panels.find((p) => p.id === "chart")?.feeds[0]?.step ?? 0;
     expect(step).toBeGreaterThanOrEqual(60_000);
     let sentAt = 0;
@@ -271,7 +276,8 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
     await expect.poll(() => value.getAttribute("data-value"), { timeout: 5000 }).toBe("22");
     expect(await title.textContent()).toBe("CPU web-2");
     expect((await view(page)).variables).toEqual({ host: "web-2" });
-    // Live on the new series: a new point of web-2 shows.
+    // Live on the new series: a new point of web-2 shows (sent once its subscription is confirmed).
+    await expect.poll(async () => (await view(page)).panels[0]?.feeds[0]?.subscribed, { timeout: 10_000 }).toBe(true);
     expect(
       (await post(app, "/api/v1/metrics", { name: "vcpu.usage", tags: { host: "web-2" }, value: 23 })).status,
     ).toBe(200);

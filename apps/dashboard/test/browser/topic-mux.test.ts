@@ -81,4 +81,21 @@ describe("TopicMux", () => {
     await expect(a.ready).rejects.toThrow(/not allowed/);
     await expect(b.ready).rejects.toThrow(/not allowed/);
   });
+
+  it("tells a share that joins a confirmed subscription that it is confirmed", async () => {
+    const { mux } = await start();
+    const topic = "metrics:joined.late";
+    const first = mux.subscribe(topic, () => {}, { mode: "stream", maxRate: 10 });
+    const heard: string[] = [];
+    first.on("subscribed", () => heard.push("first"));
+    await first.ready;
+    await until(() => heard.length === 1, 3000, "the first share confirmed");
+    // A latest share the stream subscription covers: no new subscription, and yet confirmed.
+    const late = mux.subscribe(topic, () => {}, { mode: "latest", maxRate: 10 });
+    late.on("subscribed", () => heard.push("late"));
+    await until(() => heard.includes("late"), 3000, "the late share confirmed");
+    expect(heard).toEqual(["first", "late"]);
+    first.unsubscribe();
+    late.unsubscribe();
+  });
 });

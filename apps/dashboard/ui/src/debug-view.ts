@@ -12,8 +12,11 @@ export interface DebugView {
   panels: {
     id: string;
     kind: string;
-    /** One per series: its live state, publications received, its bucket width and the bucket times held. */
-    feeds: { series: string; state: string; received: number; step: number; t: number[] }[];
+    /**
+     * One per series: its live state (and whether the server confirmed its subscription),
+     * publications received, its bucket width and the bucket times held.
+     */
+    feeds: { series: string; state: string; subscribed: boolean; received: number; step: number; t: number[] }[];
   }[];
 }
 

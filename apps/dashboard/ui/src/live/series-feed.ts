@@ -67,6 +67,8 @@ export class SeriesFeed {
   private liveError: string | null = null;
   /** Live publications received (for the debug hook). */
   received = 0;
+  /** The server confirmed the subscription (and has not dropped it since): live data flows. */
+  subscribed = false;
   private sub: LiveSubscription | null = null;
   private rollup: BucketRollup | null = null;
   private readonly aborts = new Set<AbortController>();
@@ -144,7 +146,9 @@ export class SeriesFeed {
     // re-queries from the newest bucket held: whatever the server published while this feed
     // was not subscribed is in the rollup rings, so the window never keeps a hole.
     sub.on("subscribed", () => {
-      if (this.state === "live") void this.backfill(this.catchUpFrom(), Date.now());
+      if (this.state !== "live" || this.sub !== sub) return;
+      this.subscribed = true;
+      void this.backfill(this.catchUpFrom(), Date.now());
     });
     sub.ready.catch((err: unknown) => {
       if (this.state !== "live" || this.sub !== sub) return;
@@ -238,6 +242,7 @@ export class SeriesFeed {
   private dropSubscription(): void {
     const sub = this.sub;
     this.sub = null;
+    this.subscribed = false;
     this.liveError = null;
     if (sub) {
       try {

@@ -102,6 +102,8 @@ class SharedTopic {
   sub!: Subscription;
   options: LiveSubscribeOptions = {};
   readonly shares = new Set<Share>();
+  /** The current subscription was confirmed by the server (and not replaced since). */
+  private confirmed = false;
   /**
    * One promise for every share, whichever subscription confirms it: replacing the subscription
    * for a newcomer ends the old one "before it was ready", which must not read as a refusal (it
@@ -123,9 +125,17 @@ class SharedTopic {
 
   add(handler: (data: unknown) => void, options: LiveSubscribeOptions): Share {
     const first = this.shares.size === 0;
-    if (first || !covers(this.options, options)) this.open(merged([...this.shares, { options }]));
+    const reopen = first || !covers(this.options, options);
+    if (reopen) this.open(merged([...this.shares, { options }]));
     const share = new Share(this, handler, options);
     this.shares.add(share);
+    // Joining a subscription the server already confirmed: the share hears it too (its
+    // listeners are added right after this returns), as it would have had it come first.
+    if (!reopen && this.confirmed)
+      queueMicrotask(() => {
+        if (this.shares.has(share) && this.confirmed)
+          for (const l of share.listeners.subscribed) l({ recovered: true });
+      });
     return share;
   }
 
@@ -140,6 +150,7 @@ class SharedTopic {
   /** (Re)subscribes with `options`: the SDK allows one subscription per topic, so it is replaced. */
   private open(options: LiveSubscribeOptions): void {
     this.sub?.unsubscribe();
+    this.confirmed = false;
     this.options = options;
     const sub = this.client.subscribe(
       this.topic,
@@ -153,6 +164,7 @@ class SharedTopic {
       if (this.sub === sub) this.settle.reject(err);
     });
     sub.on("subscribed", (r) => {
+      if (this.sub === sub) this.confirmed = true;
       for (const s of this.shares) for (const l of s.listeners.subscribed) l(r);
     });
     sub.on("join", (who) => {

@@ -183,6 +183,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
           feeds: pn.feeds.map((f) => ({
             series: f.options.series,
             state: f.state,
+            subscribed: f.subscribed,
             received: f.received,
             step: f.step,
             t: [...f.window.t],

@@ -28,6 +28,11 @@ export abstract class BasePanel implements Drawable {
   protected span: PanelSpan;
   private readonly mode: "stream" | "latest";
   private readonly maxRate: number;
+  /** Whether the panel is on screen (or near it); off screen it keeps its data but does not render. */
+  private onScreen = true;
+  /** A render was skipped off screen: it runs when the panel comes back. */
+  private missed = false;
+  private visibility: IntersectionObserver | null = null;
 
   /** `mode`: how the feeds take their series (`stream` for every bucket, `latest` for the newest). */
   constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec, mode: "stream" | "latest") {
@@ -72,7 +77,26 @@ export abstract class BasePanel implements Drawable {
     );
     for (const f of this.feeds) f.start();
     this.el.dataset.live = String(this.span.live);
+    this.watchVisibility();
     this.ctx.scheduler.request(this);
+  }
+
+  /**
+   * Renders only while on screen (with a margin, so a scroll finds panels drawn): a dashboard of
+   * 40 charts shows a few at a time, and drawing the others each frame only costs frames.
+   */
+  private watchVisibility(): void {
+    if (this.visibility !== null || typeof IntersectionObserver === "undefined") return;
+    this.visibility = new IntersectionObserver(
+      (entries) => {
+        const on = entries.some((e) => e.isIntersecting);
+        this.onScreen = on;
+        this.el.dataset.onScreen = String(on);
+        if (on && this.missed) this.ctx.scheduler.request(this);
+      },
+      { rootMargin: "300px 0px" },
+    );
+    this.visibility.observe(this.el);
   }
 
   /** Shows the dashboard's current time range: the feeds start over. */
@@ -105,11 +129,13 @@ export abstract class BasePanel implements Drawable {
     else delete this.el.dataset.lastT;
     if (this.feeds[0] !== undefined) this.el.dataset.step = String(this.feeds[0].step);
     this.setStatus(error);
-    this.render();
+    this.missed = !this.onScreen;
+    if (this.onScreen) this.render();
   }
 
   /** Stops the feeds and releases what the panel holds. */
   destroy(): void {
+    this.visibility?.disconnect();
     for (const f of this.feeds) f.stop();
     this.ctx.scheduler.cancel(this);
   }
