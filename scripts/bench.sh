@@ -16,13 +16,19 @@ for arg in "$@"; do
 done
 
 storage=0
+ui=0
 for arg in "$@"; do
   case "$arg" in
     ingest | ingest-*) storage=1 ;;
+    ui) ui=1 ;;
   esac
 done
 
-if [ "$storage" = 1 ]; then
+if [ "$ui" = 1 ]; then
+  # The dashboard in Debian's chromium: no peers; the UI built from this checkout.
+  bash scripts/setup.sh --browser
+  npm run build -w @dashwire/dashboard >/dev/null
+elif [ "$storage" = 1 ]; then
   # The storage scenarios draw no chart and run no Python peer: wrk and InfluxDB from Debian.
   bash scripts/setup.sh
   bash bench/peers/install-ingest.sh || echo "bench: wrk/influxdb unavailable; the targets that need them will be skipped" >&2

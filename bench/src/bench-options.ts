@@ -17,6 +17,7 @@ export const SCENARIO_NAMES = [
   "ingest",
   "ingest-restart",
   "ingest-query",
+  "ui",
 ] as const;
 
 /** A scenario's name. */
@@ -76,6 +77,14 @@ export interface BenchOptions {
   series: number;
   /** ingest-restart: points stored before the restart. */
   points: number;
+  /** ui: time-series panels on the measured dashboard. */
+  panels: number;
+  /** ui: series per panel. */
+  panelSeries: number;
+  /** ui: points a second of the ingest load during the loaded latency phase. */
+  ingestRate: number;
+  /** ui: seconds of each latency phase. */
+  latencyS: number;
 }
 
 /** Defaults of `BenchOptions`. */
@@ -103,7 +112,14 @@ export const benchDefaults: BenchOptions = {
   lines: 5000,
   series: 100,
   points: 1_000_000,
+  panels: 40,
+  panelSeries: 10,
+  ingestRate: 100_000,
+  latencyS: 60,
 };
+
+/** The `ui` scenario's window when `--duration` is not given: 10 minutes (a heap trend needs time). */
+export const UI_DEFAULT_DURATION_S = 600;
 
 /** A bad command line, with a message meant for the user. */
 export class UsageError extends Error {
@@ -135,6 +151,10 @@ const numberFlags: Record<string, keyof BenchOptions> = {
   "--lines": "lines",
   "--series": "series",
   "--points": "points",
+  "--panels": "panels",
+  "--panel-series": "panelSeries",
+  "--ingest-rate": "ingestRate",
+  "--latency": "latencyS",
 };
 
 /** The CPUs of a taskset list ("0", "0-2,5"); empty for "" (unpinned). */
@@ -202,6 +222,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     } else throw new UsageError(`unknown argument "${arg}"`);
   }
   if (!scenarioSeen) throw new UsageError("which scenario?");
+  if (o.scenario === "ui" && !argv.some((a) => a === "--duration" || a.startsWith("--duration=")))
+    o.durationS = UI_DEFAULT_DURATION_S;
   // The storage scenarios have targets of their own (a database is not a socket server).
   const known: readonly string[] = isIngestScenario(o.scenario) ? INGEST_TARGET_NAMES : TARGET_NAMES;
   for (const n of targetNames ?? []) {

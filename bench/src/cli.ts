@@ -19,6 +19,7 @@ import type { RunProgress } from "./run/target-run.js";
 import type { TargetOutcome } from "./scenarios/scenario.js";
 import { SCENARIOS } from "./scenarios/scenarios.js";
 import { TARGETS } from "./targets/targets.js";
+import { runUiScenario } from "./ui/ui-scenario.js";
 
 /** Why a protocol cannot run over a transport in this harness (undefined: it can). */
 function transportMissing(protocol: ProtocolName, transport: TransportName): string | undefined {
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
   const environment = collectEnvironment(`npm run bench -- ${argv.join(" ")}`);
   if (options.scenario === "abuse") return abuse(options, out, environment, notes);
   if (isIngestScenario(options.scenario)) return runIngestScenario(options, options.scenario, out, environment, notes);
+  if (options.scenario === "ui") return runUiScenario(options, out, environment, notes);
   const scenario = SCENARIOS[options.scenario];
   const bar = new ProgressBar();
   const perTarget = scenario.estimateS(options);

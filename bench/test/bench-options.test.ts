@@ -65,3 +65,12 @@ describe("the storage scenarios on the command line", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });
+
+describe("the ui scenario's options", () => {
+  it("runs 10 minutes unless told, with the issue's workload by default", () => {
+    const o = parseBenchArgs(["ui"]);
+    expect([o.durationS, o.panels, o.panelSeries, o.ingestRate, o.latencyS]).toEqual([600, 40, 10, 100_000, 60]);
+    const short = parseBenchArgs(["ui", "--duration", "30", "--panels", "8", "--ingest-rate", "5000", "--latency=5"]);
+    expect([short.durationS, short.panels, short.ingestRate, short.latencyS]).toEqual([30, 8, 5000, 5]);
+  });
+});

@@ -128,7 +128,7 @@ const capacity: Scenario = {
 };
 
 /** Every scenario by name. */
-export const SCENARIOS: Record<Exclude<ScenarioName, "abuse" | IngestScenarioName>, Scenario> = {
+export const SCENARIOS: Record<Exclude<ScenarioName, "abuse" | "ui" | IngestScenarioName>, Scenario> = {
   "seed-100": allToAll(100),
   "seed-1000": allToAll(1000),
   fanout,
