@@ -239,10 +239,11 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
   it("keeps a live range of wide buckets up to the second: a POSTed point shows at once", async () => {
     const page = await open("#/d/tr?from=now-6h&to=now");
     const stat = page.locator("[data-panel-id=now] [data-testid=stat-value]");
-    // Subscribed (confirmed by the server) before the timed points are sent.
+    // Subscribed (confirmed by the server) before the points are sent: a precondition, not a
+    // timing (the whole suite may share the two cores).
     await expect
       .poll(async () => (await view(page)).panels.find((p) => p.id === "now")?.feeds[0]?.subscribed, {
-        timeout: 10_000,
+        timeout: 30_000,
       })
       .toBe(true);
     const step = (await view(page)).panels.find((p) => p.id === "chart")?.feeds[0]?.step ?? 0;
@@ -252,14 +253,14 @@ describe.skipIf(!chromiumPath)("time range in Chromium", () => {
       sentAt = Date.now();
       expect((await post(app, "/api/v1/metrics", { name: "tr.load", tags: { host: "a" }, value })).status).toBe(200);
       // (Generous: the whole browser suite may share the two cores; the latency is the benchmark's.)
-      await expect.poll(() => stat.getAttribute("data-value"), { timeout: 10_000 }).toBe(String(value));
+      await expect.poll(() => stat.getAttribute("data-value"), { timeout: 15_000 }).toBe(String(value));
     }
     // The chart holds the open bucket, which the store does not serve: rolled up in the page from
     // the seconds back-filled and the live ones.
     const openT = Math.floor(sentAt / step) * step;
     await expect.poll(async () => times(page, "chart"), { timeout: 10_000 }).toContain(openT);
     await page.close();
-  });
+  }, 90_000);
 
   it("switches a variable: the panels show its series, the URL keeps it, back returns", async () => {
     const page = await open("#/d/hosts", "[data-panel-id=cpu]");
