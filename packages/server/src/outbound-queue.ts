@@ -1,8 +1,12 @@
+import { type Codec, ErrorCode, MAX_ERROR_MESSAGE_BYTES, truncateUtf8, type WireError } from "@dashwire/protocol";
+import type { Logger } from "pino";
 import type { Flushable, Flusher } from "./flusher.js";
 import type { ServerStats } from "./stats.js";
 
 /** The session side of an outbound queue. */
 export interface QueueOwner {
+  /** The session id (for the log). */
+  readonly id: string;
   /** Writes one frame to the transport; false when it is congested (wait for `drained`). */
   write(frame: string): boolean;
   /** Control replies piled past the hard cap: the owner closes its connection (4006). */
@@ -15,6 +19,8 @@ export interface QueueOwner {
 export interface QueueHost {
   readonly flusher: Flusher;
   readonly stats: ServerStats;
+  readonly codec: Codec;
+  readonly logger: Logger;
   readonly options: { readonly limits: { readonly queueBytes: number } };
 }
 
@@ -24,7 +30,7 @@ export interface GapOwer {
 }
 
 /**
- * One connection's outbound queue with a byte limit: everything queued within an event-loop
+ * One connection's outbound queue with a byte limit (and the encoding of its replies): everything queued within an event-loop
  * turn is written as one frame by the flusher (decision 2). Stream publications are bounded by
  * `limits.queueBytes` (past it the caller records a gap, decision 3); control messages by twice
  * that, past which the connection is closed rather than allowed to grow.
@@ -85,6 +91,40 @@ export class OutboundQueue implements Flushable {
     this.queued += part.length;
     this.host.stats.messagesOut++;
     this.schedule();
+  }
+
+  /** Encodes and queues one message. */
+  send(message: unknown): void {
+    this.push(this.host.codec.encode(message));
+  }
+
+  /**
+   * Replies to a message that carried an id. Reply data comes from application code: when it
+   * cannot be encoded (a BigInt, a cycle), the client gets `Internal` instead and the log says why.
+   */
+  reply(id: number | undefined, data: unknown): void {
+    if (id === undefined) return;
+    let part: string;
+    try {
+      part = this.host.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
+    } catch (err) {
+      this.host.logger.error({ err, session: this.owner.id }, "reply could not be encoded");
+      this.replyError(id, { code: ErrorCode.Internal, message: "internal error" });
+      return;
+    }
+    this.push(part);
+  }
+
+  /**
+   * Replies with a coded error: an `ack` when the message had an id, an `err` otherwise. The
+   * message is cut to `MAX_ERROR_MESSAGE_BYTES` (it may quote client input or app text).
+   */
+  replyError(id: number | undefined, error: WireError): void {
+    this.host.stats.error(error.code);
+    const message = truncateUtf8(error.message, MAX_ERROR_MESSAGE_BYTES);
+    if (id === undefined) this.send({ t: "err", code: error.code, message });
+    else if (message === error.message) this.send({ t: "ack", id, error });
+    else this.send({ t: "ack", id, error: { ...error, message } });
   }
 
   /** Puts a message before everything queued (a takeover's `connected` goes first). */

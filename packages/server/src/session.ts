@@ -1,28 +1,20 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   CloseCode,
-  type ClientMessage,
   type Codec,
-  type ConnectionLimits,
   type ConnectMessage,
   closeCodeAllowsReconnect,
-  ErrorCode,
   MAX_CLOSE_REASON_BYTES,
-  MAX_ERROR_MESSAGE_BYTES,
-  PROTOCOL_VERSION,
-  parseClientMessage,
   truncateUtf8,
-  Violation,
   type WireError,
 } from "@dashwire/protocol";
 import type { Client, UserIdentity } from "./client.js";
 import type { ConnectContext, HandshakeInfo } from "./connect-context.js";
 import { CredentialExpiry } from "./credential-expiry.js";
 import { Handshake, type HandshakeHost, type HandshakeParty } from "./handshake.js";
-import { Inbox, type InboxHost, MESSAGES_PER_TURN } from "./inbox.js";
-import { MessageRate, RATE_CLOSE, RATE_PASS, RATE_TELL } from "./message-rate.js";
 import type { ResolvedServerOptions } from "./options.js";
 import { OutboundQueue, type QueueHost, type QueueOwner } from "./outbound-queue.js";
+import { type HandoverHost, SessionHandover } from "./session-handover.js";
+import { type ReaderHost, type ReadingSession, type ServiceMessage, SessionReader } from "./session-reader.js";
 import type { ServerStats } from "./stats.js";
 import type { Subscriber, Subscription } from "./subscription.js";
 import type { Transport, TransportSink } from "./transport/transport.js";
@@ -31,19 +23,11 @@ const HANDSHAKING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
-/** Protocol violations tolerated per heartbeat period before the connection is closed. */
-const MAX_VIOLATIONS = 50;
-
-/** A client message past the handshake that the server's services answer. */
-export type ServiceMessage = Exclude<ClientMessage, { t: "connect" | "ping" | "pong" }>;
-
 /** What a session needs from its server. */
-export interface SessionHost extends HandshakeHost, QueueHost {
+export interface SessionHost extends HandshakeHost, QueueHost, ReaderHost, HandoverHost {
   readonly options: ResolvedServerOptions;
   readonly codec: Codec;
   readonly stats: ServerStats;
-  /** Limits announced in `connected`. */
-  readonly wireLimits: ConnectionLimits;
   /** Hands a message to the service that answers it (hub, router, publish, refresh). */
   serve(session: Session, msg: ServiceMessage): void;
   /** The handshake succeeded (counted, `connection` event). */
@@ -63,38 +47,31 @@ export interface SessionHost extends HandshakeHost, QueueHost {
 
 /**
  * One logical client, independent of its transport: its identity, its subscriptions, its
- * outbound queue (`OutboundQueue`), and the reading of its frames (fair slices, rate limit,
- * violations). The handshake (`Handshake`) runs first; everything else waits for it.
+ * outbound queue (`OutboundQueue`). The handshake (`Handshake`) runs first; everything else waits
+ * for it. The reading of its frames (fair slices, rate limit, violations) is `SessionReader`'s;
+ * `connected`, the takeover secret and a replaced transport's retirement are `SessionHandover`'s.
  */
-export class Session implements Client, TransportSink, InboxHost, QueueOwner, Subscriber, HandshakeParty {
+export class Session implements Client, TransportSink, ReadingSession, QueueOwner, Subscriber, HandshakeParty {
   readonly id: string;
   readonly remoteAddress: string;
-  /** Proof of this session for a takeover (sent in `connected`, never shown to others). */
-  private readonly secret = randomBytes(16).toString("base64url");
   private identity: UserIdentity | undefined = undefined;
   /** Presence info shown to others (set by connect middleware). */
   private presenceData: unknown = undefined;
   /** Subscriptions by topic (created on first subscribe). */
   private subs: Map<string, Subscription> | undefined = undefined;
-  /** Last time anything arrived from the client (ms). */
-  private lastHeard: number;
   /** Handlers in flight that owe an ack. */
   private acksPending = 0;
-  /** Protocol violations in the current heartbeat period. */
-  private violations = 0;
 
   private state = HANDSHAKING;
   private transportRef: Transport;
   private readonly out: OutboundQueue;
+  private readonly reader: SessionReader;
+  private readonly handover: SessionHandover;
   private dataRef: Record<string, unknown> | undefined = undefined;
   /** Until `connected`: the handshake in progress. */
   private handshake: Handshake | undefined;
-  /** Message rate limit (created on the first message past the handshake). */
-  private rate: MessageRate | undefined = undefined;
-  /** When the credentials expire; undefined: never. */
-  private expiry: CredentialExpiry | undefined = undefined;
-  /** Messages of big frames waiting for their turn (created on the first such frame). */
-  private inbox: Inbox | undefined = undefined;
+  /** When the credentials expire (closes the session then). */
+  private readonly expiry: CredentialExpiry;
 
   constructor(
     private readonly host: SessionHost,
@@ -107,8 +84,10 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     this.id = id;
     this.transportRef = transport;
     this.remoteAddress = handshake.remoteAddress;
-    this.lastHeard = Date.now();
     this.out = new OutboundQueue(this, host);
+    this.reader = new SessionReader(this, host);
+    this.handover = new SessionHandover(host, id);
+    this.expiry = new CredentialExpiry(() => this.close(CloseCode.TokenExpired, "token expired"));
     this.handshake = new Handshake(this, handshake, host);
     transport.bind(this);
   }
@@ -135,9 +114,14 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     return this.state === OPEN;
   }
 
+  /** @internal Reading session: true once closed. */
+  get isClosed(): boolean {
+    return this.state === CLOSED;
+  }
+
   /** Last time anything arrived from the client (ms). */
   get lastSeen(): number {
-    return this.lastHeard;
+    return this.reader.lastHeard;
   }
 
   get stats(): ServerStats {
@@ -158,8 +142,6 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     if (!isCloseCode(code)) throw new RangeError(`close code ${code} is not 1000, 1001 or 3000-4999`);
     this.close(code, reason);
   }
-
-  // ------------------------------------------------------------------ subscriptions
 
   /** This client's subscription to `topic`, if any. */
   subscription(topic: string): Subscription | undefined {
@@ -188,8 +170,6 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     return true;
   }
 
-  // ------------------------------------------------------------------ acks
-
   /** Handlers in flight that owe an ack. */
   get pendingAcks(): number {
     return this.acksPending;
@@ -204,8 +184,6 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
   ackSettled(): void {
     this.acksPending--;
   }
-
-  // ------------------------------------------------------------------ outbound
 
   /** Bytes queued and not yet handed to the transport. */
   get queuedBytes(): number {
@@ -229,36 +207,17 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
 
   /** Encodes and queues one message. */
   send(message: unknown): void {
-    this.out.push(this.host.codec.encode(message));
+    this.out.send(message);
   }
 
-  /**
-   * Replies to a message that carried an id. Reply data comes from application code: when it
-   * cannot be encoded (a BigInt, a cycle), the client gets `Internal` instead and the log says why.
-   */
+  /** Replies to a message that carried an id (see `OutboundQueue.reply`). */
   reply(id: number | undefined, data: unknown): void {
-    if (id === undefined) return;
-    let part: string;
-    try {
-      part = this.host.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
-    } catch (err) {
-      this.host.logger.error({ err, session: this.id }, "reply could not be encoded");
-      this.replyError(id, { code: ErrorCode.Internal, message: "internal error" });
-      return;
-    }
-    this.out.push(part);
+    this.out.reply(id, data);
   }
 
-  /**
-   * Replies with a coded error: an `ack` when the message had an id, an `err` otherwise. The
-   * message is cut to `MAX_ERROR_MESSAGE_BYTES` (it may quote client input or app text).
-   */
+  /** Replies with a coded error (see `OutboundQueue.replyError`). */
   replyError(id: number | undefined, error: WireError): void {
-    this.host.stats.error(error.code);
-    const message = truncateUtf8(error.message, MAX_ERROR_MESSAGE_BYTES);
-    if (id === undefined) this.send({ t: "err", code: error.code, message });
-    else if (message === error.message) this.send({ t: "ack", id, error });
-    else this.send({ t: "ack", id, error: { ...error, message } });
+    this.out.replyError(id, error);
   }
 
   /** Marks a stream subscription as owing a gap notice. */
@@ -290,128 +249,28 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     }
   }
 
-  // ------------------------------------------------------------------ inbound
-
   onFrame(frame: string): void {
-    // A closed session reads nothing more (a flooder's buffered frames are not decoded).
-    if (this.state === CLOSED) return;
-    try {
-      this.receive(frame);
-    } catch (err) {
-      this.fail(err);
-    }
+    this.reader.onFrame(frame);
   }
 
-  private receive(frame: string): void {
-    const stats = this.host.stats;
-    stats.framesIn++;
-    stats.bytesIn += frame.length;
-    this.lastHeard = Date.now();
-    const inbox = this.inbox;
-    // Behind a big frame still being handled: wait, undecoded, for its turn.
-    if (inbox?.busy) {
-      if (!inbox.push(frame)) this.close(CloseCode.ProtocolError, "too many messages waiting");
-      return;
-    }
-    const values = this.decodeInbound(frame);
-    if (values === undefined) return;
-    if (values.length <= MESSAGES_PER_TURN) {
-      for (let i = 0; i < values.length; i++) this.handleValue(values[i]);
-      return;
-    }
-    const { frameBytes, messagesPerFrame } = this.host.options.limits;
-    this.inbox ??= new Inbox(this, { pauseBytes: frameBytes, pauseMessages: 4 * messagesPerFrame });
-    if (!this.inbox.push(values)) this.close(CloseCode.ProtocolError, "too many messages waiting");
+  /** @internal Reading session: stops or restarts reading from the transport. */
+  setTransportReading(on: boolean): void {
+    this.transportRef.setReading?.(on);
   }
 
-  /** @internal Decodes a frame; undefined (answered as a violation) when it is refused. */
-  decodeInbound(frame: string): unknown[] | undefined {
-    let values: unknown[];
-    try {
-      values = this.host.codec.decode(frame);
-    } catch {
-      this.violation(undefined, { code: ErrorCode.BadFrame, message: "frame is not valid JSON" });
-      return undefined;
-    }
-    const max = this.host.options.limits.messagesPerFrame;
-    if (values.length > max) {
-      this.violation(undefined, {
-        code: ErrorCode.TooManyMessages,
-        message: `a frame may hold at most ${max} messages`,
-      });
-      return undefined;
-    }
-    return values;
+  /** @internal Reading session: the handshake in progress, until `connected`. */
+  get pendingHandshake(): Handshake | undefined {
+    return this.handshake;
   }
 
-  /** @internal Inbox host: one message of a sliced frame. */
-  handleInbound(value: unknown): boolean {
-    try {
-      this.handleValue(value);
-    } catch (err) {
-      this.fail(err);
-    }
-    return this.state !== CLOSED;
-  }
-
-  /** @internal Inbox host: backpressure on the client while its messages wait. */
-  setReading(on: boolean): void {
-    if (this.state !== CLOSED) this.transportRef.setReading?.(on);
-  }
-
-  private handleValue(value: unknown): void {
-    if (this.state === CLOSED) return;
-    const handshake = this.handshake;
-    if (handshake?.started) {
-      if (!handshake.hold(value)) this.close(CloseCode.ProtocolError, "too many messages before connected");
-      return;
-    }
-    const msg = parseClientMessage(value, this.host.options.limits.topicLength);
-    if (msg instanceof Violation) {
-      this.violation(msg.id, { code: msg.code, message: msg.message });
-      return;
-    }
-    this.host.stats.messagesIn++;
-    if (handshake !== undefined) {
-      if (msg.t !== "connect") {
-        this.violation((msg as { id?: number }).id, { code: ErrorCode.NotConnected, message: "send connect first" });
-        return;
-      }
-      handshake.start(msg);
-      return;
-    }
-    if (msg.t === "pong") return;
-    if (msg.t === "ping") {
-      this.out.push('{"t":"pong"}');
-      return;
-    }
-    const { messagesPerSecond, messageBurst } = this.host.options.limits;
-    const id = msg.t === "connect" ? undefined : msg.id;
-    const verdict = (this.rate ??= new MessageRate(messagesPerSecond, messageBurst)).take(id !== undefined);
-    if (verdict === RATE_PASS) {
-      if (msg.t === "connect")
-        this.replyError(undefined, { code: ErrorCode.InvalidField, message: "already connected" });
-      else this.host.serve(this, msg);
-      return;
-    }
-    this.host.stats.limit("messageRate");
-    if (verdict === RATE_CLOSE) this.close(CloseCode.RateLimited, "message rate limit exceeded");
-    else if (verdict === RATE_TELL)
-      this.replyError(id, {
-        code: ErrorCode.RateLimited,
-        message: `more than ${messagesPerSecond} messages per second`,
-      });
+  /** @internal Reading session: a message for the server's services. */
+  serve(msg: ServiceMessage): void {
+    this.host.serve(this, msg);
   }
 
   /** Heartbeat: a new period for this session's per-period counters. */
   newPeriod(): void {
-    this.violations = 0;
-    this.rate?.newPeriod();
-  }
-
-  private violation(id: number | undefined, error: WireError): void {
-    this.replyError(id, error);
-    if (++this.violations > MAX_VIOLATIONS) this.close(CloseCode.ProtocolError, "too many invalid messages");
+    this.reader.newPeriod();
   }
 
   /**
@@ -430,17 +289,17 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
     }
     this.identity = ctx.user;
     this.presenceData = ctx.presence;
-    this.setExpiry(ctx.expiresAt);
+    this.expiry.set(ctx.expiresAt);
     this.state = OPEN;
-    this.lastHeard = Date.now();
-    this.send(this.connected(ctx, false));
+    this.reader.lastHeard = Date.now();
+    this.send(this.handover.connected(ctx, false, this.ttl()));
     this.host.opened(this);
-    for (const value of held) this.handleValue(value);
+    for (const value of held) this.reader.handle(value);
   }
 
   /** True when `secret` is this session's (compared in constant time). */
   proves(secret: string | undefined): boolean {
-    return secret !== undefined && timingSafeEqual(digest(secret), digest(this.secret));
+    return this.handover.proves(secret);
   }
 
   /**
@@ -450,73 +309,33 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
    * now on everything. Subscriptions, acks in flight and presence continue as they were.
    */
   takeOver(transport: Transport, ctx: ConnectContext, held: unknown[]): void {
-    const previous = this.transportRef;
-    // The old transport's late frames are still this client's; its close is not this session's.
-    previous.bind({ onFrame: (frame) => this.onFrame(frame), onDrain() {}, onClose() {} });
-    const reason = "replaced by a new transport";
-    try {
-      previous.send(this.host.codec.encode({ t: "disconnect", code: CloseCode.Replaced, reason, reconnect: true }));
-      previous.close(CloseCode.Replaced, reason);
-    } catch (err) {
-      this.host.logger.warn({ err, session: this.id }, "closing a replaced transport failed");
-    }
+    this.handover.retire(this.transportRef, (frame) => this.onFrame(frame));
     this.transportRef = transport;
     transport.bind(this);
     this.host.stats.takeovers++;
-    this.lastHeard = Date.now();
+    this.reader.lastHeard = Date.now();
     // New credentials may last longer; they never make a bounded session unbounded (as refresh).
-    if (ctx.expiresAt !== undefined) this.setExpiry(ctx.expiresAt);
-    this.out.pushFirst(this.host.codec.encode(this.connected(ctx, true)));
+    if (ctx.expiresAt !== undefined) this.expiry.set(ctx.expiresAt);
+    this.out.pushFirst(this.host.codec.encode(this.handover.connected(ctx, true, this.ttl())));
     this.out.drained();
-    for (const value of held) this.handleValue(value);
-  }
-
-  /** The `connected` message of this session (`resumed` after a takeover). */
-  private connected(ctx: ConnectContext, resumed: boolean): Record<string, unknown> {
-    const { options } = this.host;
-    const connected: Record<string, unknown> = {
-      t: "connected",
-      v: PROTOCOL_VERSION,
-      session: this.id,
-      secret: this.secret,
-      ping: options.pingIntervalMs,
-      pong: options.pongTimeoutMs,
-      limits: this.host.wireLimits,
-    };
-    if (resumed) connected.resumed = true;
-    if (ctx.reply !== undefined) connected.data = ctx.reply;
-    // The client renews its credentials ahead of this (see docs/client.md, "Authentication").
-    const ttl = this.ttl();
-    if (ttl !== undefined) connected.ttl = ttl;
-    return connected;
+    for (const value of held) this.reader.handle(value);
   }
 
   /** When the credentials expire (ms since epoch), or undefined when they never do. */
   get expiresAt(): number | undefined {
-    return this.expiry?.at;
+    return this.expiry.at;
   }
 
   /** Milliseconds until the credentials expire (0 when past), or undefined when they never do. */
   ttl(): number | undefined {
-    return this.expiry?.ttl();
+    return this.expiry.ttl();
   }
 
   /** New credentials were accepted (`refresh`): the identity they name and their expiry. */
   renew(user: UserIdentity | undefined, expiresAt: number | undefined): void {
     this.identity = user;
-    this.setExpiry(expiresAt);
+    this.expiry.set(expiresAt);
   }
-
-  /** Arms (or re-arms) the close at credential expiry. */
-  private setExpiry(expiresAt: number | undefined): void {
-    this.expiry?.stop();
-    this.expiry =
-      expiresAt === undefined
-        ? undefined
-        : new CredentialExpiry(expiresAt, () => this.close(CloseCode.TokenExpired, "token expired"));
-  }
-
-  // ------------------------------------------------------------------ lifecycle
 
   /**
    * Closes: tells the client why (`disconnect`), flushes, closes the transport, cleans up; never
@@ -561,7 +380,7 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
 
   private cleanup(code: number, reason: string, wasOpen: boolean): void {
     this.handshake?.end();
-    this.expiry?.stop();
+    this.expiry.stop();
     this.out.close();
     try {
       this.host.closed(this, code, reason, wasOpen);
@@ -569,11 +388,6 @@ export class Session implements Client, TransportSink, InboxHost, QueueOwner, Su
       this.host.logger.error({ err, session: this.id }, "connection cleanup failed");
     }
   }
-}
-
-/** A fixed-length form of a secret, for a constant-time comparison whatever its length. */
-function digest(secret: string): Buffer {
-  return createHash("sha256").update(secret).digest();
 }
 
 /** Close codes a close frame may carry (RFC 6455 §7.4: 1000, 1001, and 3000-4999 for apps). */
