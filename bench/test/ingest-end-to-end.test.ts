@@ -83,13 +83,17 @@ describe("the storage scenarios end to end", () => {
       });
       // 60 s at 2 points/s of 10 series: 1,200 points in 3 bodies of 500 (1,500 sent).
       expect(f.loaded, name).toMatchObject({ acknowledged: 1500, ok: true });
-      expect(f.client.errors, name).toBe(0);
+      expect(f.client.errors, `${name}: ${f.client.errorSamples[0]}`).toBe(0);
       expect(f.client.rounds, name).toBeGreaterThan(0);
       expect(f.client.perQuery.samples, name).toBe(f.client.rounds * 10);
       // Buckets of 1 s with data in the last minute: most of 60 (the newest seconds may have none yet).
       expect(f.client.bucketsAvg, name).toBeGreaterThan(40);
       expect(f.client.bucketsAvg, name).toBeLessThanOrEqual(61);
       expect(f.client.perRound.p50, name).toBeGreaterThan(0);
+      // The same window of every series in one request: as many buckets a series.
+      expect(f.client.perOneRequest.samples, name).toBe(f.client.rounds);
+      expect(f.client.oneRequestBucketsAvg, name).toBeGreaterThan(40);
+      expect(f.client.oneRequestBucketsAvg, name).toBeLessThanOrEqual(61);
     }
   }, 90_000);
 });

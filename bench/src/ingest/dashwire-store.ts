@@ -115,4 +115,18 @@ export const dashwireStore: IngestTarget = {
   rollupQueryPath: (i, fromMs, toMs) =>
     `/api/v1/query?series=${encodeURIComponent(dashwireSeriesId(i))}&from=${fromMs}&to=${toMs}&step=1000`,
   bucketsIn: (body) => parseQuery(body).points.length,
+  roundQuery: (series, fromMs, toMs) => ({
+    path: "/api/v1/query",
+    body: JSON.stringify({
+      series: Array.from({ length: series }, (_, i) => dashwireSeriesId(i)),
+      from: fromMs,
+      to: toMs,
+      step: 1000,
+    }),
+  }),
+  bucketsInRound(body) {
+    const answer = JSON.parse(body) as { results?: Array<{ points?: unknown[] }> };
+    if (!Array.isArray(answer.results)) throw new Error(`not a query answer: ${body.slice(0, 200)}`);
+    return answer.results.reduce((sum, r) => sum + (r.points?.length ?? 0), 0);
+  },
 };

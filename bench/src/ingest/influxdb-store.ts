@@ -130,4 +130,13 @@ export const influxdbStore: IngestTarget = {
     return `/query?${new URLSearchParams({ db: DATABASE, epoch: "ms", q })}`;
   },
   bucketsIn: (body) => parseAnswer(body).results?.[0]?.series?.[0]?.values?.length ?? 0,
+  roundQuery(series, fromMs, toMs) {
+    const hosts = Array.from({ length: series }, (_, i) => `host='${hostTag(i)}'`).join(" OR ");
+    const q =
+      `SELECT count(${FIELD}),sum(${FIELD}),min(${FIELD}),max(${FIELD}),last(${FIELD}) FROM ${MEASUREMENT} ` +
+      `WHERE (${hosts}) AND time >= ${fromMs}ms AND time < ${toMs}ms GROUP BY time(1s),host fill(none)`;
+    return { path: `/query?${new URLSearchParams({ db: DATABASE, epoch: "ms", q })}` };
+  },
+  bucketsInRound: (body) =>
+    (parseAnswer(body).results?.[0]?.series ?? []).reduce((sum, s) => sum + (s.values?.length ?? 0), 0),
 };

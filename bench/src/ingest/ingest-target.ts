@@ -52,4 +52,11 @@ export interface IngestTarget {
   rollupQueryPath(i: number, fromMs: number, toMs: number): string;
   /** Buckets in an answer to `rollupQueryPath` (throws when the answer is not one). */
   bucketsIn(body: string): number;
+  /**
+   * One request asking for the 1 s rollups of series 0 … `series` − 1 in [from, to) (a panel's or
+   * a page's back-fill in one go): a GET of `path`, or a POST of `body` (JSON) when it has one.
+   */
+  roundQuery(series: number, fromMs: number, toMs: number): { path: string; body?: string };
+  /** Buckets in an answer to `roundQuery`, all series together (throws when the answer is not one). */
+  bucketsInRound(body: string): number;
 }

@@ -4,6 +4,9 @@
  * `windowMs` of 1 s rollups, one request after the other on one keep-alive connection (as a
  * dashboard back-filling its panels); after `warmupS`, records each request's latency and each
  * round's (the sum of its requests': the server's and the wire's time, not this client's parsing).
+ * After each such round it asks for the same window of every series in one request
+ * (`roundQuery`: dashwire's `POST /api/v1/query`, InfluxDB's `GROUP BY time(1s),host`) and
+ * records that request's latency too.
  */
 import { Agent, request } from "node:http";
 import { createLatencyHistogram, type LatencySummary, recordLatency, summarizeLatency } from "../load/latency.js";
@@ -24,6 +27,10 @@ export interface QueryClientPlan {
 export interface QueryClientResult {
   perQuery: LatencySummary;
   perRound: LatencySummary;
+  /** One request for all the series (`roundQuery`). */
+  perOneRequest: LatencySummary;
+  /** Mean buckets per series in the answers to `roundQuery`. */
+  oneRequestBucketsAvg: number;
   rounds: number;
   /** Mean buckets per answer (a full 15-minute window at 1 s has 900). */
   bucketsAvg: number;
@@ -34,17 +41,45 @@ export interface QueryClientResult {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-function get(url: string): Promise<{ status: number; body: string }> {
+function get(url: string, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent }, (res) => {
+    const options =
+      body === undefined
+        ? { agent }
+        : {
+            agent,
+            method: "POST",
+            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          };
+    const req = request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** Asks `url` (a POST of `body` when given); resolves with the latency (µs) and the buckets answered (undefined: an error, recorded). */
+async function ask(
+  url: string,
+  body: string | undefined,
+  bucketsIn: (answer: string) => number,
+  errors: { count: number; samples: string[] },
+): Promise<{ us: number; buckets: number | undefined }> {
+  const t0 = performance.now();
+  const answer = await get(url, body);
+  const us = (performance.now() - t0) * 1000;
+  try {
+    if (answer.status !== 200) throw new Error(`status ${answer.status}: ${answer.body.slice(0, 120)}`);
+    return { us, buckets: bucketsIn(answer.body) };
+  } catch (error) {
+    errors.count++;
+    if (errors.samples.length < 5) errors.samples.push(error instanceof Error ? error.message : String(error));
+    return { us, buckets: undefined };
+  }
 }
 
 /** Runs the plan; resolves with the figures. */
@@ -52,8 +87,10 @@ export async function runQueryClient(plan: QueryClientPlan): Promise<QueryClient
   const target = INGEST_TARGETS[plan.target];
   const perQuery = createLatencyHistogram();
   const perRound = createLatencyHistogram();
-  const errorSamples: string[] = [];
-  let errors = 0;
+  const perOne = createLatencyHistogram();
+  let oneBuckets = 0;
+  let oneAnswers = 0;
+  const errors = { count: 0, samples: [] as string[] };
   let buckets = 0;
   let answers = 0;
   let rounds = 0;
@@ -67,25 +104,24 @@ export async function runQueryClient(plan: QueryClientPlan): Promise<QueryClient
     for (let i = 0; i < plan.series; i++) {
       const now = Date.now();
       const url = plan.baseUrl + target.rollupQueryPath(i, now - plan.windowMs, now);
-      const t0 = performance.now();
-      const { status, body } = await get(url);
-      const us = (performance.now() - t0) * 1000;
+      const { us, buckets: n } = await ask(url, undefined, target.bucketsIn, errors);
       roundUs += us;
       if (measuring) recordLatency(perQuery, us);
-      try {
-        if (status !== 200) throw new Error(`status ${status}: ${body.slice(0, 120)}`);
-        const n = target.bucketsIn(body);
-        if (measuring) {
-          buckets += n;
-          answers++;
-        }
-      } catch (error) {
-        errors++;
-        if (errorSamples.length < 5) errorSamples.push(error instanceof Error ? error.message : String(error));
+      if (measuring && n !== undefined) {
+        buckets += n;
+        answers++;
       }
+    }
+    const now = Date.now();
+    const one = target.roundQuery(plan.series, now - plan.windowMs, now);
+    const { us: oneUs, buckets: n } = await ask(plan.baseUrl + one.path, one.body, target.bucketsInRound, errors);
+    if (measuring && n !== undefined) {
+      oneBuckets += n;
+      oneAnswers++;
     }
     if (measuring) {
       recordLatency(perRound, roundUs);
+      recordLatency(perOne, oneUs);
       rounds++;
     }
   }
@@ -93,9 +129,11 @@ export async function runQueryClient(plan: QueryClientPlan): Promise<QueryClient
   return {
     perQuery: summarizeLatency(perQuery),
     perRound: summarizeLatency(perRound),
+    perOneRequest: summarizeLatency(perOne),
+    oneRequestBucketsAvg: oneAnswers ? Math.round((oneBuckets / oneAnswers / plan.series) * 10) / 10 : 0,
     rounds,
     bucketsAvg: answers ? Math.round((buckets / answers) * 10) / 10 : 0,
-    errors,
-    errorSamples,
+    errors: errors.count,
+    errorSamples: errors.samples,
   };
 }

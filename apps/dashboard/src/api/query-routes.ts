@@ -1,16 +1,22 @@
 /**
  * `GET /api/v1/series?match=<prefix>` lists series; `DELETE /api/v1/series?match=<selector>`
  * deletes series and all their data; `GET /api/v1/query?series=&from=&to=&step=` returns a
- * window of rollups (see `planQuery` for how the resolution and window are chosen).
+ * window of rollups (see `planQuery` for how the resolution and window are chosen), and
+ * `POST /api/v1/query` the same window of several series in one answer (`query-request.ts`).
  */
 import type { ApiKeys } from "../auth/api-keys.js";
 import { requestKey } from "../auth/api-keys.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
+import { parseJsonBody, readBody } from "../http/read-body.js";
+import { requireJson } from "../http/request-guard.js";
 import { sendJson } from "../http/respond.js";
 import { CONTROL, type Router } from "../http/router.js";
-import { MAX_QUERY_POINTS, planQuery, ringsOf } from "../query/plan-query.js";
+import { MAX_QUERY_POINTS, planQuery, type QueryPlan, type RingShape, ringsOf } from "../query/plan-query.js";
+import type { QueryManyAnswer } from "../query/query-answer.js";
+import { queryManyLimits, queryManySchema } from "../query/query-request.js";
 import { parseSeriesId } from "../series/series-id.js";
 import type { BucketTuple, SeriesInfo, SeriesMatch, Store } from "../store/store.js";
+import { zodIssues, zodMessage } from "../zod-message.js";
 
 /** What the query routes need. */
 export interface QueryRoutesDeps {
@@ -90,6 +96,24 @@ function checkMatch(match: string): void {
     throw new ApiError(400, ApiErrorCode.InvalidField, "match: must not contain control characters");
 }
 
+/**
+ * The window a query serves (`planQuery`) for the asked `from`, `to` (ms, defaults: the last
+ * `DEFAULT_WINDOW_MS` before now) and `step`, at most `maxPoints` buckets a series.
+ */
+function planWindow(
+  rings: readonly RingShape[],
+  now: number,
+  asked: { from?: number | undefined; to?: number | undefined; step?: number | undefined },
+  maxPoints: number,
+): QueryPlan {
+  const to = asked.to ?? now;
+  const from = asked.from ?? to - DEFAULT_WINDOW_MS;
+  if (from >= to) throw new ApiError(400, ApiErrorCode.InvalidField, "from: must be before to");
+  // A second is served once it has ended: `closedUntil` is the start of the current one.
+  const closedUntil = Math.floor(now / 1000) * 1000;
+  return planQuery(rings, { from, to, step: asked.step }, now, closedUntil, maxPoints);
+}
+
 /** Registers the series and query routes. */
 export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
   const { store } = deps;
@@ -119,18 +143,35 @@ export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
     if (id === null || id === "") throw new ApiError(400, ApiErrorCode.InvalidField, "series: required");
     if (parseSeriesId(id) === undefined)
       throw new ApiError(400, ApiErrorCode.InvalidField, "series: not a series id (name,tag=value with tags sorted)");
-    const now = deps.now();
-    const to = msParam(query, "to", 0) ?? now;
-    const from = msParam(query, "from", 0) ?? to - DEFAULT_WINDOW_MS;
-    const step = msParam(query, "step", 1);
-    if (from >= to) throw new ApiError(400, ApiErrorCode.InvalidField, "from: must be before to");
-    // A second is served once it has ended: `closedUntil` is the start of the current one.
-    const closedUntil = Math.floor(now / 1000) * 1000;
-    const plan = planQuery(rings, { from, to, step }, now, closedUntil, MAX_QUERY_POINTS);
+    const plan = planWindow(
+      rings,
+      deps.now(),
+      { from: msParam(query, "from", 0), to: msParam(query, "to", 0), step: msParam(query, "step", 1) },
+      MAX_QUERY_POINTS,
+    );
     const points =
       plan.to > plan.from
         ? await store.query(id, plan.ring, plan.from, plan.to, Math.ceil((plan.to - plan.from) / plan.step) + 1)
         : [];
     sendJson(res, 200, { series: id, step: plan.step, from: plan.from, to: plan.to, points } satisfies QueryAnswer);
+  });
+
+  router.add("POST", "/api/v1/query", async (req, res) => {
+    deps.keys.require(requestKey(req), "read");
+    requireJson(req);
+    const parsed = queryManySchema.safeParse(parseJsonBody(await readBody(req, queryManyLimits.maxBodyBytes)));
+    if (!parsed.success)
+      throw new ApiError(400, ApiErrorCode.InvalidField, zodMessage(parsed.error), zodIssues(parsed.error));
+    const asked = parsed.data;
+    // The answer's bound: each series gets an equal share of `maxBuckets` (at most 5000, as alone).
+    const perSeries = Math.min(MAX_QUERY_POINTS, Math.floor(queryManyLimits.maxBuckets / asked.series.length));
+    const plan = planWindow(rings, deps.now(), asked, perSeries);
+    const limit = Math.ceil((plan.to - plan.from) / plan.step) + 1;
+    const points =
+      plan.to > plan.from
+        ? await Promise.all(asked.series.map((id) => store.query(id, plan.ring, plan.from, plan.to, limit)))
+        : asked.series.map(() => []);
+    const results = asked.series.map((series, i) => ({ series, points: points[i] as BucketTuple[] }));
+    sendJson(res, 200, { step: plan.step, from: plan.from, to: plan.to, results } satisfies QueryManyAnswer);
   });
 }

@@ -1,0 +1,71 @@
+/**
+ * Micro-benchmark of the query path, in process, without HTTP: the `ingest-query` workload
+ * (`--series` series of 10 points/s over the last 14.5 minutes, in the SQLite store), then a
+ * 15-minute 1 s read of every series: the store's reads alone, then reads + the JSON answer
+ * as `POST /api/v1/query` encodes it.
+ *
+ *   npx tsx apps/dashboard/bench/query-path.ts [series=100] [rounds=20]
+ *
+ * Figures are CPU time (user + system of this process) per round of all the series, steadier
+ * than wall time on a shared machine; run it pinned (`taskset -c 0`).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { QueryManyAnswer } from "../src/query/query-answer.js";
+import type { SeriesPoint } from "../src/store/store.js";
+import { SqliteStore } from "../src/store/sqlite-store.js";
+
+const [series = 100, rounds = 20] = process.argv.slice(2).map(Number);
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+const ids = Array.from({ length: series }, (_, s) => `bench_cpu,host=host-${String(s).padStart(3, "0")}`);
+const dir = mkdtempSync(join(tmpdir(), "dashwire-query-bench-"));
+try {
+  const store = new SqliteStore({ dataDir: dir, sync: "normal" });
+  const now = Date.now();
+  const start = Math.floor((now - 870_000) / 1000) * 1000;
+  // One write per 10 s of data: 100 points per series.
+  for (let t = start; t < now - 1000; t += 10_000) {
+    const points: SeriesPoint[] = [];
+    for (let s = 0; s < series; s++)
+      for (let j = 0; j < 100 && t + j * 100 < now - 1000; j++)
+        points.push({
+          id: ids[s] as string,
+          name: "bench_cpu",
+          tags: undefined,
+          value: ((s + j) % 100) / 10,
+          ts: t + j * 100,
+        });
+    await store.write(points, 10_000);
+  }
+  const to = Math.floor(now / 1000) * 1000;
+  const from = to - 900_000;
+  await store.query(ids[0] as string, 0, from, to, 5000); // folds what waits
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}; ${series} series, ${rounds} rounds`,
+  );
+  let t0 = cpuMs();
+  let buckets = 0;
+  for (let r = 0; r < rounds; r++) for (const id of ids) buckets += (await store.query(id, 0, from, to, 901)).length;
+  let ms = (cpuMs() - t0) / rounds;
+  console.log(`store reads      ${ms.toFixed(1)} ms CPU a round (${buckets / rounds / series} buckets a series)`);
+  t0 = cpuMs();
+  let bytes = 0;
+  for (let r = 0; r < rounds; r++) {
+    const results = [];
+    for (const id of ids) results.push({ series: id, points: await store.query(id, 0, from, to, 901) });
+    bytes += JSON.stringify({ step: 1000, from, to, results } satisfies QueryManyAnswer).length;
+  }
+  ms = (cpuMs() - t0) / rounds;
+  console.log(`reads + answer   ${ms.toFixed(1)} ms CPU a round (${Math.round(bytes / rounds / 1024)} KiB)`);
+  await store.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
