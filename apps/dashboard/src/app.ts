@@ -39,6 +39,7 @@ import { type IngestResult, ingestPoints } from "./ingest/ingest.js";
 import { IngestCounters } from "./ingest/ingest-counters.js";
 import { IngestGate } from "./ingest/ingest-gate.js";
 import { parseJsonPoints } from "./ingest/json-points.js";
+import { type SocketListeners, startSocketListeners } from "./ingest/socket-listeners.js";
 import { type LiveBucket, seriesTopic, withSeriesId } from "./series/series-topic.js";
 import { LiveRollups } from "./store/live-rollups.js";
 import { WatchedTopics } from "./series/watched-topics.js";
@@ -89,6 +90,8 @@ export interface DashboardAppDeps {
   clusterMetrics?: boolean;
   /** Whether this node writes the system series (default true; workers: only the first). */
   systemFeed?: boolean;
+  /** Whether this node runs the StatsD listener when `options.statsd` is set (default true; workers: only the first). */
+  runsStatsd?: boolean;
 }
 
 /** A running dashboard app. */
@@ -110,6 +113,8 @@ export interface DashboardApp {
   readonly url: string;
   /** Bound port. */
   readonly port: number;
+  /** The Graphite and StatsD listeners (`--graphite`, `--statsd`) and their bound addresses. */
+  readonly listeners: SocketListeners;
   /** Publishes what is closed, tells clients "going away", stops accepting, closes the store. */
   close(): Promise<void>;
 }
@@ -345,10 +350,16 @@ export async function createDashboardApp(
     timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
   };
 
+  let listeners: SocketListeners | undefined;
   try {
     await server.start();
     seriesCount = await store.seriesCount();
     await alerts.start();
+    listeners = await startSocketListeners(
+      options,
+      { ...ingestDeps, warn: (err, message) => log.warn({ err }, message) },
+      deps.runsStatsd,
+    );
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
       httpServer.listen(options.port, options.host, () => {
@@ -357,10 +368,12 @@ export async function createDashboardApp(
       });
     });
   } catch (err) {
+    await listeners?.close();
     await alerts.close();
     await store.close();
     throw err;
   }
+  const sockets = listeners;
   schedule();
   const addr = httpServer.address() as AddressInfo;
   const hostForUrl = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
@@ -369,6 +382,8 @@ export async function createDashboardApp(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // What the Graphite and StatsD listeners read is stored while the store is open.
+      await sockets.close();
       clearTimeout(timer);
       clearInterval(previewTimer);
       live.stop();
@@ -401,6 +416,7 @@ export async function createDashboardApp(
     options,
     url,
     port: addr.port,
+    listeners: sockets,
     close,
   };
 }

@@ -41,6 +41,9 @@ Options:
       --tls-cert <file>      PEM certificate: serve HTTPS and WSS (needs --tls-key)
       --tls-key <file>       PEM private key for --tls-cert
       --log-level <level>    fatal | error | warn (default) | info | debug | silent
+      --graphite <addr>      accept Graphite plaintext over TCP, e.g. 127.0.0.1:2003 (:2003: on --host)
+      --statsd <addr>        accept StatsD over UDP, e.g. 127.0.0.1:8125 (:8125: on --host)
+      --statsd-flush-ms <n>  StatsD aggregation interval (default 1000; 100-60000)
   -h, --help                 this help
 
 Environment (flags win over environment, environment over the config file):

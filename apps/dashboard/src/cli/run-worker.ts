@@ -27,7 +27,14 @@ export async function runWorker(options: DashboardOptions, _io: CliIo): Promise<
   // One demo feed and one system feed per machine: the worker in slot 0 (a restarted one takes
   // its slot back); the machine's figures for /metrics and the system feed come from the primary.
   const first = (process.env.DASHWIRE_WORKER_INDEX ?? "0") === "0";
-  const deps: DashboardAppDeps = { nodeId, runsDemo: first, systemFeed: first, clusterMetrics: true };
+  // StatsD aggregates in one process (two aggregates of one second would replace each other).
+  const deps: DashboardAppDeps = {
+    nodeId,
+    runsDemo: first,
+    systemFeed: first,
+    runsStatsd: first,
+    clusterMetrics: true,
+  };
   if (options.broker === "memory") deps.broker = new ClusterBroker();
   // With a callback, a primary already gone fails the send quietly instead of crashing this
   // worker (the `disconnect` that follows stops it cleanly).

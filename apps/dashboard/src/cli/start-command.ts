@@ -45,6 +45,9 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
         "log-level": { type: "string" },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        graphite: { type: "string" },
+        statsd: { type: "string" },
+        "statsd-flush-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { normalizeAllowedHosts } from "@dashwire/server";
 import { type ApiKey, parseApiKey, parseApiKeyList } from "../auth/api-keys.js";
 import { parseRetention } from "../store/retention.js";
+import { parseListenAddress } from "./listen-address.js";
 import { zodMessage } from "../zod-message.js";
 import { type DashboardOptions, dashboardDefaults } from "./options.js";
 
@@ -41,6 +42,9 @@ export interface StartFlags {
   "log-level"?: string;
   "tls-cert"?: string;
   "tls-key"?: string;
+  graphite?: string;
+  statsd?: string;
+  "statsd-flush-ms"?: string;
 }
 
 /** Environment variables read, and what they set. */
@@ -66,7 +70,14 @@ export const ENV_VARS: Record<string, string> = {
   DASHWIRE_TLS_KEY: "PEM private key file",
   DASHWIRE_WEBHOOK_HOSTS: "hosts alert webhooks may call, comma-separated (* for any)",
   DASHWIRE_WEBHOOK_SECRET: "HMAC key of the webhooks' x-dashwire-signature-256 header",
+  DASHWIRE_GRAPHITE: "Graphite plaintext TCP listener, host:port or :port (off when unset)",
+  DASHWIRE_STATSD: "StatsD UDP listener, host:port or :port (off when unset)",
+  DASHWIRE_STATSD_FLUSH_MS: "StatsD flush interval, ms (default 1000)",
 };
+
+/** Shortest and longest StatsD flush interval, ms. */
+export const MIN_STATSD_FLUSH_MS = 100;
+export const MAX_STATSD_FLUSH_MS = 60_000;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -110,6 +121,11 @@ export const configFileSchema = z
     webhookMaxAttempts: z.number().int().positive().max(50),
     webhookQueue: z.number().int().positive().max(100_000),
     maxAnnotations: z.number().int().positive().max(1_000_000),
+    graphite: z.string(),
+    maxGraphiteConnections: z.number().int().positive().max(100_000),
+    statsd: z.string(),
+    statsdFlushMs: z.number().int().min(MIN_STATSD_FLUSH_MS).max(MAX_STATSD_FLUSH_MS),
+    statsdMaxKeys: z.number().int().positive().max(1_000_000),
   })
   .strict()
   .partial();
@@ -184,6 +200,26 @@ function logLevel(value: string, source: string): string {
   return value;
 }
 
+function flushMs(value: string, source: string): number {
+  const n = positiveInt(value, source);
+  if (n < MIN_STATSD_FLUSH_MS || n > MAX_STATSD_FLUSH_MS)
+    throw new ConfigError(
+      `${source}: the flush interval must be ${MIN_STATSD_FLUSH_MS}-${MAX_STATSD_FLUSH_MS} ms, got ${value}`,
+    );
+  return n;
+}
+
+/** A listener address as given ("" turns it off), checked. */
+function listenAddress(value: string, source: string): string {
+  if (value === "") return value;
+  try {
+    parseListenAddress(value, "127.0.0.1");
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+  return value;
+}
+
 function keys(specs: string[], source: string): ApiKey[] {
   try {
     return specs.map(parseApiKey);
@@ -209,6 +245,8 @@ export function readConfigFile(path: string): Partial<DashboardOptions> {
   if (rest.broker !== undefined) out.broker = broker(rest.broker, `config file ${path}: broker`);
   if (rest.dataDir !== undefined) out.dataDir = resolve(rest.dataDir);
   if (rest.uiDir !== undefined) out.uiDir = resolve(rest.uiDir);
+  if (rest.graphite !== undefined) out.graphite = listenAddress(rest.graphite, `config file ${path}: graphite`);
+  if (rest.statsd !== undefined) out.statsd = listenAddress(rest.statsd, `config file ${path}: statsd`);
   if (rest.allowedHosts !== undefined)
     out.allowedHosts = hostList(rest.allowedHosts, `config file ${path}: allowedHosts`);
   if (rest.webhookHosts !== undefined)
@@ -261,6 +299,9 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if ((v = e("DASHWIRE_TLS_KEY")) !== undefined) o.tlsKey = v;
   if ((v = e("DASHWIRE_WEBHOOK_HOSTS")) !== undefined) o.webhookHosts = hostList([v], "DASHWIRE_WEBHOOK_HOSTS");
   if ((v = e("DASHWIRE_WEBHOOK_SECRET")) !== undefined) o.webhookSecret = v;
+  if ((v = e("DASHWIRE_GRAPHITE")) !== undefined) o.graphite = listenAddress(v, "DASHWIRE_GRAPHITE");
+  if ((v = e("DASHWIRE_STATSD")) !== undefined) o.statsd = listenAddress(v, "DASHWIRE_STATSD");
+  if ((v = e("DASHWIRE_STATSD_FLUSH_MS")) !== undefined) o.statsdFlushMs = flushMs(v, "DASHWIRE_STATSD_FLUSH_MS");
 
   if (flags.port !== undefined) o.port = port(flags.port, "--port");
   if (flags.host !== undefined) o.host = flags.host;
@@ -287,6 +328,9 @@ export function loadStartOptions(flags: StartFlags, env: NodeJS.ProcessEnv): Das
   if (flags["log-level"] !== undefined) o.logLevel = logLevel(flags["log-level"], "--log-level");
   if (flags["tls-cert"] !== undefined) o.tlsCert = flags["tls-cert"];
   if (flags["tls-key"] !== undefined) o.tlsKey = flags["tls-key"];
+  if (flags.graphite !== undefined) o.graphite = listenAddress(flags.graphite, "--graphite");
+  if (flags.statsd !== undefined) o.statsd = listenAddress(flags.statsd, "--statsd");
+  if (flags["statsd-flush-ms"] !== undefined) o.statsdFlushMs = flushMs(flags["statsd-flush-ms"], "--statsd-flush-ms");
   if ((o.tlsCert ?? "") !== "" && (o.tlsKey ?? "") === "") throw new ConfigError("--tls-cert needs --tls-key");
   if ((o.tlsKey ?? "") !== "" && (o.tlsCert ?? "") === "") throw new ConfigError("--tls-key needs --tls-cert");
   return o;

@@ -76,6 +76,16 @@ export interface DashboardOptions {
   webhookQueue: number;
   /** Most annotations kept (the oldest by time go). */
   maxAnnotations: number;
+  /** Graphite plaintext TCP listener, `host:port` or `:port` (on `host`); "": off. */
+  graphite: string;
+  /** Most Graphite connections at once (per worker). */
+  maxGraphiteConnections: number;
+  /** StatsD UDP listener, `host:port` or `:port` (on `host`); "": off. */
+  statsd: string;
+  /** StatsD flush interval, ms: aggregates are stored once per interval. */
+  statsdFlushMs: number;
+  /** Most StatsD series (name + tags) per flush interval; samples of new ones past it are refused. */
+  statsdMaxKeys: number;
 }
 
 /** Defaults of `DashboardOptions`. */
@@ -112,4 +122,9 @@ export const dashboardDefaults: DashboardOptions = {
   webhookMaxAttempts: 5,
   webhookQueue: 1000,
   maxAnnotations: 10_000,
+  graphite: "",
+  maxGraphiteConnections: 1000,
+  statsd: "",
+  statsdFlushMs: 1000,
+  statsdMaxKeys: 5000,
 };

@@ -22,6 +22,8 @@ export const INGEST_FORMATS = [
   "prometheus",
   "otlp_protobuf",
   "otlp_json",
+  "graphite",
+  "statsd",
 ] as const;
 
 /** One way points come in (the `format` label). */
