@@ -1,5 +1,6 @@
 import type { ConnectedMessage } from "@dashwire/protocol";
 import type { DashwireClientError } from "./errors.js";
+import type { PublicationInfo, Subscription } from "./subscription.js";
 import type { TransportName } from "./transport.js";
 
 /** Connection state: "connecting" (also while waiting to retry), "connected", "disconnected" (for good). */
@@ -23,4 +24,13 @@ export interface ClientEvents {
   error: (error: DashwireClientError) => void;
   /** The server pushed an application event (see also `client.onEvent`). */
   event: (event: string, data: unknown, ns: string | undefined) => void;
+  /**
+   * Server code subscribed this client to `topic` (a server-side subscription: `client.join`
+   * on the server). Its publications arrive on `publication`; it resumes after reconnects.
+   */
+  subscribed: (topic: string, subscription: Subscription) => void;
+  /** Server code ended the subscription to `topic` (`client.leave` on the server). */
+  unsubscribed: (topic: string, subscription: Subscription) => void;
+  /** A publication on a server-side subscription (deduplicated and in order, as a handler's). */
+  publication: (topic: string, data: unknown, info: PublicationInfo) => void;
 }

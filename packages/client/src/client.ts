@@ -29,6 +29,7 @@ import { Emitter, reportError } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
 import { RequestTracker } from "./requests.js";
+import { ServerSubscriptions } from "./server-subscriptions.js";
 import { checkSubscribeOptions } from "./subscribe-options.js";
 import { type PublicationInfo, type SubscribeOptions, Subscription, type SubscriptionHost } from "./subscription.js";
 import type { TransportName } from "./transport.js";
@@ -80,6 +81,7 @@ export class Client<S = AppSchema> {
   private readonly eventHandlers = new Map<string, Set<EventHandler>>();
   private readonly subHost: SubscriptionHost;
   private readonly credentials: Credentials;
+  private readonly serverSubs: ServerSubscriptions;
   private maxSubscriptions = Number.POSITIVE_INFINITY;
   private lastId = 0;
 
@@ -141,6 +143,7 @@ export class Client<S = AppSchema> {
       forget: (sub, tellServer) => this.forget(sub, tellServer),
       retryDelay: (attempt) => backoff(attempt, this.options.reconnect || backoffDefaults),
     };
+    this.serverSubs = new ServerSubscriptions({ subs: this.subs, subHost: this.subHost, events: this.events });
     // Deferred so listeners and subscriptions added right after connect() see the first attempt.
     queueMicrotask(() => this.connection.start());
   }
@@ -358,6 +361,12 @@ export class Client<S = AppSchema> {
         return;
       case "evt":
         this.serverEvent(m.event, m.data, m.ns);
+        return;
+      case "subscribed":
+        this.serverSubs.subscribed(m);
+        return;
+      case "unsubscribed":
+        this.serverSubs.unsubscribed(m.topic);
         return;
       case "join":
       case "leave":

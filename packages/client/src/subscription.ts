@@ -117,6 +117,8 @@ export class Subscription<T = unknown> {
     handler: (data: T, pub: PublicationInfo) => void,
     /** Options given to `subscribe`. */
     readonly options: Readonly<SubscribeOptions>,
+    /** True when server code made this subscription (`client.join` on the server). */
+    readonly serverSide = false,
   ) {
     this.handler = handler;
     this.ready = new Promise<SubscribeResult>((resolve, reject) => {

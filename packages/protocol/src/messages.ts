@@ -230,6 +230,24 @@ export interface ServerEventMessage {
   data?: unknown;
 }
 
+/**
+ * Server code subscribed this client to `topic` (a server-side subscription, `client.join`).
+ * The fields are a `sub` ack's: the publications that follow are delivered like any
+ * subscription's, and the client resumes it after a reconnect with its own `sub` and `since`.
+ */
+export interface SubscribedMessage extends SubscribeResult {
+  t: "subscribed";
+  topic: string;
+  /** The subscription's options, for the client's resubscribes (absent: all defaults). */
+  options?: { mode?: DeliveryMode; maxRate?: number; snapshot?: boolean; presence?: boolean };
+}
+
+/** Server code ended this client's subscription to `topic` (`client.leave`). */
+export interface UnsubscribedMessage {
+  t: "unsubscribed";
+  topic: string;
+}
+
 /** A client joined a topic (presence). */
 export interface JoinMessage {
   t: "join";
@@ -268,6 +286,8 @@ export type ServerMessage =
   | PublicationMessage
   | GapMessage
   | ServerEventMessage
+  | SubscribedMessage
+  | UnsubscribedMessage
   | JoinMessage
   | LeaveMessage
   | ErrorMessage

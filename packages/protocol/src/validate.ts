@@ -120,6 +120,8 @@ const SERVER_TYPES = new Set([
   "msg",
   "gap",
   "evt",
+  "subscribed",
+  "unsubscribed",
   "join",
   "leave",
   "err",

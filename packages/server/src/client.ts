@@ -1,3 +1,5 @@
+import type { JoinOptions } from "./rooms.js";
+
 /** Who a connection is, as set by connect middleware (e.g. from a verified JWT). */
 export interface UserIdentity {
   /** Stable user id; used for per-user topics and presence. */
@@ -20,6 +22,15 @@ export interface Client {
   readonly data: Record<string, unknown>;
   /** Topics this client is subscribed to. */
   topics(): IterableIterator<string>;
+  /**
+   * Subscribes this client to `topic` without it asking (a server-side subscription, "room"),
+   * under the topic's `canSubscribe` rule; it survives reconnects like the client's own.
+   * Resolves true once subscribed, false when it already was; rejects with a `DashwireError`
+   * when refused (2003 not allowed, 3001 too many subscriptions, 4003 disconnected).
+   */
+  join(topic: string, options?: JoinOptions): Promise<boolean>;
+  /** Ends this client's subscription to `topic` (the client is told); false when there was none. */
+  leave(topic: string): boolean;
   /** Sends an event to this client. */
   emit(event: string, data?: unknown, ns?: string): void;
   /**

@@ -15,6 +15,7 @@ import { Hub } from "./hub.js";
 import { ALL_NODES, NodeChannel } from "./node-channel.js";
 import { NodeRelay } from "./node-relay.js";
 import type { ResolvedServerOptions } from "./options.js";
+import { Rooms } from "./rooms.js";
 import { Router } from "./router.js";
 import { Session, type SessionHost } from "./session.js";
 import type { ServiceMessage } from "./session-reader.js";
@@ -60,6 +61,7 @@ export class ServerCore implements SessionHost {
   readonly topics: TopicConfig;
   readonly hub: Hub;
   readonly router: Router;
+  readonly rooms: Rooms;
   readonly broker: Broker;
   readonly logger: Logger;
   readonly nodeId: string;
@@ -90,6 +92,7 @@ export class ServerCore implements SessionHost {
     this.channel = new NodeChannel(this.broker, this.nodeId, this.logger);
     this.hub = new Hub(this);
     this.router = new Router(this);
+    this.rooms = new Rooms(this);
     const { limits } = options;
     this.wireLimits = {
       maxFrameBytes: limits.frameBytes,

@@ -4,6 +4,7 @@ import {
   type PresenceInfo,
   type PresenceMessage,
   type SubscribeMessage,
+  type SubscribeResult,
 } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker, BrokerStatus, HistoryResult, Publication } from "./broker/broker.js";
@@ -145,7 +146,21 @@ export class Hub {
    * held and merged after it: no gap, no duplicate.
    */
   async subscribe(session: Session, msg: SubscribeMessage): Promise<void> {
-    const { topic, id } = msg;
+    try {
+      await this.attach(session, msg, (reply) => session.reply(msg.id, reply));
+    } catch (err) {
+      if (!(err instanceof DashwireError)) this.core.logger.error({ err, topic: msg.topic }, "subscribe failed");
+      session.replyError(msg.id, err instanceof DashwireError ? err.toWire() : this.brokerError(err));
+    }
+  }
+
+  /**
+   * The subscribe of a client's `sub` and of a server-side join (`client.join`): checks the
+   * limit and `canSubscribe`, reads history, `answer`s with the position, replays and goes live.
+   * Throws (a `DashwireError` for a refusal) after undoing a subscription it left pending.
+   */
+  async attach(session: Session, msg: SubscribeMessage, answer: (reply: SubscribeResult) => void): Promise<void> {
+    const { topic } = msg;
     const core = this.core;
     try {
       let sub = session.subscription(topic);
@@ -187,27 +202,21 @@ export class Hub {
         limit: core.options.limits.recoveryPublications,
       });
       if (current.isEnded || !session.isOpen) return;
-      this.goLive(session, current, msg, result);
+      const reply: SubscribeResult = { epoch: result.epoch, offset: result.offset, recovered: result.recovered };
+      if (msg.snapshot === true && !result.recovered) reply.snapshot = true;
+      answer(reply);
+      current.goLive(result, this.encoder);
     } catch (err) {
       const sub = session.subscription(topic);
       if (sub?.pending && !(err instanceof DashwireError && err.code === ErrorCode.AlreadySubscribed))
         this.remove(session, sub);
-      if (!(err instanceof DashwireError)) core.logger.error({ err, topic }, "subscribe failed");
-      session.replyError(id, err instanceof DashwireError ? err.toWire() : this.brokerError(err));
+      throw err;
     }
   }
 
   private brokerError(err: unknown): { code: number; message: string } {
     if (!this.status.ok) return { code: ErrorCode.BrokerUnavailable, message: "broker unavailable, try again" };
     return toWireError(err);
-  }
-
-  /** Answers the `sub` with the position read, then the subscription replays and goes live. */
-  private goLive(session: Session, sub: Subscription, msg: SubscribeMessage, result: HistoryResult): void {
-    const reply: Record<string, unknown> = { epoch: result.epoch, offset: result.offset, recovered: result.recovered };
-    if (msg.snapshot === true && !result.recovered) reply.snapshot = true;
-    session.reply(msg.id, reply);
-    sub.goLive(result, this.encoder);
   }
 
   /** Ends one subscription. */
@@ -219,6 +228,15 @@ export class Hub {
     }
     this.remove(session, sub);
     session.reply(id, undefined);
+  }
+
+  /** Server code ends `session`'s subscription to `topic` (`client.leave`); false when there is none. */
+  drop(session: Session, topic: string): boolean {
+    const sub = session.subscription(topic);
+    if (sub === undefined) return false;
+    this.remove(session, sub);
+    session.send({ t: "unsubscribed", topic });
+    return true;
   }
 
   /** Ends every subscription of a closing session. */

@@ -38,6 +38,7 @@ import {
 } from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
+import type { JoinOptions, UserJoinReport } from "./rooms.js";
 import type { EventHandler, EventMiddleware, Namespace } from "./router.js";
 import type { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
@@ -184,6 +185,22 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   async disconnectUser(user: string, options: DisconnectOptions = {}): Promise<void> {
     await this.start();
     await this.core.disconnectEverywhere(disconnectCommand(user, options));
+  }
+
+  /**
+   * Subscribes every connection of `user`, on every node, to `topic` (server-side, as
+   * `client.join`); resolves with what the nodes that answered within 5 s did. Later connections
+   * are not joined: join them in a `connection` listener.
+   */
+  async join(user: string, topic: string, options?: JoinOptions): Promise<UserJoinReport> {
+    await this.start();
+    return this.core.rooms.user(true, user, topic, options);
+  }
+
+  /** Ends the subscription to `topic` of every connection of `user`, on every node (as `client.leave`). */
+  async leave(user: string, topic: string): Promise<UserJoinReport> {
+    await this.start();
+    return this.core.rooms.user(false, user, topic);
   }
 
   /** Connected clients. */

@@ -8,6 +8,7 @@ import {
   type WireError,
 } from "@dashwire/protocol";
 import type { Client, UserIdentity } from "./client.js";
+import { ClientActions, type ClientActionsHost } from "./client-actions.js";
 import type { ConnectContext, HandshakeInfo } from "./connect-context.js";
 import { CredentialExpiry } from "./credential-expiry.js";
 import { Handshake, type HandshakeHost, type HandshakeParty } from "./handshake.js";
@@ -24,7 +25,7 @@ const OPEN = 1;
 const CLOSED = 2;
 
 /** What a session needs from its server. */
-export interface SessionHost extends HandshakeHost, QueueHost, ReaderHost, HandoverHost {
+export interface SessionHost extends HandshakeHost, QueueHost, ReaderHost, HandoverHost, ClientActionsHost {
   readonly options: ResolvedServerOptions;
   readonly codec: Codec;
   readonly stats: ServerStats;
@@ -51,7 +52,10 @@ export interface SessionHost extends HandshakeHost, QueueHost, ReaderHost, Hando
  * for it. The reading of its frames (fair slices, rate limit, violations) is `SessionReader`'s;
  * `connected`, the takeover secret and a replaced transport's retirement are `SessionHandover`'s.
  */
-export class Session implements Client, TransportSink, ReadingSession, QueueOwner, Subscriber, HandshakeParty {
+export class Session
+  extends ClientActions
+  implements Client, TransportSink, ReadingSession, QueueOwner, Subscriber, HandshakeParty
+{
   readonly id: string;
   readonly remoteAddress: string;
   private identity: UserIdentity | undefined = undefined;
@@ -81,6 +85,7 @@ export class Session implements Client, TransportSink, ReadingSession, QueueOwne
     /** The slice of the heartbeat period this session is pinged in (see `Heartbeat`). */
     readonly heartbeatSlot: number,
   ) {
+    super(host);
     this.id = id;
     this.transportRef = transport;
     this.remoteAddress = handshake.remoteAddress;
@@ -130,12 +135,6 @@ export class Session implements Client, TransportSink, ReadingSession, QueueOwne
 
   topics(): IterableIterator<string> {
     return (this.subs ?? new Map<string, Subscription>()).keys();
-  }
-
-  emit(event: string, data?: unknown, ns?: string): void {
-    const msg: Record<string, unknown> = { t: "evt", event, data };
-    if (ns !== undefined) msg.ns = ns;
-    this.send(msg);
   }
 
   disconnect(code: number = CloseCode.Normal, reason = "closed by server"): void {
