@@ -6,7 +6,7 @@
 import type { Subscription, TransportName } from "@dashwire/client/node";
 import { type Client as ServerClient, DashwireError } from "@dashwire/server";
 import { describe, expect, it } from "vitest";
-import { client, faultProxy, server, sleep, start } from "./transport-fixture.js";
+import { client, faultProxy, publishThroughCuts, server, start } from "./transport-fixture.js";
 import { until } from "./until.js";
 
 /** The one connection the server has (tests here connect one client). */
@@ -89,16 +89,7 @@ describe.each(["websocket", "sse", "polling"] as const)("rooms: %s", (name) => {
       if (where.startsWith("once")) await c.emit("enter", null);
       await until(() => sub !== undefined);
       const total = 400;
-      const cutAt = [80, 250];
-      let cuts = 0;
-      for (let i = 0; i < total; i++) {
-        void server.publish("org:acme", i);
-        if (i % 5 === 4) await sleep(2);
-        if (cuts < cutAt.length && offsets.length >= (cutAt[cuts] as number) && c.state === "connected") {
-          proxy.cut();
-          cuts++;
-        }
-      }
+      const cuts = await publishThroughCuts("org:acme", total, [80, 250], proxy, c, () => offsets.length);
       await until(() => offsets.length >= total, 15_000, `${total} deliveries (got ${offsets.length})`);
       // A later publication on the same topic is the witness that no duplicate is still coming.
       await server.publish("org:acme", "end");

@@ -6,7 +6,7 @@
 import { CloseCode, type TransportName } from "@dashwire/client/node";
 import { DashwireError } from "@dashwire/server";
 import { describe, expect, it } from "vitest";
-import { client, faultProxy, server, sleep, start } from "./transport-fixture.js";
+import { client, faultProxy, publishThroughCuts, server, sleep, start } from "./transport-fixture.js";
 import { until } from "./until.js";
 
 describe.each(["websocket", "sse", "polling"] as const)("transport contract: %s", (name) => {
@@ -189,16 +189,7 @@ describe.each(["websocket", "sse", "polling"] as const)("transport contract: %s"
     await sub.ready;
     const total = 600;
     // Kill the transport twice while publications flow, each time once it carries them again.
-    const cutAt = [100, 350];
-    let cuts = 0;
-    for (let i = 0; i < total; i++) {
-      void server.publish("feed", i);
-      if (i % 5 === 4) await sleep(2);
-      if (cuts < cutAt.length && offsets.length >= (cutAt[cuts] as number) && c.state === "connected") {
-        proxy.cut();
-        cuts++;
-      }
-    }
+    const cuts = await publishThroughCuts("feed", total, [100, 350], proxy, c, () => offsets.length);
     await until(() => offsets.length >= total, 10_000, `${total} deliveries (got ${offsets.length})`);
     await sleep(50);
     expect(cuts).toBe(2);

@@ -45,6 +45,30 @@ export async function faultProxy(): Promise<[TcpProxy, string]> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Publishes 0..total-1 on `topic`, a few per turn, and kills the transport through `proxy` each
+ * time `delivered()` reaches the next count of `cutAt` while `c` is connected. Returns the cuts made.
+ */
+export async function publishThroughCuts(
+  topic: string,
+  total: number,
+  cutAt: number[],
+  proxy: TcpProxy,
+  c: Client,
+  delivered: () => number,
+): Promise<number> {
+  let cuts = 0;
+  for (let i = 0; i < total; i++) {
+    void server.publish(topic, i);
+    if (i % 5 === 4) await sleep(2);
+    if (cuts < cutAt.length && delivered() >= (cutAt[cuts] as number) && c.state === "connected") {
+      proxy.cut();
+      cuts++;
+    }
+  }
+  return cuts;
+}
+
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const close of closers.splice(0)) await close();
