@@ -71,6 +71,8 @@ describe("routes", () => {
     expect(parseRoute("")).toEqual({ page: "list" });
     expect(parseRoute("#/")).toEqual({ page: "list" });
     expect(parseRoute("#/new")).toEqual({ page: "new" });
+    expect(parseRoute("#/alerts")).toEqual({ page: "alerts" });
+    expect(routeHash({ page: "alerts" })).toBe("#/alerts");
     expect(parseRoute("#/d/demo")).toEqual({ page: "view", id: "demo", query: "" });
     expect(parseRoute("#/d/demo?from=now-1h&to=now")).toEqual({
       page: "view",

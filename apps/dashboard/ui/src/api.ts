@@ -9,6 +9,9 @@ import type { DashboardListAnswer } from "../../src/api/dashboard-routes.js";
 import type { UiConfig } from "../../src/api/info-routes.js";
 import type { QueryAnswer, SeriesListAnswer } from "../../src/api/query-routes.js";
 import type { TagValuesAnswer } from "../../src/api/tag-routes.js";
+import type { AlertHistoryAnswer } from "../../src/alerts/alert-routes.js";
+import type { AlertEntry, AlertEvent, AlertListAnswer, AlertRuleInput } from "../../src/alerts/alert-rule-schema.js";
+import type { Annotation, AnnotationEvent, AnnotationListAnswer } from "../../src/annotations/annotation-schema.js";
 import type { Dashboard, GridPos, Panel, Threshold, Variable } from "../../src/dashboards/dashboard-schema.js";
 import type { ApiErrorBody, FieldIssue } from "../../src/errors.js";
 import type { SeriesInfo } from "../../src/store/store.js";
@@ -16,6 +19,12 @@ import { signInNeeded, storedKey } from "./auth/credentials.js";
 
 export type { FieldIssue };
 export type {
+  AlertEntry,
+  AlertEvent,
+  AlertHistoryAnswer,
+  AlertRuleInput,
+  Annotation,
+  AnnotationEvent,
   AuthInfo,
   Dashboard,
   GridPos,
@@ -198,4 +207,63 @@ export function query(
 export function tagValues(key: string, match = "", signal?: AbortSignal): Promise<TagValuesAnswer> {
   const q = match ? `?match=${encodeURIComponent(match)}` : "";
   return request<TagValuesAnswer>("GET", `/tags/${encodeURIComponent(key)}/values${q}`, undefined, { signal });
+}
+
+/** Every alert rule with its version and state. */
+export async function listAlerts(signal?: AbortSignal): Promise<AlertEntry[]> {
+  const r = await request<AlertListAnswer | null>("GET", "/alerts", undefined, { signal });
+  return r?.alerts ?? [];
+}
+
+/** Reads one alert rule with its `ETag` (for a conditional write). */
+export async function getAlertVersioned(id: string): Promise<{ rule: AlertRuleInput; etag: string }> {
+  let etag = "";
+  const rule = await request<AlertRuleInput>("GET", `/alerts/${encodeURIComponent(id)}`, undefined, {
+    onHeaders: (h) => {
+      etag = h.get("etag") ?? "";
+    },
+  });
+  return { rule, etag };
+}
+
+/**
+ * Creates (POST, `id` null: the server makes one from the title) or replaces (PUT with
+ * `If-Match` when `etag` is given: `STALE_WRITE` when another write came first) an alert rule.
+ */
+export function saveAlert(
+  rule: AlertRuleInput | Omit<AlertRuleInput, "id">,
+  id: string | null,
+  etag = "",
+): Promise<AlertRuleInput> {
+  if (id === null) return request<AlertRuleInput>("POST", "/alerts", rule);
+  const headers: Record<string, string> = etag === "" ? {} : { "if-match": etag };
+  return request<AlertRuleInput>("PUT", `/alerts/${encodeURIComponent(id)}`, rule, { headers });
+}
+
+/** Deletes an alert rule (conditionally with `etag`). */
+export async function deleteAlert(id: string, etag = ""): Promise<void> {
+  const headers: Record<string, string> = etag === "" ? {} : { "if-match": etag };
+  await request<unknown>("DELETE", `/alerts/${encodeURIComponent(id)}`, undefined, { headers });
+}
+
+/** One page of alert transitions, newest first: `before` is the `next` of the page before. */
+export function alertHistory(
+  opts: { rule?: string; before?: number; limit?: number } = {},
+): Promise<AlertHistoryAnswer> {
+  const q = new URLSearchParams();
+  if (opts.rule) q.set("rule", opts.rule);
+  if (opts.before !== undefined) q.set("before", String(opts.before));
+  q.set("limit", String(opts.limit ?? 50));
+  return request<AlertHistoryAnswer>("GET", `/alerts/history?${q}`);
+}
+
+/** Annotations overlapping `[from, to)` shown on dashboard `dashboard` (its own and the global ones). */
+export function listAnnotations(
+  from: number,
+  to: number,
+  dashboard: string,
+  signal?: AbortSignal,
+): Promise<AnnotationListAnswer> {
+  const q = new URLSearchParams({ from: String(from), to: String(to), dashboard, limit: "1000" });
+  return request<AnnotationListAnswer>("GET", `/annotations?${q}`, undefined, { signal });
 }

@@ -97,3 +97,10 @@ export function timeTicks(ticks: number[], incrSec: number): string[] {
   const f = incrSec < 60 ? hms : incrSec < 86_400 ? hm : dayHm;
   return ticks.map((t) => f.format(t * 1000));
 }
+
+/** A time as the user reads it: local date and time to the second (`2026-12-03 08:15:04`). */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -1,4 +1,5 @@
 import { backoff } from "@dashwire/client";
+import { mountAlerts } from "./alerts/alerts-page.js";
 import { ApiError, type AuthInfo, getAuth, getConfig } from "./api.js";
 import { clearKey, onSignInNeeded, storedKey } from "./auth/credentials.js";
 import { h, replaceChildren } from "./dom.js";
@@ -143,6 +144,9 @@ async function boot(): Promise<void> {
         break;
       case "new":
         unmount = mountEditor(shell.main, app, null);
+        break;
+      case "alerts":
+        unmount = mountAlerts(shell.main, app);
         break;
       default:
         shell.setCrumbs([["Not found"]]);

@@ -4,10 +4,11 @@ export type Route =
   | { page: "view"; id: string; query: string }
   | { page: "edit"; id: string }
   | { page: "new" }
+  | { page: "alerts" }
   | { page: "missing"; hash: string };
 
 /**
- * Reads a route from a hash: `#/`, `#/d/<id>`, `#/d/<id>/edit`, `#/new`. A dashboard's view
+ * Reads a route from a hash: `#/`, `#/d/<id>`, `#/d/<id>/edit`, `#/new`, `#/alerts`. A dashboard's view
  * carries what follows `?` (its time range and variables: `#/d/<id>?from=now-1h&to=now`).
  */
 export function parseRoute(hash: string): Route {
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
   const path = (q < 0 ? hash : hash.slice(0, q)).replace(/^#/, "").replace(/\/+$/, "") || "/";
   if (path === "/" || path === "") return { page: "list" };
   if (path === "/new") return { page: "new" };
+  if (path === "/alerts") return { page: "alerts" };
   const m = /^\/d\/([^/]+)(\/edit)?$/.exec(path);
   if (m) {
     let id: string;
@@ -36,6 +38,8 @@ export function routeHash(r: Route): string {
       return "#/";
     case "new":
       return "#/new";
+    case "alerts":
+      return "#/alerts";
     case "view":
       return `#/d/${encodeURIComponent(r.id)}${r.query ? `?${r.query}` : ""}`;
     case "edit":

@@ -86,7 +86,15 @@ export class Shell {
         { class: "topbar" },
         h("a", { class: "brand", href: "#/" }, logo(), h("span", null, "dashwire")),
         this.crumbs,
-        h("div", { class: "topbar__right" }, this.online, this.badge, this.account, this.themeBtn),
+        h(
+          "div",
+          { class: "topbar__right" },
+          h("a", { class: "btn btn--ghost btn--sm", href: "#/alerts", "data-testid": "nav-alerts" }, "Alerts"),
+          this.online,
+          this.badge,
+          this.account,
+          this.themeBtn,
+        ),
       ),
       this.main,
     );

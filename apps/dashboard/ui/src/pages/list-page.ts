@@ -4,7 +4,7 @@ import { h, replaceChildren, s } from "../dom.js";
 import { kindOf } from "../panels/create-panel.js";
 import { type AppContext, BUILTIN_DASHBOARDS, type Unmount } from "./app-context.js";
 import { downloadDashboard, duplicateDashboard, importForm } from "./dashboard-transfer.js";
-import { errorState, placeholder } from "./page-state.js";
+import { errorState, pageHead, placeholder } from "./page-state.js";
 
 /** One icon per kind of panel the dashboard holds (its registered icon; a table's for an unknown kind). */
 function kindIcons(d: Dashboard): SVGSVGElement[] {
@@ -110,21 +110,11 @@ export function mountList(root: HTMLElement, app: AppContext): Unmount {
     );
   replaceChildren(
     root,
-    h(
-      "div",
-      { class: "page-head" },
-      h(
-        "div",
-        null,
-        h("h1", null, "Dashboards"),
-        h("p", { class: "muted" }, "Live views of your metrics, updated every second."),
-      ),
-      h(
-        "div",
-        { class: "row" },
-        h("button", { type: "button", class: "btn", "data-testid": "import-dashboard", onclick: openImport }, "Import"),
-        h("a", { class: "btn btn--primary", href: "#/new", "data-testid": "new-dashboard" }, "+ New dashboard"),
-      ),
+    pageHead(
+      "Dashboards",
+      "Live views of your metrics, updated every second.",
+      h("button", { type: "button", class: "btn", "data-testid": "import-dashboard", onclick: openImport }, "Import"),
+      h("a", { class: "btn btn--primary", href: "#/new", "data-testid": "new-dashboard" }, "+ New dashboard"),
     ),
     importSlot,
     grid,

@@ -1,5 +1,5 @@
 import { ApiError } from "../api.js";
-import { h } from "../dom.js";
+import { type Child, h } from "../dom.js";
 
 /** A centred placeholder: loading, empty or error. */
 export function placeholder(title: string, detail?: string, action?: HTMLElement): HTMLElement {
@@ -22,5 +22,15 @@ export function errorState(err: unknown, what: string): HTMLElement {
     `Could not load ${what.toLowerCase()}`,
     msg,
     h("button", { class: "btn", type: "button", onclick: () => location.reload() }, "Retry"),
+  );
+}
+
+/** A page's head: its title and a line under it, and its actions on the right. */
+export function pageHead(title: string, subtitle: string, ...actions: Child[]): HTMLElement {
+  return h(
+    "div",
+    { class: "page-head" },
+    h("div", null, h("h1", null, title), h("p", { class: "muted" }, subtitle)),
+    h("div", { class: "row" }, actions),
   );
 }

@@ -12,6 +12,7 @@ import { rangePicker } from "../time/range-picker.js";
 import { parseRange, sameRange, type TimeRange, writeRange } from "../time/time-range.js";
 import type { AppContext, Unmount } from "./app-context.js";
 import { errorState, placeholder } from "./page-state.js";
+import { annotationSpan, PanelOverlays } from "./panel-overlays.js";
 import {
   currentValues,
   loadChoices,
@@ -39,6 +40,9 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
   let choices: VariableChoices[] = [];
   let values: Record<string, string> = {};
   const grid = new PanelGrid();
+  let panelsSpanMs = 300_000;
+  // Alert states and annotations over the panels, live; annotations of the range shown.
+  const overlays = new PanelOverlays(app.conn.client, id, () => annotationSpan(range, panelsSpanMs, Date.now()));
   const varSlot = h("div", { class: "page-head__vars" });
   const rangeSlot = h("div", { class: "page-head__tools" });
   const subtitle = h("p", { class: "muted" });
@@ -69,6 +73,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     }
     showRange();
     for (const p of panels) p.restart();
+    overlays.reload();
   };
   /** Takes the variables' values from `params`; builds the panels again when one changed. */
   const applyValues = () => {
@@ -93,7 +98,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     const defs = dashboard?.panels ?? [];
     const n = defs.length;
     subtitle.textContent = `${n} panel${n === 1 ? "" : "s"} · ${range.kind === "absolute" ? "past range" : "live"}`;
-    const panelsSpanMs = Math.max(
+    panelsSpanMs = Math.max(
       60_000,
       ...defs.map((def) => (panelNumber(def, kindOf(def.kind, panelRegistry), "windowSec") ?? 300) * 1000),
     );
@@ -110,6 +115,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     // Started once placed (their width picks their step); not when unmounted or rebuilt meanwhile.
     if (gone || panels !== built) return;
     for (const panel of built) panel.start();
+    overlays.setPanels(built);
     if (document.hidden) onVisibility();
   };
 
@@ -168,6 +174,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     cleanups.push(p.onChange(() => app.shell.setOnline(p.count)));
     p.start();
     app.shell.setOnline(p.count);
+    overlays.start();
     void buildPanels(d);
     document.addEventListener("visibilitychange", onVisibility);
     cleanups.push(() => document.removeEventListener("visibilitychange", onVisibility));
@@ -210,6 +217,7 @@ export function mountView(root: HTMLElement, app: AppContext, id: string, query 
     for (const c of cleanups) c();
     for (const p of panels) p.destroy();
     grid.destroy();
+    overlays.stop();
     presence?.stop();
     app.shell.setOnline(null);
     window.__dashwire = { view: () => null };

@@ -1,5 +1,6 @@
 import { type PanelKindSpec, panelNumber } from "../../../src/panels/panel-kinds.js";
-import type { Panel } from "../api.js";
+import { worstState } from "../alerts/alert-board.js";
+import type { AlertEntry, Annotation, Panel } from "../api.js";
 import { h } from "../dom.js";
 import type { Drawable } from "../frame-scheduler.js";
 import { SeriesFeed, seriesFeedDefaults } from "../live/series-feed.js";
@@ -21,6 +22,8 @@ export abstract class BasePanel implements Drawable {
   feeds: SeriesFeed[] = [];
   protected readonly body: HTMLElement;
   protected readonly status: HTMLElement;
+  /** The state of the alert rules on this panel's series (hidden when none). */
+  private readonly alertBadge: HTMLElement;
   protected readonly ctx: PanelContext;
   /** The panel's own window, ms: its `windowSec`, else its kind's default (shown unless the dashboard sets a range). */
   readonly windowMs: number;
@@ -46,6 +49,7 @@ export abstract class BasePanel implements Drawable {
     this.mode = mode;
     this.maxRate = panelNumber(def, kind, "maxRate") ?? seriesFeedDefaults.maxRate;
     this.status = h("span", { class: "panel__status", "data-testid": "panel-status" });
+    this.alertBadge = h("span", { class: "panel__alert", "data-testid": "panel-alert", hidden: true });
     this.body = h("div", { class: "panel__body" });
     this.el = h(
       "section",
@@ -55,6 +59,7 @@ export abstract class BasePanel implements Drawable {
         { class: "panel__head" },
         h("h3", { class: "panel__title", title: def.title }, def.title || kind.label),
         h("span", { class: "panel__kind" }, kind.label),
+        this.alertBadge,
         this.status,
       ),
       this.body,
@@ -132,6 +137,34 @@ export abstract class BasePanel implements Drawable {
     this.missed = !this.onScreen;
     if (this.onScreen) this.render();
   }
+
+  /**
+   * Shows the alert rules on this panel's series: the worst state as the panel's border and a
+   * badge (`data-alert` on the panel: `ok`, `pending`, `firing`, `resolved`; absent without rules),
+   * the rules and their states in the badge's title.
+   */
+  showAlerts(entries: readonly AlertEntry[]): void {
+    if (entries.length === 0) {
+      delete this.el.dataset.alert;
+      this.alertBadge.hidden = true;
+    } else {
+      const state = worstState(entries);
+      this.el.dataset.alert = state;
+      this.alertBadge.hidden = false;
+      this.alertBadge.dataset.state = state;
+      this.alertBadge.textContent = state;
+      this.alertBadge.title = entries
+        .map((e) => `${e.rule.title}: ${e.status.state}${e.status.value === null ? "" : ` (${e.status.value})`}`)
+        .join("\n");
+    }
+    this.onAlerts(entries);
+  }
+
+  /** Called with the panel's alert rules after each change (a chart draws their thresholds). */
+  protected onAlerts(_entries: readonly AlertEntry[]): void {}
+
+  /** Shows the annotations of this panel (a time-series chart draws them; other kinds do not). */
+  showAnnotations(_list: readonly Annotation[]): void {}
 
   /** Stops the feeds and releases what the panel holds. */
   destroy(): void {

@@ -1,6 +1,7 @@
 import uPlot from "uplot";
 import type { PanelKindSpec } from "../../../src/panels/panel-kinds.js";
-import type { Panel } from "../api.js";
+import { ChartMarkers } from "../annotations/chart-markers.js";
+import type { AlertEntry, Annotation, Panel } from "../api.js";
 import { h } from "../dom.js";
 import { cssColor, formatValue, seriesLabel, seriesName, timeTicks } from "../format.js";
 import { cssVar, seriesColor, THEME_EVENT, withAlpha } from "../theme.js";
@@ -13,6 +14,11 @@ import type { PanelContext } from "./panel-context.js";
 function canvasColor(c: string): string {
   const m = /^var\((--[\w-]+)\)$/.exec(c);
   return m ? cssVar(m[1]!) : c;
+}
+
+/** The colour of an alert rule's threshold line in its state. */
+function alertColor(state: string): string {
+  return cssVar(state === "firing" ? "--bad" : state === "pending" ? "--warn" : "--muted") || "#888";
 }
 
 /** Whether two ascending time columns hold the same times (compared from the newest: where they differ first). */
@@ -36,6 +42,10 @@ export class TimeseriesPanel extends BasePanel {
   private hoverIdx: number | null = null;
   private data: uPlot.AlignedData = [[]];
   private unbindZoom: (() => void) | null = null;
+  /** Annotation markers drawn over the chart. */
+  private readonly markers = new ChartMarkers();
+  /** Thresholds of the alert rules on this panel's series, coloured by their state. */
+  private alertLines: { value: number; state: string }[] = [];
 
   constructor(def: Panel, ctx: PanelContext, kind: PanelKindSpec) {
     super(def, ctx, kind, "stream");
@@ -69,8 +79,20 @@ export class TimeseriesPanel extends BasePanel {
     this.observer.disconnect();
     window.removeEventListener(THEME_EVENT, this.onTheme);
     this.unbindZoom?.();
+    this.markers.clear();
     this.plot?.destroy();
     this.plot = null;
+  }
+
+  /** Draws each rule's threshold as a line: red while firing, orange while pending, grey otherwise. */
+  protected override onAlerts(entries: readonly AlertEntry[]): void {
+    this.alertLines = entries.map((e) => ({ value: e.rule.threshold, state: e.status.state }));
+    this.plot?.redraw(false, false);
+  }
+
+  override showAnnotations(list: readonly Annotation[]): void {
+    this.markers.set(list);
+    this.plot?.redraw(false, false);
   }
 
   /** A new range: the next frame redraws (and so rescales) even before data of it arrives. */
@@ -184,10 +206,11 @@ export class TimeseriesPanel extends BasePanel {
         ],
         draw: [
           (u) =>
-            this.drawThresholds(
-              u,
-              thresholds.map((t) => ({ value: t.value, color: canvasColor(cssColor(t.color)) })),
-            ),
+            this.drawThresholds(u, [
+              ...thresholds.map((t) => ({ value: t.value, color: canvasColor(cssColor(t.color)) })),
+              ...this.alertLines.map((l) => ({ value: l.value, color: alertColor(l.state) })),
+            ]),
+          (u) => this.markers.draw(u, cssVar("--purple") || "#8e4ec6"),
         ],
       },
     };
@@ -245,6 +268,7 @@ export class TimeseriesPanel extends BasePanel {
 
   private readonly onTheme = (): void => {
     this.unbindZoom?.();
+    this.markers.clear();
     this.unbindZoom = null;
     this.plot?.destroy();
     this.plot = null;
