@@ -9,10 +9,10 @@ import { requestKey } from "../auth/api-keys.js";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { parseJsonBody, readBody } from "../http/read-body.js";
 import { requireJson } from "../http/request-guard.js";
-import { sendJson } from "../http/respond.js";
+import { sendJson, sendJsonText } from "../http/respond.js";
 import { CONTROL, type Router } from "../http/router.js";
 import { MAX_QUERY_POINTS, planQuery, type QueryPlan, type RingShape, ringsOf } from "../query/plan-query.js";
-import type { QueryManyAnswer } from "../query/query-answer.js";
+import { encodeQueryAnswer } from "../query/query-answer.js";
 import { queryManyLimits, queryManySchema } from "../query/query-request.js";
 import { parseSeriesId } from "../series/series-id.js";
 import type { BucketTuple, SeriesInfo, SeriesMatch, Store } from "../store/store.js";
@@ -169,9 +169,8 @@ export function queryRoutes(router: Router, deps: QueryRoutesDeps): void {
     const limit = Math.ceil((plan.to - plan.from) / plan.step) + 1;
     const points =
       plan.to > plan.from
-        ? await Promise.all(asked.series.map((id) => store.query(id, plan.ring, plan.from, plan.to, limit)))
-        : asked.series.map(() => []);
-    const results = asked.series.map((series, i) => ({ series, points: points[i] as BucketTuple[] }));
-    sendJson(res, 200, { step: plan.step, from: plan.from, to: plan.to, results } satisfies QueryManyAnswer);
+        ? await store.queryText(asked.series, plan.ring, plan.from, plan.to, limit)
+        : asked.series.map(() => "[]");
+    sendJsonText(res, 200, encodeQueryAnswer(plan, asked.series, points));
   });
 }

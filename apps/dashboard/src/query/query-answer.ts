@@ -1,6 +1,7 @@
 /**
  * The answer of `POST /api/v1/query`: several series over one window (`query-request.ts` has
- * the body it answers).
+ * the body it answers), and its encoding from each series' buckets as JSON text (the store's
+ * `queryText`: no tuple is parsed or built again).
  */
 import type { BucketTuple } from "../store/store.js";
 
@@ -18,4 +19,14 @@ export interface QueryManyAnswer {
   to: number;
   /** One entry per series asked for, in the order asked. */
   results: SeriesBuckets[];
+}
+
+/** The JSON text of a `QueryManyAnswer` for `plan`'s window, `series` and each one's `points` (JSON text). */
+export function encodeQueryAnswer(
+  plan: { step: number; from: number; to: number },
+  series: readonly string[],
+  points: readonly string[],
+): string {
+  const parts = series.map((id, i) => `{"series":${JSON.stringify(id)},"points":${points[i] ?? "[]"}}`);
+  return `{"step":${plan.step},"from":${plan.from},"to":${plan.to},"results":[${parts.join(",")}]}`;
 }

@@ -388,6 +388,10 @@ export class PgStore implements Store {
     return row.sid;
   }
 
+  async queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]> {
+    return Promise.all(ids.map(async (id) => JSON.stringify(await this.query(id, res, from, to, limit))));
+  }
+
   async query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]> {
     const sid = await this.sidOf(id);
     if (sid === undefined || res < 0 || res >= this.resolutions.length) return [];

@@ -13,6 +13,7 @@
  */
 import type Database from "better-sqlite3";
 import { type Agg, type AggRow, aggOf, aggOfRow, decodeRaw, emptyAgg, encodeRaw, mergeAgg } from "./cell.js";
+import { CellTextCache } from "./cell-text-cache.js";
 import { type CellFold, type CellRow, foldedBuckets, type PendingRow, planFold, type TimedAgg } from "./fold-plan.js";
 import type { BucketTuple, Resolution, StoreStats } from "./store.js";
 import type { CellGroup } from "./write-plan.js";
@@ -25,6 +26,8 @@ function statements(db: Database.Database) {
   return {
     seq: db.prepare("SELECT v FROM meta WHERE k = 'seq'").pluck(),
     folded: db.prepare("SELECT v FROM meta WHERE k = 'folded'").pluck(),
+    gen: db.prepare("SELECT v FROM meta WHERE k = 'gen'").pluck(),
+    changedAfter: db.prepare<[number], [number, number]>("SELECT sid, t FROM raw WHERE seq > ?").raw(),
     setSeq: db.prepare("UPDATE meta SET v = ? WHERE k = 'seq'"),
     setFolded: db.prepare("UPDATE meta SET v = ? WHERE k = 'folded'"),
     waiting: db
@@ -77,6 +80,8 @@ export class SqlitePoints {
   private readonly coarseMs: number[];
   /** Rows this connection wrote since it last folded. */
   private unfolded = 0;
+  /** The cells as JSON text, for `rangesText`. */
+  private readonly text: CellTextCache;
 
   constructor(
     private readonly db: Database.Database,
@@ -85,6 +90,7 @@ export class SqlitePoints {
   ) {
     this.st = statements(db);
     this.coarseMs = resolutions.slice(1).map((r) => r.ms);
+    this.text = new CellTextCache((sid, from, to) => this.st.cellRange.all(sid, from, to, 61) as unknown[][]);
   }
 
   /**
@@ -271,6 +277,26 @@ export class SqlitePoints {
     return foldedBuckets(stored, plan, ms, cellsIn)
       .filter((b) => b[0] >= from && b[0] < to)
       .slice(0, limit);
+  }
+
+  /**
+   * `range(sid, 0, from, to, limit)` of each of `sids` (undefined: "[]") as JSON text, from the
+   * cell text cache (`cell-text-cache.ts`) when every written row is folded, in one read
+   * snapshot; else (rows wait and cannot be folded now) from `range`.
+   */
+  rangesText(sids: ReadonlyArray<number | undefined>, from: number, to: number, limit: number): string[] {
+    if (!this.waiting() || this.tryFold()) {
+      const texts = this.db.transaction(() => {
+        // Another process may have written since the fold: then the rows are read below.
+        if (this.waiting()) return undefined;
+        this.text.sync(this.st.folded.get() as number, this.st.gen.get() as number, (after) =>
+          this.st.changedAfter.iterate(after),
+        );
+        return sids.map((sid) => (sid === undefined ? "[]" : this.text.range(sid, from, to, limit)));
+      })();
+      if (texts !== undefined) return texts;
+    }
+    return sids.map((sid) => (sid === undefined ? "[]" : JSON.stringify(this.range(sid, 0, from, to, limit))));
   }
 
   /** The 1-second cells starting at `t` of the series `sids` (undefined: none), with every written row folded in. */

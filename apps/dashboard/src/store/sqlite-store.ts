@@ -277,6 +277,19 @@ export class SqliteStore implements Store {
     return this.read(() => this.points.range(sid, res, from, to, limit));
   }
 
+  async queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]> {
+    if (res !== 0)
+      return Promise.all(ids.map(async (id) => JSON.stringify(await this.query(id, res, from, to, limit))));
+    return this.read(() =>
+      this.points.rangesText(
+        ids.map((id) => this.sidOf(id)),
+        from,
+        to,
+        limit,
+      ),
+    );
+  }
+
   async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
     return this.read(() => {
       const cells = this.points.cells(

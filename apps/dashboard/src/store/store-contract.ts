@@ -207,6 +207,59 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
       }
     });
 
+    it("answers queryText as query, after its reads, a replacement, a peer's write and a delete", async () => {
+      const f = await open();
+      const peer = await f.peer();
+      const texts = (s: Store, res: number) =>
+        s.queryText(["c.t,h=1", "c.t,h=2", "c.none"], res, base - 600_000, base + 600_000, 10_000);
+      const expectSame = async (s: Store) => {
+        for (const res of store.resolutions.keys()) {
+          const want = [
+            JSON.stringify(await all(s, "c.t,h=1", res)),
+            JSON.stringify(await all(s, "c.t,h=2", res)),
+            "[]",
+          ];
+          expect(await texts(s, res), `resolution ${res}`).toEqual(want);
+        }
+      };
+      const { store } = f;
+      try {
+        await store.write([pt("c.t,h=1", base + 10, 1), pt("c.t,h=1", base + 70_500, 2), pt("c.t,h=2", base, 5)], 100);
+        await expectSame(store);
+        expect(JSON.parse((await texts(store, 0))[0] as string)).toEqual([
+          [base, 1, 1, 1, 1, 1],
+          [base + 70_000, 1, 2, 2, 2, 2],
+        ]);
+        // A replaced value and a late point in minutes already read, by this store and by a peer.
+        await store.write([pt("c.t,h=1", base + 10, 7)], 100);
+        await expectSame(store);
+        await peer.write([pt("c.t,h=1", base + 70_900, 3), pt("c.t,h=2", base, 6)], 100);
+        await expectSame(store);
+        expect(JSON.parse((await texts(store, 0))[1] as string)).toEqual([[base, 1, 6, 6, 6, 6]]);
+        // The limit holds: the first cell only.
+        expect(await store.queryText(["c.t,h=1"], 0, base, base + 600_000, 1)).toEqual([
+          JSON.stringify([[base, 1, 7, 7, 7, 7]]),
+        ]);
+        // Deleted by the peer, then written again: only the new point.
+        await peer.deleteSeries({ exact: "c.t,h=1" });
+        await peer.write([pt("c.t,h=1", base + 20, 4)], 100);
+        await expectSame(store);
+        expect(JSON.parse((await texts(store, 0))[0] as string)).toEqual([[base, 1, 4, 4, 4, 4]]);
+        // The newest series deleted and another one made (SQLite may give it the same number),
+        // written in another minute: none of the deleted one's cells.
+        await peer.deleteSeries({ exact: "c.t,h=1" });
+        await store.write([pt("c.t,h=3", base + 70_000, 8)], 100);
+        expect(await store.queryText(["c.t,h=3"], 0, base - 600_000, base + 600_000, 10)).toEqual([
+          JSON.stringify([[base + 70_000, 1, 8, 8, 8, 8]]),
+        ]);
+        // The window holds.
+        expect(await store.queryText(["c.t,h=3", "c.t,h=2"], 0, base + 1, base + 70_000, 5)).toEqual(["[]", "[]"]);
+        expect(await store.queryText(["c.t,h=1"], 0, base, base + 600_000, 0)).toEqual(["[]"]);
+      } finally {
+        await peer.close();
+      }
+    });
+
     it("keeps dashboards with a version every write changes", async () => {
       const { store } = await open();
       const created = await store.putDashboard("a", '{"v":1}', { kind: "absent" }, 2);
@@ -263,6 +316,9 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
                 const id = `${prefix}${s}`;
                 expect(await all(store, id, r), `${id} at ${res.ms} ms`).toEqual(rollups(model.get(id), base, res.ms));
               }
+            const ids = [0, 1, 2].map((s) => `${prefix}${s}`);
+            const texts = await store.queryText(ids, 0, base - 600_000, base + 600_000, 10_000);
+            expect(texts.map((t) => JSON.parse(t))).toEqual(ids.map((id) => rollups(model.get(id), base, 1000)));
           };
           for (const o of ops) {
             if (o.kind === "read") {

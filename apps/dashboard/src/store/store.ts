@@ -109,6 +109,11 @@ export interface Store {
   write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]>;
   /** Buckets of series `id` at resolution `res` (index) with start in [from, to), ascending, at most `limit`. */
   query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]>;
+  /**
+   * `query` of each of `ids` (same window), each answer as its JSON text (`[[t, count, …], …]`):
+   * what `POST /api/v1/query` sends, which the SQLite store serves from a cache of cell texts.
+   */
+  queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]>;
   /** The 1-second buckets starting at `t` of the given series (those that have one). */
   cells(ids: readonly string[], t: number): Promise<Array<[id: string, bucket: BucketTuple]>>;
   /** Series matching, sorted by id, at most `limit`. */
