@@ -53,20 +53,29 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
+/** A listener whose ingest gate is held full, a client connected to it, and the gate's release. */
+async function fullGate() {
+  const r = recorder();
+  const port = await start(r.deps);
+  let free = () => {};
+  const held = r.gate.run(() => new Promise<void>((resolve) => (free = resolve)));
+  const client = await connect(port);
+  const release = () => {
+    free();
+    return held;
+  };
+  return { r, client, release };
+}
+
 describe("GraphiteListener", () => {
   it("holds lines while the ingest gate is full and stores them all, in order, once it frees", async () => {
-    const r = recorder();
-    const port = await start(r.deps);
-    let release = () => {};
-    const held = r.gate.run(() => new Promise<void>((resolve) => (release = resolve)));
-    const client = await connect(port);
+    const { r, client, release } = await fullGate();
     const n = 5000;
     client.write(Array.from({ length: n }, (_, i) => `held ${i} 1700000000.${String(i).padStart(3, "0")}\n`).join(""));
     // The listener read lines and was refused a slot: nothing is stored, nothing dropped.
     await until(() => r.gate.refused > 0, 30_000, "a refused batch");
     expect(r.stored).toEqual([]);
-    release();
-    await held;
+    await release();
     await until(() => r.stored.length >= n, 30_000, `${n} lines stored`);
     expect(r.stored.map((p) => p.value)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(r.stored[1]?.origin).toBe(2);
@@ -74,18 +83,13 @@ describe("GraphiteListener", () => {
   });
 
   it("stores on close what it read, even when the gate was full as close began", async () => {
-    const r = recorder();
-    const port = await start(r.deps);
-    let release = () => {};
-    const held = r.gate.run(() => new Promise<void>((resolve) => (release = resolve)));
-    const client = await connect(port);
+    const { r, client, release } = await fullGate();
     client.on("error", () => {});
     client.write("a 1\nb 2\nc 3");
     await until(() => r.gate.refused > 0, 30_000, "a refused batch");
     const closing = (listener as GraphiteListener).close();
     listener = undefined;
-    release();
-    await held;
+    await release();
     await closing;
     // The last line had no newline yet: closing ends the stream, so it is a line.
     expect(r.stored.map((p) => p.name)).toEqual(["a", "b", "c"]);
