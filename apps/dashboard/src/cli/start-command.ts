@@ -71,7 +71,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
     io.err(`dashwire start: ${startError(err, options)}`);
     return 1;
   }
-  printListening(io, options, app.url);
+  printListening(io, options, app.url, "", app.listeners);
 
   return stopOnSignal(io, () => app.close());
 }

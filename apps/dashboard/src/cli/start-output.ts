@@ -1,5 +1,8 @@
 /** What `dashwire start` prints and how it stops, shared by the single process and the cluster primary. */
+import type { AddressInfo } from "node:net";
+import { parseListenAddress } from "../config/listen-address.js";
 import type { DashboardOptions } from "../config/options.js";
+import type { SocketListeners } from "../ingest/socket-listeners.js";
 import type { CliIo } from "./io.js";
 
 /** Longest a shutdown may take before the process exits anyway (code 1). */
@@ -13,10 +16,28 @@ export function startError(err: unknown, options: DashboardOptions): string {
   return e.message;
 }
 
-/** The banner: where the dashboard, API and socket are. */
-export function printListening(io: CliIo, options: DashboardOptions, url: string, extra = ""): void {
+/** Where a listener is: its bound address, or (the cluster primary, which binds none) the configured one. */
+function listenerAt(options: DashboardOptions, which: "graphite" | "statsd", bound?: AddressInfo): string {
+  const { host, port } =
+    bound === undefined ? parseListenAddress(options[which], options.host) : { ...bound, host: bound.address };
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** The banner: where the dashboard, API and socket are (and the Graphite and StatsD listeners when on). */
+export function printListening(
+  io: CliIo,
+  options: DashboardOptions,
+  url: string,
+  extra = "",
+  listeners?: Pick<SocketListeners, "graphite" | "statsd">,
+): void {
   io.out(`dashwire ${options.demo ? "(demo feed on) " : ""}${extra}listening on ${url}`);
   io.out(`  dashboard: ${url}/   API: ${url}/api/v1   socket: ${url.replace(/^http/, "ws")}/dashwire`);
+  const agents = [
+    options.graphite === "" ? "" : `graphite (TCP): ${listenerAt(options, "graphite", listeners?.graphite)}`,
+    options.statsd === "" ? "" : `statsd (UDP): ${listenerAt(options, "statsd", listeners?.statsd)}`,
+  ].filter(Boolean);
+  if (agents.length > 0) io.out(`  ${agents.join("   ")}`);
   if (options.apiKeys.length > 0)
     io.out(`  API keys: ${options.apiKeys.length} configured (reads ${options.publicRead ? "public" : "need a key"})`);
 }
