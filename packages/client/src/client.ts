@@ -23,10 +23,12 @@ import {
   type WireError,
 } from "@dashwire/protocol";
 import type { ClientEvents, ClientState } from "./client-events.js";
+import { type AnswerHandler, Answers } from "./answers.js";
 import { Connection } from "./connection.js";
 import { Credentials } from "./credentials.js";
-import { Emitter, reportError } from "./emitter.js";
+import { Emitter } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
+import { EventHandlers, type ServerEventHandler } from "./event-handlers.js";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
 import { RequestTracker } from "./requests.js";
 import { ServerSubscriptions } from "./server-subscriptions.js";
@@ -61,8 +63,6 @@ export interface PresenceList {
   clients: PresenceInfo[];
 }
 
-type EventHandler = (data: never, ns: string | undefined) => void;
-
 /** Subscriptions sent in the handshake frame; the server holds at most 64 messages before `connected`. */
 const MAX_PIPELINED_SUBS = 48;
 
@@ -78,10 +78,11 @@ export class Client<S = AppSchema> {
   private readonly subs = new Map<string, Subscription>();
   // Subscribe requests awaiting their ack, by message id (at most one per subscription).
   private readonly subAcks = new Map<number, Subscription>();
-  private readonly eventHandlers = new Map<string, Set<EventHandler>>();
+  private readonly eventHandlers: EventHandlers;
   private readonly subHost: SubscriptionHost;
   private readonly credentials: Credentials;
   private readonly serverSubs: ServerSubscriptions;
+  private readonly answers: Answers;
   private maxSubscriptions = Number.POSITIVE_INFINITY;
   private lastId = 0;
 
@@ -143,6 +144,10 @@ export class Client<S = AppSchema> {
       forget: (sub, tellServer) => this.forget(sub, tellServer),
       retryDelay: (attempt) => backoff(attempt, this.options.reconnect || backoffDefaults),
     };
+    this.eventHandlers = new EventHandlers(this.events);
+    this.answers = new Answers((m) => {
+      if (this.connection.ready) this.connection.outbox.push(this.options.codec.encode(m));
+    });
     this.serverSubs = new ServerSubscriptions({ subs: this.subs, subHost: this.subHost, events: this.events });
     // Deferred so listeners and subscriptions added right after connect() see the first attempt.
     queueMicrotask(() => this.connection.start());
@@ -188,14 +193,16 @@ export class Client<S = AppSchema> {
     event: K,
     handler: (data: ServerEventData<S, K>, ns: string | undefined) => void,
   ): () => void {
-    let set = this.eventHandlers.get(event);
-    if (set === undefined) this.eventHandlers.set(event, (set = new Set()));
-    const handlers = set;
-    handlers.add(handler);
-    return () => {
-      handlers.delete(handler);
-      if (handlers.size === 0 && this.eventHandlers.get(event) === handlers) this.eventHandlers.delete(event);
-    };
+    return this.eventHandlers.add(event, handler as ServerEventHandler);
+  }
+
+  /**
+   * Answers server requests `event` (`client.emitWithAck` on the server): the handler's return
+   * value (or promise) is the answer, a thrown `DashwireClientError` a coded refusal. One handler
+   * per event; returns a function that removes it.
+   */
+  handle<K extends ServerEventName<S>>(event: K, handler: AnswerHandler<ServerEventData<S, K>>): () => void {
+    return this.answers.handle(event, handler as AnswerHandler<never>);
   }
 
   /**
@@ -360,7 +367,8 @@ export class Client<S = AppSchema> {
         this.subs.get(m.topic)?.gap(m);
         return;
       case "evt":
-        this.serverEvent(m.event, m.data, m.ns);
+        if (typeof m.id === "number") this.answers.answer(m.id, m.event, m.data, m.ns);
+        else this.eventHandlers.dispatch(m.event, m.data, m.ns);
         return;
       case "subscribed":
         this.serverSubs.subscribed(m);
@@ -390,19 +398,6 @@ export class Client<S = AppSchema> {
     else if (isSubscribeResult(data)) sub.acked(data);
     else sub.refused(new DashwireClientError(ErrorCode.InvalidField, "subscribe ack without epoch and offset"));
     return true;
-  }
-
-  private serverEvent(event: string, data: unknown, ns: string | undefined): void {
-    this.events.emit("event", event, data, ns);
-    const handlers = this.eventHandlers.get(event);
-    if (handlers === undefined) return;
-    for (const handler of handlers) {
-      try {
-        handler(data as never, ns);
-      } catch (error) {
-        reportError(error);
-      }
-    }
   }
 }
 

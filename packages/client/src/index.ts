@@ -1,4 +1,5 @@
 /** @dashwire/client: the dashwire SDK for browsers (and Node through `@dashwire/client/node`). */
+export type { AnswerHandler } from "./answers.js";
 export { Client, type EmitOptions, type PresenceList, type PublishOptions } from "./client.js";
 export type { ClientEvents, ClientState, StateReason } from "./client-events.js";
 export { connect } from "./connect.js";

@@ -49,6 +49,9 @@ describe("end-to-end typing", () => {
     // @ts-expect-error wrong publication payload
     client.publish("chat", { price: 1 }).catch(() => {});
     client.onEvent("notice", (data) => expectTypeOf(data).toEqualTypeOf<{ text: string }>());
+    client.handle("notice", (data) => expectTypeOf(data).toEqualTypeOf<{ text: string }>());
+    // @ts-expect-error not a server event of the schema
+    client.handle("notices", () => 1);
     client.close();
   });
 

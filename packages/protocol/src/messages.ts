@@ -122,6 +122,17 @@ export interface RefreshMessage {
   token: string;
 }
 
+/**
+ * The client's answer to a server event that carried an `id` (`client.emitWithAck` on the
+ * server): `data` is what the client's handler returned, `error` a coded refusal.
+ */
+export interface ClientAckMessage {
+  t: "ack";
+  id: number;
+  data?: unknown;
+  error?: WireError;
+}
+
 /** Heartbeat probe; the other side answers `pong`. Both sides may send it. */
 export interface PingMessage {
   t: "ping";
@@ -141,6 +152,7 @@ export type ClientMessage =
   | EventMessage
   | PresenceMessage
   | RefreshMessage
+  | ClientAckMessage
   | PingMessage
   | PongMessage;
 
@@ -225,6 +237,8 @@ export interface GapMessage {
 /** An event pushed by server code. */
 export interface ServerEventMessage {
   t: "evt";
+  /** Present when server code awaits an answer (`emitWithAck`): the client replies with `ack`. */
+  id?: number;
   ns?: string;
   event: string;
   data?: unknown;

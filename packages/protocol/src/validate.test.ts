@@ -17,6 +17,8 @@ describe("parseClientMessage", () => {
       { t: "evt", event: "e", ns: "admin", data: 1 },
       { t: "presence", id: 0, topic: "a" },
       { t: "refresh", token: "t" },
+      { t: "ack", id: 3, data: { ok: true } },
+      { t: "ack", id: 4, error: { code: 10001, message: "no" } },
       { t: "ping" },
       { t: "pong" },
     ];
@@ -36,6 +38,9 @@ describe("parseClientMessage", () => {
     expect(code({ t: "sub", topic: "a", maxRate: 0 })).toBe(ErrorCode.InvalidField);
     expect(code({ t: "connect", v: "1" })).toBe(ErrorCode.InvalidField);
     expect(code({ t: "refresh" })).toBe(ErrorCode.InvalidField);
+    expect(code({ t: "ack", data: 1 })).toBe(ErrorCode.InvalidField);
+    expect(code({ t: "ack", id: 1, error: "no" })).toBe(ErrorCode.InvalidField);
+    expect((parseClientMessage({ t: "ack", id: 1, error: "no" }) as Violation).id).toBeUndefined();
     expect(code({ t: "evt", event: "a b" })).toBe(ErrorCode.InvalidField);
     const v = parseClientMessage({ t: "sub", id: 7, topic: "a", mode: "fast" }) as Violation;
     expect(v).toBeInstanceOf(Violation);

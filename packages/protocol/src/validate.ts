@@ -103,6 +103,18 @@ export function parseClientMessage(value: unknown, maxTopicLength = MAX_TOPIC_LE
     case "refresh":
       if (typeof value.token !== "string") return bad("token", "must be a string");
       return value as unknown as ClientMessage;
+    case "ack": {
+      // The id names a server request: a refusal carries none (an `ack` back would look like an
+      // answer to one of the client's own requests).
+      if (id === undefined) return new Violation(ErrorCode.InvalidField, "id is required");
+      const error = value.error;
+      if (
+        error !== undefined &&
+        !(isObject(error) && typeof error.code === "number" && typeof error.message === "string")
+      )
+        return new Violation(ErrorCode.InvalidField, "error must be {code: number, message: string}");
+      return value as unknown as ClientMessage;
+    }
     default:
       return new Violation(
         ErrorCode.UnknownType,

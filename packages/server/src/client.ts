@@ -1,4 +1,6 @@
+import type { AppSchema, SchemaLike, ServerEventData, ServerEventName } from "@dashwire/protocol";
 import type { JoinOptions } from "./rooms.js";
+import type { EmitWithAckOptions } from "./server-requests.js";
 
 /** Who a connection is, as set by connect middleware (e.g. from a verified JWT). */
 export interface UserIdentity {
@@ -8,8 +10,11 @@ export interface UserIdentity {
   claims?: Record<string, unknown>;
 }
 
-/** A connected client, as server code sees it (handlers, hooks, events). */
-export interface Client {
+/**
+ * A connected client, as server code sees it (handlers, hooks, events). With an app schema
+ * (`createServer<Schema>()`), `emit` and `emitWithAck` are checked against its `serverEvents`.
+ */
+export interface Client<S extends SchemaLike = AppSchema> {
   /** Session id, unique per connection. */
   readonly id: string;
   /** Current transport name ("websocket", "sse", "polling"). */
@@ -31,8 +36,19 @@ export interface Client {
   join(topic: string, options?: JoinOptions): Promise<boolean>;
   /** Ends this client's subscription to `topic` (the client is told); false when there was none. */
   leave(topic: string): boolean;
-  /** Sends an event to this client. */
-  emit(event: string, data?: unknown, ns?: string): void;
+  /** Sends an event to this client (its `onEvent` handlers get it). */
+  emit<E extends ServerEventName<S>>(event: E, data?: ServerEventData<S, E>, ns?: string): void;
+  /**
+   * Sends an event the client answers from its `client.handle(event, fn)` handler; resolves with
+   * the answer. Rejects with a `DashwireError`: the client's coded refusal (1005 when it has no
+   * handler), 4002 after `timeoutMs` (default 10 s), 4003 when the connection closes first,
+   * 3002 past `limits.pendingAcks` requests in flight to this client.
+   */
+  emitWithAck<E extends ServerEventName<S>>(
+    event: E,
+    data?: ServerEventData<S, E>,
+    options?: EmitWithAckOptions,
+  ): Promise<unknown>;
   /**
    * Closes the connection with a close code (default 1000; 1000, 1001 or 3000–4999, else it
    * throws RangeError) and a reason (cut to 123 bytes of UTF-8).

@@ -2,7 +2,14 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type Codec, CloseCode, type ConnectionLimits, type ConnectMessage } from "@dashwire/protocol";
+import {
+  type AppSchema,
+  type Codec,
+  CloseCode,
+  type ConnectionLimits,
+  type ConnectMessage,
+  type SchemaLike,
+} from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
 import type { Client, UserIdentity } from "./client.js";
@@ -27,13 +34,13 @@ import type { Transport } from "./transport/transport.js";
 import { type DisconnectCommand, runDisconnect } from "./user-disconnect.js";
 
 /** Events a server reports to application code, on `server.events`. */
-export interface ServerEvents {
+export interface ServerEvents<S extends SchemaLike = AppSchema> {
   /** A client completed its handshake. */
-  connection: [client: Client];
+  connection: [client: Client<S>];
   /** A connected client went away (any reason). */
-  disconnect: [client: Client, code: number, reason: string];
+  disconnect: [client: Client<S>, code: number, reason: string];
   /** A slow client lost publications `from`..`to` of a stream topic (it was told and will resume). */
-  gap: [client: Client, topic: string, from: number, to: number];
+  gap: [client: Client<S>, topic: string, from: number, to: number];
 }
 
 /** The node channel kind of `disconnectUser` commands. */
@@ -216,6 +223,9 @@ export class ServerCore implements SessionHost {
       case "refresh":
         refreshCredentials(this, session, msg);
         return;
+      case "ack":
+        session.answered(msg.id, msg.data, msg.error);
+        return;
     }
   }
 
@@ -243,6 +253,7 @@ export class ServerCore implements SessionHost {
 
   closed(session: Session, code: number, reason: string, wasOpen: boolean): void {
     this.hub.removeSession(session);
+    session.endRequests();
     this.sessions.delete(session.id);
     this.gate.closed(session.remoteAddress);
     this.stats.close(code);

@@ -18,6 +18,7 @@ export { DashwireError, toWireError } from "./errors.js";
 export { type ServerApiOptions, serverApiDefaults } from "./http/server-api-options.js";
 export { type LimitOptions, type ServerOptions, type ServerOptionsInput, serverDefaults } from "./options.js";
 export type { JoinOptions, UserJoinReport } from "./rooms.js";
+export type { EmitWithAckOptions } from "./server-requests.js";
 export { type EventContext, type EventHandler, type EventMiddleware, Namespace } from "./router.js";
 export type { ServerEvents } from "./core.js";
 export { createServer, DashwireServer, type PublishOptions } from "./server.js";

@@ -1,4 +1,4 @@
-import { ErrorCode, type EventMessage } from "@dashwire/protocol";
+import { type AppSchema, ErrorCode, type EventMessage, type SchemaLike } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Client } from "./client.js";
 import { DashwireError, toWireError } from "./errors.js";
@@ -9,9 +9,9 @@ import type { ServerStats } from "./stats.js";
 export const DEFAULT_NAMESPACE = "/";
 
 /** What an event handler and event middleware see. */
-export interface EventContext {
-  /** The client that sent the event. */
-  client: Client;
+export interface EventContext<S extends SchemaLike = AppSchema> {
+  /** The client that sent the event (its `emit` typed by the app schema's `serverEvents`). */
+  client: Client<S>;
   /** Namespace name ("/" for the default). */
   ns: string;
   /** Event name. */
@@ -21,7 +21,10 @@ export interface EventContext {
 }
 
 /** Handles one event; the return value is the ack reply, a thrown `DashwireError` a coded error. */
-export type EventHandler<D = unknown, R = unknown> = (data: D, ctx: EventContext) => R | Promise<R>;
+export type EventHandler<D = unknown, R = unknown, S extends SchemaLike = AppSchema> = (
+  data: D,
+  ctx: EventContext<S>,
+) => R | Promise<R>;
 
 /** Runs around handlers of a namespace (Koa style): call `next()` to continue, throw to refuse. */
 export type EventMiddleware = (ctx: EventContext, next: () => Promise<unknown>) => unknown;

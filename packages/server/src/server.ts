@@ -60,7 +60,7 @@ export interface PublishOptions {
  */
 export class DashwireServer<S extends SchemaLike = AppSchema> {
   /** Lifecycle events for application code. */
-  readonly events: EventEmitter<ServerEvents>;
+  readonly events: EventEmitter<ServerEvents<S>>;
   /** Options with every default applied. */
   readonly options: ResolvedServerOptions;
   /** Live counters (what `/metrics` reports). */
@@ -97,13 +97,8 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
       nodeId: options.nodeId ?? randomBytes(6).toString("base64url"),
     });
     const core = this.core;
-    ({
-      events: this.events,
-      options: this.options,
-      stats: this.stats,
-      broker: this.broker,
-      nodeId: this.nodeId,
-    } = core);
+    this.events = core.events as unknown as EventEmitter<ServerEvents<S>>;
+    ({ options: this.options, stats: this.stats, broker: this.broker, nodeId: this.nodeId } = core);
     this.logger = logger;
     this.api = ServerApi.create(
       {
@@ -139,11 +134,11 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   }
 
   /** Registers the handler of an event in the default namespace (typed by the schema's `events`). */
-  on<E extends EventName<S>>(event: E, handler: EventHandler<EventData<S, E>, EventReply<S, E>>): this;
+  on<E extends EventName<S>>(event: E, handler: EventHandler<EventData<S, E>, EventReply<S, E>, S>): this;
   /** Without a schema (any event name allowed), handlers annotate their own payload type. */
-  on<D, R>(event: string extends EventName<S> ? string : never, handler: EventHandler<D, R>): this;
-  on(event: string, handler: EventHandler<never, unknown>): this {
-    this.core.router.namespace("/").on(event, handler as EventHandler);
+  on<D, R>(event: string extends EventName<S> ? string : never, handler: EventHandler<D, R, S>): this;
+  on(event: string, handler: EventHandler<never, unknown, S>): this {
+    this.core.router.namespace("/").on(event, handler as unknown as EventHandler);
     return this;
   }
 
@@ -204,8 +199,8 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   }
 
   /** Connected clients. */
-  clients(): IterableIterator<Client> {
-    return this.core.sessions.values();
+  clients(): IterableIterator<Client<S>> {
+    return this.core.sessions.values() as IterableIterator<Client<S>>;
   }
 
   // ---------------------------------------------------------------- HTTP

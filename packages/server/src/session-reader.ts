@@ -160,7 +160,8 @@ export class SessionReader implements InboxHost {
       return;
     }
     const { messagesPerSecond, messageBurst } = this.host.options.limits;
-    const id = msg.t === "connect" ? undefined : msg.id;
+    // An `ack` carries the id of a server request (emitWithAck): a refusal must not answer it.
+    const id = msg.t === "connect" || msg.t === "ack" ? undefined : msg.id;
     const verdict = (this.rate ??= new MessageRate(messagesPerSecond, messageBurst)).take(id !== undefined);
     if (verdict === RATE_PASS) {
       if (msg.t === "connect")

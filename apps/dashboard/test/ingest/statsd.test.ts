@@ -59,7 +59,10 @@ describe("StatsD over UDP", () => {
     expect(await lastValue("sd.users")).toBe(2);
     const timer = Object.fromEntries(
       await Promise.all(
-        ["count", "sum", "mean", "min", "max", "p50", "p90", "p99"].map(async (s) => [s, await lastValue(`sd.lat.${s}`)]),
+        ["count", "sum", "mean", "min", "max", "p50", "p90", "p99"].map(async (s) => [
+          s,
+          await lastValue(`sd.lat.${s}`),
+        ]),
       ),
     );
     expect(timer).toEqual({ count: 10, sum: 550, mean: 55, min: 10, max: 100, p50: 50, p90: 90, p99: 100 });
