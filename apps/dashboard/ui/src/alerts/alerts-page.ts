@@ -150,18 +150,22 @@ export function mountAlerts(root: HTMLElement, app: AppContext): Unmount {
               h("td", { class: "small", "data-testid": "alert-since" }, since),
               h(
                 "td",
-                { class: "row" },
+                null,
                 h(
-                  "button",
-                  {
-                    type: "button",
-                    class: "btn btn--ghost btn--sm",
-                    "data-testid": "rule-edit",
-                    onclick: () => openForm(e.rule.id),
-                  },
-                  "Edit",
+                  "div",
+                  { class: "row" },
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn btn--ghost btn--sm",
+                      "data-testid": "rule-edit",
+                      onclick: () => openForm(e.rule.id),
+                    },
+                    "Edit",
+                  ),
+                  del,
                 ),
-                del,
               ),
             );
           }),
