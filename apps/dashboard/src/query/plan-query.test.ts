@@ -19,6 +19,12 @@ describe("planQuery", () => {
       expect(planQuery(rings, { from: now - 900_000, to: now, step: 1000 }, now, NOW).step).toBe(1000);
       expect(planQuery(rings, { from: now - 6 * 3_600_000, to: now, step: 10_000 }, now, NOW).step).toBe(10_000);
     }
+    // A span computed by the client a moment before the server reads its clock, too.
+    for (const late of [1, 300, 999])
+      for (const now of [NOW, NOW + 1, NOW + 999]) {
+        const plan = planQuery(rings, { from: now - late - 900_000, to: now - late, step: 1000 }, now, NOW);
+        expect(plan.step, `${late} ms late at ${now - NOW}`).toBe(1000);
+      }
     expect(planQuery(rings, { from: NOW - 902_000, to: NOW, step: 1000 }, NOW, NOW).step).toBe(10_000);
     expect(planQuery(rings, { from: NOW - 86_400_000, to: NOW, step: undefined }, NOW, NOW).step).toBe(60_000);
   });

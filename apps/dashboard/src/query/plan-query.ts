@@ -40,6 +40,13 @@ export interface QueryPlan {
   to: number;
 }
 
+/**
+ * How much older than a ring's oldest bucket `from` may be and still be served by it (clamped):
+ * "the last 15 minutes" is computed from the client's clock before the request travels; read
+ * 127 ms later by the server (a 100-series request on a loaded machine), it fell to 10 s buckets.
+ */
+export const CLOCK_SLACK_MS = 1000;
+
 /** Largest number of buckets one query returns by default. */
 export const MAX_QUERY_POINTS = 5_000;
 
@@ -71,8 +78,9 @@ export function planQuery(
     const res = (rings[i] as RingShape).resolutionMs;
     const to = Math.floor(Math.min(req.to, closedUntilMs) / res) * res;
     const from = Math.max(req.from, windowStart(i));
-    // One bucket of slack, so a window of exactly the ring's span (15 min at 1 s) stays at 1 s.
-    if (req.from >= windowStart(i) - res && (to - from) / res <= maxPoints) {
+    // One bucket of slack, so a window of exactly the ring's span (15 min at 1 s) stays at 1 s,
+    // plus `CLOCK_SLACK_MS` for the client that read its clock a moment before we read ours.
+    if (req.from >= windowStart(i) - res - CLOCK_SLACK_MS && (to - from) / res <= maxPoints) {
       chosen = i;
       break;
     }
