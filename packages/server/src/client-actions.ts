@@ -2,20 +2,38 @@ import type { WireError } from "@dashwire/protocol";
 import type { JoinOptions, Rooms } from "./rooms.js";
 import { EMIT_WITH_ACK_TIMEOUT_MS, type EmitWithAckOptions, ServerRequests } from "./server-requests.js";
 import type { Session } from "./session.js";
+import type { ServerStats } from "./stats.js";
 
 /** What the server-side actions on one client need from its server. */
 export interface ClientActionsHost {
   readonly rooms: Rooms;
-  /** `limits.pendingAcks` bounds the requests to one client in flight too. */
-  readonly options: { readonly limits: { readonly pendingAcks: number } };
+  readonly stats: ServerStats;
+  /** `limits.pendingAcks` bounds the requests to one client in flight too; `queueBytes` its queue. */
+  readonly options: { readonly limits: { readonly pendingAcks: number; readonly queueBytes: number } };
+}
+
+/** One connection's backpressure, as server code reads it (`client.backpressure()`). */
+export interface ClientBackpressure {
+  /** Bytes queued for this client and not yet handed to its transport. */
+  queuedBytes: number;
+  /** The queue's limit for stream publications (`limits.queueBytes`): past it they are dropped. */
+  limitBytes: number;
+  /** True while the transport refuses more (the client reads slower than we send). */
+  congested: boolean;
+  /** How long it has been congested, ms (0 when not): how far behind this client is. */
+  lagMs: number;
+  /** Stream publications dropped for this client since it connected (each announced by a gap). */
+  drops: number;
 }
 
 /**
  * The actions server code takes on one client beyond `emit` and `disconnect` (issue 19): rooms
- * (`join`, `leave`), `emit` and `emitWithAck`. A base of `Session`, so that class keeps to the transport, queue and
+ * (`join`, `leave`), `emit`, `emitWithAck` and `backpressure`. A base of `Session`, so that class keeps to the transport, queue and
  * handshake it already owns.
  */
 export abstract class ClientActions {
+  /** Stream publications dropped for this client. */
+  private drops = 0;
   /** Server → client requests in flight (created on the first `emitWithAck`). */
   private requests: ServerRequests | undefined = undefined;
 
@@ -23,6 +41,29 @@ export abstract class ClientActions {
 
   /** Encodes and queues one message to this client (the session's outbound queue). */
   abstract send(message: unknown): void;
+  /** Bytes queued and not yet handed to the transport. */
+  abstract get queuedBytes(): number;
+  /** How long the transport has refused more, ms (0 while writable). */
+  abstract get congestedMs(): number;
+  /** False while the transport is congested. */
+  abstract get writable(): boolean;
+
+  /** This connection's queued bytes, lag and drops (cheap: a few fields read). */
+  backpressure(): ClientBackpressure {
+    return {
+      queuedBytes: this.queuedBytes,
+      limitBytes: this.actions.options.limits.queueBytes,
+      congested: !this.writable,
+      lagMs: this.congestedMs,
+      drops: this.drops,
+    };
+  }
+
+  /** @internal A subscription dropped a stream publication for this client (counted here and server-wide). */
+  dropped(): void {
+    this.drops++;
+    this.actions.stats.dropsStream++;
+  }
 
   /** Sends an event to this client. */
   emit(event: string, data?: unknown, ns?: string): void {

@@ -1,4 +1,5 @@
 import type { AppSchema, SchemaLike, ServerEventData, ServerEventName } from "@dashwire/protocol";
+import type { ClientBackpressure } from "./client-actions.js";
 import type { JoinOptions } from "./rooms.js";
 import type { EmitWithAckOptions } from "./server-requests.js";
 
@@ -49,6 +50,8 @@ export interface Client<S extends SchemaLike = AppSchema> {
     data?: ServerEventData<S, E>,
     options?: EmitWithAckOptions,
   ): Promise<unknown>;
+  /** Queued bytes, lag and drops of this connection (see `ClientBackpressure`). */
+  backpressure(): ClientBackpressure;
   /**
    * Closes the connection with a close code (default 1000; 1000, 1001 or 3000–4999, else it
    * throws RangeError) and a reason (cut to 123 bytes of UTF-8).

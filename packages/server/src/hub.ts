@@ -292,6 +292,19 @@ export class Hub {
     return { count: (present?.size ?? 0) + this.presenceSync.count(topic), clients };
   }
 
+  /**
+   * This node's subscribers of `topic`, and how many of them are congested: at least
+   * `thresholdBytes` wait in their queue (bytes pile up there only while the transport refuses
+   * more; a long-polling client between two polls holds a little). Read only when asked
+   * (`publish` with `reportBackpressure`): one pass over the subscribers, nothing on the fan-out path.
+   */
+  backpressure(topic: string, thresholdBytes: number): { subscribers: number; congested: number } {
+    const subs = this.entries.get(topic)?.subs ?? [];
+    let congested = 0;
+    for (const sub of subs) if (sub.session.queuedBytes >= thresholdBytes) congested++;
+    return { subscribers: subs.length, congested };
+  }
+
   /** Topics with subscribers on this node, with how many. */
   *localTopics(): IterableIterator<[topic: string, subscribers: number]> {
     for (const [topic, entry] of this.entries) yield [topic, entry.subs.length];

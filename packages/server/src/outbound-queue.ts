@@ -43,6 +43,8 @@ export class OutboundQueue implements Flushable {
   private streamBytes = 0;
   private dirty = false;
   private canWrite = true;
+  /** When the transport last refused more (ms), while it still does; 0 while writable. */
+  private congestedAt = 0;
   private closed = false;
   /** Stream subscriptions that dropped publications and owe the client a `gap` notice. */
   private gapped: GapOwer[] | undefined = undefined;
@@ -60,6 +62,11 @@ export class OutboundQueue implements Flushable {
   /** False while the transport is congested. */
   get writable(): boolean {
     return this.canWrite;
+  }
+
+  /** How long the transport has refused more, ms (0 while writable): how far this client lags. */
+  get congestedMs(): number {
+    return this.canWrite ? 0 : Date.now() - this.congestedAt;
   }
 
   /**
@@ -167,6 +174,7 @@ export class OutboundQueue implements Flushable {
       stats.framesOut++;
       stats.bytesOut += frame.length;
       this.canWrite = this.owner.write(frame);
+      if (!this.canWrite) this.congestedAt = Date.now();
     }
     // Checked after the write, not before: a gap held back "until the queue drains" waited for
     // a flush nothing scheduled when that write left the transport writable, and the

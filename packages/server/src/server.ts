@@ -52,7 +52,18 @@ export interface PublishOptions {
   key?: string;
   /** Bypasses conflation and rate caps of `latest` subscriptions. */
   urgent?: boolean;
+  /**
+   * Report this node's subscribers of the topic and how many are congested (at least
+   * `thresholdBytes` queued for them; default half of `limits.queueBytes`), read at publish.
+   */
+  reportBackpressure?: boolean | { thresholdBytes: number };
 }
+
+/** What `server.publish` resolves with: the stored publication, and the report when asked. */
+export type PublishResult = Publication & {
+  /** With `reportBackpressure`: `allCongested` when every subscriber here is (and there is one). */
+  backpressure?: { subscribers: number; congested: number; allCongested: boolean };
+};
 
 /**
  * A dashwire server: mount it on an HTTP server (`attach`) or let it listen on its own.
@@ -164,12 +175,26 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     topic: T,
     data: TopicData<S, T>,
     options: PublishOptions = {},
-  ): Promise<Publication> {
+  ): Promise<PublishResult> {
     await this.start();
     const core = this.core;
     core.stats.publications++;
     const { retention } = core.topics.resolve(topic);
-    return core.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
+    const report = options.reportBackpressure;
+    // Read before the publication is queued: what the publisher learns is the state it published into.
+    const seen = report
+      ? core.hub.backpressure(
+          topic,
+          (report === true ? undefined : report.thresholdBytes) ?? core.options.limits.queueBytes / 2,
+        )
+      : undefined;
+    const pub = await core.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
+    if (seen === undefined) return pub;
+    // A copy: the broker may keep `pub` in its history.
+    return {
+      ...pub,
+      backpressure: { ...seen, allCongested: seen.subscribers > 0 && seen.congested === seen.subscribers },
+    };
   }
 
   /**

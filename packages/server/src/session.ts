@@ -194,6 +194,11 @@ export class Session
     return this.out.writable;
   }
 
+  /** How long the transport has refused more, ms (0 while writable). */
+  get congestedMs(): number {
+    return this.out.congestedMs;
+  }
+
   /** Queues an encoded stream publication; false at the queue's byte limit (see `OutboundQueue`). */
   enqueue(part: string): boolean {
     return this.out.enqueue(part);

@@ -22,7 +22,11 @@ export interface Subscriber {
   readonly isOpen: boolean;
   /** False while the transport is congested. */
   readonly writable: boolean;
+  /** Bytes queued and not yet handed to the transport. */
+  readonly queuedBytes: number;
   readonly stats: ServerStats;
+  /** One stream publication was dropped for this client (queue overflow; a gap follows). */
+  dropped(): void;
   /** Queues a stream publication; false (nothing queued) at the queue's byte limit. */
   enqueue(part: string): boolean;
   /** Queues a message regardless of the stream limit. */
@@ -180,7 +184,7 @@ export class Subscription {
       }
     } else if (state === GAPPED) {
       this.gapTo = pub.offset;
-      this.session.stats.dropsStream++;
+      this.session.dropped();
     }
   }
 
@@ -190,7 +194,7 @@ export class Subscription {
     this.state = GAPPED;
     this.gapFrom = from;
     this.gapTo = to;
-    this.session.stats.dropsStream++;
+    this.session.dropped();
     this.session.addGap(this);
   }
 
