@@ -6,7 +6,10 @@
  */
 import { execFileSync } from "node:child_process";
 import dgram from "node:dgram";
-import type { AddressInfo } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
 import { startApp, type TestApp } from "../api/helpers.js";
@@ -117,5 +120,33 @@ describe("StatsD over UDP", () => {
     expect((await seriesIds(t, "sd.many.")).length).toBe(MAX_KEYS);
     await send("sd.many.later:1|c");
     expect(await lastValue("sd.many.later")).toBe(1);
+  });
+});
+
+describe("a listener that cannot bind", () => {
+  it("fails the start naming the listener, and frees the listeners it had opened", async () => {
+    const taken = dgram.createSocket("udp4");
+    await new Promise<void>((r) => taken.bind(0, "127.0.0.1", r));
+    const graphitePort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port: p } = s.address() as AddressInfo;
+        s.close(() => resolve(p));
+      });
+    });
+    const dataDir = await mkdtemp(join(tmpdir(), "dashwire-bind-"));
+    const failed = startApp({
+      dataDir,
+      graphite: `127.0.0.1:${graphitePort}`,
+      statsd: `127.0.0.1:${taken.address().port}`,
+    });
+    await expect(failed).rejects.toThrow(`statsd listener on 127.0.0.1:${taken.address().port}: bind EADDRINUSE`);
+    await rm(dataDir, { recursive: true, force: true });
+    taken.close();
+    // The Graphite port it had bound first is free again.
+    const again = net.createServer();
+    await new Promise<void>((resolve, reject) =>
+      again.once("error", reject).listen(graphitePort, "127.0.0.1", resolve),
+    );
+    await new Promise((r) => again.close(r));
   });
 });
