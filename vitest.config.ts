@@ -8,12 +8,14 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@dashwire\/protocol$/, replacement: src("./packages/protocol/src/index.ts") },
+      { find: /^@dashwire\/protocol\/msgpack$/, replacement: src("./packages/protocol/src/msgpack-codec.ts") },
       { find: /^@dashwire\/server$/, replacement: src("./packages/server/src/index.ts") },
       { find: /^@dashwire\/server\/testing$/, replacement: src("./packages/server/src/testing/index.ts") },
       { find: /^@dashwire\/server\/auth$/, replacement: src("./packages/server/src/auth/index.ts") },
       { find: /^@dashwire\/server\/cluster$/, replacement: src("./packages/server/src/cluster/index.ts") },
       { find: /^@dashwire\/client$/, replacement: src("./packages/client/src/index.ts") },
       { find: /^@dashwire\/client\/node$/, replacement: src("./packages/client/src/node.ts") },
+      { find: /^@dashwire\/client\/msgpack$/, replacement: src("./packages/client/src/msgpack.ts") },
       { find: /^@dashwire\/react$/, replacement: src("./packages/react/src/index.ts") },
       { find: /^@dashwire\/broker-redis$/, replacement: src("./packages/broker-redis/src/index.ts") },
       { find: /^@dashwire\/broker-nats$/, replacement: src("./packages/broker-nats/src/index.ts") },

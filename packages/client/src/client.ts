@@ -9,6 +9,7 @@ import {
   type EventMessage,
   type EventName,
   type EventReply,
+  type Frame,
   isValidEventName,
   isValidTopic,
   type PresenceInfo,
@@ -107,7 +108,7 @@ export class Client<S = AppSchema> {
       { scheduler, refresh: () => this.refresh(), report: (error) => this.events.emit("error", error) },
     );
     this.connection = new Connection(
-      url,
+      withCodec(url, this.options.codec.name),
       this.options,
       this.events,
       {
@@ -299,7 +300,7 @@ export class Client<S = AppSchema> {
 
   private request(id: number, message: object, timeoutMs?: number): Promise<unknown> {
     if (this.connection.state === "disconnected") return rejected(ErrorCode.Disconnected, "client is closed");
-    let part: string;
+    let part: Frame;
     try {
       part = this.options.codec.encode(message);
     } catch (error) {
@@ -408,4 +409,10 @@ function rejected<T>(code: number, message: string): Promise<T> {
 function isSubscribeResult(v: unknown): v is SubscribeResult {
   const r = v as SubscribeResult | null;
   return typeof r === "object" && r !== null && typeof r.epoch === "string" && typeof r.offset === "number";
+}
+
+/** `url` asking for `codec` at connect (`?codec=`); JSON, the default, is not named. */
+function withCodec(url: string, codec: string): string {
+  if (codec === "json") return url;
+  return `${url}${url.includes("?") ? "&" : "?"}codec=${encodeURIComponent(codec)}`;
 }

@@ -1,14 +1,15 @@
 import {
   backoff,
   CloseCode,
+  closeCodeAllowsReconnect,
   type ConnectedMessage,
   type ConnectMessage,
-  closeCodeAllowsReconnect,
   type DisconnectMessage,
   ErrorCode,
+  type Frame,
   MAX_CLOSE_REASON_BYTES,
-  PROTOCOL_VERSION,
   parseServerMessage,
+  PROTOCOL_VERSION,
   type ServerMessage,
   truncateUtf8,
 } from "@dashwire/protocol";
@@ -64,7 +65,7 @@ export class Connection {
   private generation = 0;
   private lastSeen = 0;
   private heartbeatMs = 0;
-  private readonly pongPart: string;
+  private readonly pongPart: Frame;
   private readonly reconnectTimer: Timer;
   private readonly handshakeTimer: Timer;
   private readonly heartbeatTimer: Timer;
@@ -245,11 +246,11 @@ export class Connection {
   }
 
   /** Writes one frame of the outbox: to the transport in use, or held while a takeover is in flight. */
-  private write(frame: string): boolean | undefined {
+  private write(frame: Frame): boolean | undefined {
     return this.upgrade.hold(frame) || this.main?.send(frame);
   }
 
-  private decode(frame: string): unknown[] | undefined {
+  private decode(frame: Frame): unknown[] | undefined {
     try {
       return this.options.codec.decode(frame);
     } catch {
@@ -258,7 +259,7 @@ export class Connection {
     }
   }
 
-  private receive(frame: string): void {
+  private receive(frame: Frame): void {
     this.heard = true;
     this.lastSeen = this.options.scheduler.now();
     const values = this.decode(frame);

@@ -1,3 +1,4 @@
+import type { Frame } from "@dashwire/protocol";
 import { ABNORMAL_CLOSE, resolveFetch, transportUrl } from "./http-fetch.js";
 import { HttpSender } from "./http-sender.js";
 import { realScheduler, type Scheduler, Timer } from "./timer.js";
@@ -44,7 +45,9 @@ export abstract class HttpTransport implements ClientTransport {
     this.connect(url);
   }
 
-  send(frame: string): boolean {
+  send(frame: Frame): boolean {
+    // Binary codecs are WebSocket-only (the options refuse them with these transports).
+    if (typeof frame !== "string") throw new TypeError("binary frames need the websocket transport");
     return this.sender.send(frame);
   }
 

@@ -49,7 +49,10 @@ export interface ClientOptions {
   reconnect?: Partial<BackoffOptions> | false;
   /** Requests kept while disconnected (sent in order after the handshake); past it they reject `BufferFull`. */
   maxBufferedSends?: number;
-  /** Frame codec; must match the server's. */
+  /**
+   * Frame codec, asked for at connect with `?codec=<name>` (the server must list it). Default
+   * JSON; `msgpackCodec` from `@dashwire/client/msgpack` for binary frames (WebSocket only).
+   */
   codec?: Codec;
   /** Timers and clock; replace in tests. */
   scheduler?: Scheduler;
@@ -98,7 +101,12 @@ function positive(name: string, v: number): number {
 
 /** Applies defaults and checks values; throws `DashwireClientError` (InvalidField) on bad ones. */
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
-  const transports = options.transports ?? clientDefaults.transports;
+  const codec = options.codec ?? clientDefaults.codec;
+  // A binary codec is WebSocket-only (SSE is text; see docs/transports.md): it defaults to
+  // `["websocket"]`, and a list with another transport is refused rather than silently cut.
+  const transports = options.transports ?? (codec.binary ? ["websocket" as const] : clientDefaults.transports);
+  if (codec.binary && transports.some((name) => name !== "websocket"))
+    throw invalid(`codec ${codec.name} is binary and needs transports: ["websocket"]`);
   if (transports.length === 0) throw invalid("transports must name at least one transport");
   for (const name of transports)
     if (!Object.hasOwn(transportFactories, name)) throw invalid(`unknown transport ${JSON.stringify(name)}`);
@@ -129,7 +137,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     ackTimeoutMs: positive("ackTimeoutMs", options.ackTimeoutMs ?? clientDefaults.ackTimeoutMs),
     reconnect,
     maxBufferedSends,
-    codec: options.codec ?? clientDefaults.codec,
+    codec,
     scheduler: options.scheduler ?? clientDefaults.scheduler,
   };
 }

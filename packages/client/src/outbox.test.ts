@@ -1,4 +1,4 @@
-import { jsonCodec } from "@dashwire/protocol";
+import { type Frame, jsonCodec } from "@dashwire/protocol";
 import { describe, expect, it } from "vitest";
 import { utf8Length } from "@dashwire/protocol";
 import { MAX_BATCH_MESSAGES, Outbox } from "./outbox.js";
@@ -13,7 +13,7 @@ describe("utf8Length", () => {
 
 describe("Outbox", () => {
   it("joins messages queued in one turn into one batch frame", async () => {
-    const frames: string[] = [];
+    const frames: Frame[] = [];
     const box = new Outbox(jsonCodec, (f) => frames.push(f));
     box.push('{"t":"a"}');
     box.push('{"t":"b"}');
@@ -27,7 +27,7 @@ describe("Outbox", () => {
   });
 
   it("splits before a frame would pass the byte limit or the message cap", () => {
-    const frames: string[] = [];
+    const frames: Frame[] = [];
     const box = new Outbox(jsonCodec, (f) => frames.push(f));
     box.maxFrameBytes = 25;
     const part = '{"t":"abcd"}'; // 12 bytes; a batch of two would be 1 + 13 + 13 = 27 > 25
@@ -35,7 +35,7 @@ describe("Outbox", () => {
     expect(box.push(part)).toBe(true);
     box.flush();
     expect(frames).toEqual([part, part]);
-    for (const f of frames) expect(utf8Length(f)).toBeLessThanOrEqual(25);
+    for (const f of frames) expect(utf8Length(f as string)).toBeLessThanOrEqual(25);
 
     frames.length = 0;
     box.maxFrameBytes = 1 << 20;
@@ -47,7 +47,7 @@ describe("Outbox", () => {
   });
 
   it("refuses a message larger than a frame and drops everything on clear()", async () => {
-    const frames: string[] = [];
+    const frames: Frame[] = [];
     const box = new Outbox(jsonCodec, (f) => frames.push(f));
     box.maxFrameBytes = 10;
     expect(box.push('{"t":"toolong"}')).toBe(false);
@@ -60,7 +60,7 @@ describe("Outbox", () => {
 
 describe("Outbox on a busy transport", () => {
   it("holds messages while the transport is busy and sends them as one frame on drain", async () => {
-    const frames: string[] = [];
+    const frames: Frame[] = [];
     let busy = false;
     const box = new Outbox(jsonCodec, (f) => {
       frames.push(f);
@@ -85,7 +85,7 @@ describe("Outbox on a busy transport", () => {
   });
 
   it("still writes a full batch while busy (the transport queues it) and clear() unblocks", () => {
-    const frames: string[] = [];
+    const frames: Frame[] = [];
     const box = new Outbox(jsonCodec, (f) => frames.push(f) < 0);
     box.push('{"t":"x"}');
     box.flush();

@@ -1,4 +1,4 @@
-import { type Codec, utf8Length } from "@dashwire/protocol";
+import { type Codec, type Frame, utf8Length } from "@dashwire/protocol";
 
 /** Frame size assumed until the server's `connected.limits.maxFrameBytes` arrives. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -19,7 +19,7 @@ export const MAX_BATCH_MESSAGES = 100;
 export class Outbox {
   /** Byte limit of one frame; updated from the server's limits. */
   maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
-  private parts: string[] = [];
+  private parts: Frame[] = [];
   // Bytes of the pending batch: "[" + parts joined by "," + "]" ≤ 1 + Σ(size + 1).
   private bytes = 1;
   private scheduled = false;
@@ -32,7 +32,7 @@ export class Outbox {
   constructor(
     private readonly codec: Codec,
     /** Writes one frame; false when the transport is busy until `drain`. */
-    private readonly write: (frame: string) => unknown,
+    private readonly write: (frame: Frame) => unknown,
   ) {}
 
   /** Number of messages waiting for the next flush. */
@@ -46,8 +46,8 @@ export class Outbox {
   }
 
   /** Queues one encoded message; false (and nothing queued) when it alone exceeds the frame limit. */
-  push(part: string): boolean {
-    const size = utf8Length(part);
+  push(part: Frame): boolean {
+    const size = typeof part === "string" ? utf8Length(part) : part.byteLength;
     if (size > this.maxFrameBytes) return false;
     if (this.parts.length >= MAX_BATCH_MESSAGES || this.bytes + size + 1 > this.maxFrameBytes) this.flush();
     this.parts.push(part);

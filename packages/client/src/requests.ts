@@ -1,4 +1,4 @@
-import { ErrorCode } from "@dashwire/protocol";
+import { ErrorCode, type Frame } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
 import type { Scheduler } from "./timer.js";
 
@@ -7,12 +7,12 @@ export interface RequestSink {
   /** True when a handshake completed and frames can be sent. */
   ready: boolean;
   /** Queues one encoded message on the transport; false when it is too large to send. */
-  send(part: string): boolean;
+  send(part: Frame): boolean;
 }
 
 interface PendingRequest {
   id: number;
-  part: string;
+  part: Frame;
   resolve: (value: unknown) => void;
   reject: (error: DashwireClientError) => void;
   timer: unknown;
@@ -45,7 +45,7 @@ export class RequestTracker {
   }
 
   /** Sends (or queues) one encoded request with id `id`; resolves with the ack's data. */
-  request(id: number, part: string, timeoutMs: number): Promise<unknown> {
+  request(id: number, part: Frame, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const direct = this.sink.ready && this.queued.size === 0;
       if (direct && this.inflight.size >= this.maxPendingAcks) {

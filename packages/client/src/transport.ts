@@ -4,6 +4,7 @@
  * one line in `transport-registry.ts`; every transport runs the same contract suite
  * (`packages/server/test/transport-contract.test.ts`).
  */
+import type { Frame } from "@dashwire/protocol";
 import type { Scheduler } from "./timer.js";
 
 /** Names of the transports this SDK ships, in `options.transports`. */
@@ -13,8 +14,8 @@ export type TransportName = "websocket" | "sse" | "polling";
 export interface TransportHandlers {
   /** The transport can carry frames now. */
   onOpen(): void;
-  /** One frame arrived from the server. */
-  onFrame(frame: string): void;
+  /** One frame arrived from the server (bytes: a WebSocket binary frame). */
+  onFrame(frame: Frame): void;
   /** The transport can take frames again after `send` returned false. */
   onDrain(): void;
   /** The transport closed on its own (network, server); never called after `close()`. */
@@ -32,7 +33,7 @@ export interface ClientTransport {
    * the transport is busy (an HTTP POST in flight): the caller holds further messages and batches
    * them until `onDrain`. A frame given while busy is still sent, in order.
    */
-  send(frame: string): boolean;
+  send(frame: Frame): boolean;
   /** Closes without reporting `onClose` (the caller already knows). */
   close(code: number, reason: string): void;
 }
@@ -48,7 +49,7 @@ export interface WebSocketLike {
   onmessage: ((event: never) => void) | null;
   onclose: ((event: never) => void) | null;
   onerror: ((event: never) => void) | null;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 

@@ -3,6 +3,7 @@ import {
   CloseCode,
   type ConnectedMessage,
   type ConnectMessage,
+  type Frame,
   parseServerMessage,
   type ServerMessage,
 } from "@dashwire/protocol";
@@ -23,7 +24,7 @@ export interface UpgradeHost {
   nextToken(): Promise<string | undefined>;
   /** The callbacks of a transport (routed by the role it has when they fire). */
   listen(transport: ClientTransport): TransportHandlers;
-  decode(frame: string): unknown[] | undefined;
+  decode(frame: Frame): unknown[] | undefined;
   /** The takeover succeeded: `transport` (handshake `info`) is the one in use from now on. */
   switched(transport: ClientTransport, info: ConnectedMessage): void;
   /** Messages of the transport in use (held while the retired one finished). */
@@ -51,7 +52,7 @@ export class Upgrade {
   private token: string | undefined = undefined;
   private open = false;
   /** Frames written while the takeover is in flight: they go on whichever transport wins. */
-  private switching: string[] | undefined = undefined;
+  private switching: Frame[] | undefined = undefined;
   /** The new transport's messages, held until the retired one is done. */
   private afterRetired: unknown[] = [];
   /** How the transport in use ended while the takeover was in flight. */
@@ -60,7 +61,7 @@ export class Upgrade {
   private readonly delayTimer: Timer;
   private readonly deadlineTimer: Timer;
   private readonly retireTimer: Timer;
-  private readonly pongPart: string;
+  private readonly pongPart: Frame;
 
   constructor(
     private readonly url: string,
@@ -90,7 +91,7 @@ export class Upgrade {
   }
 
   /** Holds a frame written during the takeover; false when none is in flight. */
-  hold(frame: string): boolean {
+  hold(frame: Frame): boolean {
     this.switching?.push(frame);
     return this.switching !== undefined;
   }
@@ -156,7 +157,7 @@ export class Upgrade {
   }
 
   /** A frame of the new transport, before it is the one in use. */
-  frame(frame: string): void {
+  frame(frame: Frame): void {
     const values = this.host.decode(frame) ?? [];
     for (let i = 0; i < values.length; i++) {
       const m = parseServerMessage(values[i]);
@@ -209,7 +210,7 @@ export class Upgrade {
   }
 
   /** A frame of the transport the session left: what the server wrote there before the takeover. */
-  retiredFrame(frame: string): void {
+  retiredFrame(frame: Frame): void {
     for (const v of this.host.decode(frame) ?? []) {
       const m = parseServerMessage(v);
       if (m?.t === "disconnect") {

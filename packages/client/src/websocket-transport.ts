@@ -1,4 +1,4 @@
-import { ErrorCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
+import { ErrorCode, type Frame, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
 import type {
   ClientTransport,
@@ -10,7 +10,6 @@ import type {
 
 const OPEN = 1;
 const noop = (): void => {};
-const decoder = new TextDecoder();
 
 /** Turns `http(s)://` into `ws(s)://` so one base URL serves every transport. */
 export function toWebSocketUrl(url: string): string {
@@ -19,7 +18,7 @@ export function toWebSocketUrl(url: string): string {
   return url;
 }
 
-/** WebSocket transport: one text frame per dashwire frame. */
+/** WebSocket transport: one text (JSON) or binary (msgpack) frame per dashwire frame. */
 export class WebSocketTransport implements ClientTransport {
   readonly name = "websocket";
   private ws: WebSocketLike | undefined = undefined;
@@ -28,9 +27,12 @@ export class WebSocketTransport implements ClientTransport {
   private readonly handleOpen = (): void => this.handlers?.onOpen();
   private readonly handleMessage = (event: { data: unknown }): void => {
     const data = event.data;
-    // Text frames are the norm; binary frames from a proxy or a future codec are read as UTF-8.
+    // Text frames for JSON; binary frames (a binary codec, issue 19) go to the codec as bytes
+    // (the JSON codec reads bytes as UTF-8 text).
     if (typeof data === "string") this.handlers?.onFrame(data);
-    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) this.handlers?.onFrame(decoder.decode(data));
+    else if (data instanceof ArrayBuffer) this.handlers?.onFrame(new Uint8Array(data));
+    else if (ArrayBuffer.isView(data))
+      this.handlers?.onFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   };
   private readonly handleClose = (event: { code?: number; reason?: string }): void => {
     const handlers = this.handlers;
@@ -52,7 +54,7 @@ export class WebSocketTransport implements ClientTransport {
     this.ws = ws;
   }
 
-  send(frame: string): boolean {
+  send(frame: Frame): boolean {
     // The socket buffers without limit; the server's heartbeat bounds how long that can go on.
     if (this.ws !== undefined && this.ws.readyState === OPEN) this.ws.send(frame);
     return true;

@@ -1,14 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CodecError, jsonCodec } from "./codec.js";
+import { type Codec, CodecError, type Frame, jsonCodec } from "./codec.js";
 import { ErrorCode } from "./codes.js";
+import { msgpackCodec } from "./msgpack-codec.js";
 
-describe("jsonCodec.decode", () => {
-  it("either returns message values or throws CodecError (code 1000), for any text", () => {
+describe.each([
+  { codec: jsonCodec as Codec, input: fc.string({ unit: "binary", maxLength: 200 }) as fc.Arbitrary<Frame> },
+  { codec: msgpackCodec as Codec, input: fc.uint8Array({ maxLength: 200 }) as fc.Arbitrary<Frame> },
+])("$codec.name decode of any input", ({ codec, input }) => {
+  it("either returns message values or throws CodecError (code 1000)", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (text) => {
+      fc.property(input, (frame) => {
         try {
-          expect(Array.isArray(jsonCodec.decode(text))).toBe(true);
+          expect(Array.isArray(codec.decode(frame))).toBe(true);
         } catch (err) {
           expect(err).toBeInstanceOf(CodecError);
           expect((err as CodecError).code).toBe(ErrorCode.BadFrame);
@@ -17,7 +21,9 @@ describe("jsonCodec.decode", () => {
       { numRuns: 5000 },
     );
   });
+});
 
+describe("jsonCodec.decode", () => {
   it("reads back any JSON value: a batch as its elements, anything else as one value", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {

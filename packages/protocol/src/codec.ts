@@ -36,21 +36,30 @@ export class CodecError extends Error {
   }
 }
 
-/** Serializes messages and frames. Swappable: a binary codec implements the same members. */
-export interface Codec {
-  /** Name announced in docs and logs, e.g. "json". */
+/** An encoded part or frame: text for text codecs, bytes for binary ones. */
+export type Frame = string | Uint8Array;
+
+/**
+ * Serializes messages and frames. Swappable: a binary codec implements the same members with
+ * `Uint8Array` frames, and a server may speak several, one per connection (issue 19).
+ */
+export interface Codec<F extends Frame = Frame> {
+  /** Name negotiated at connect (`?codec=`) and announced in docs and logs, e.g. "json". */
   readonly name: string;
+  /** True when frames are bytes (WebSocket binary frames); false for text frames. */
+  readonly binary: boolean;
   /** Encodes one message into a part that can be framed any number of times. */
-  encode(message: unknown): string;
+  encode(message: unknown): F;
   /** Joins encoded parts into one frame: the part itself when alone, a batch otherwise. */
-  frame(parts: readonly string[]): string;
+  frame(parts: readonly F[]): F;
   /** Splits a frame into message values, not yet validated. Throws `CodecError`. */
-  decode(frame: string): unknown[];
+  decode(frame: Frame): unknown[];
   /**
-   * Encodes a publication whose data is already JSON text (as brokers carry it), without
-   * parsing the data again: the one encode a publication gets, shared by all its subscribers.
+   * Encodes a publication whose data is already JSON text (as brokers carry it; binary values
+   * tagged, see `dataJson`): the one encode a publication gets per codec, shared by all its
+   * subscribers on that codec.
    */
-  encodePublication(head: PublicationHead, data: string): string;
+  encodePublication(head: PublicationHead, data: string): F;
 }
 
 /** The fields of a `msg` message other than its data. */
@@ -60,8 +69,9 @@ export type PublicationHead = Omit<PublicationMessage, "t" | "d">;
  * The default codec: UTF-8 JSON text frames. A batch is a JSON array of messages, built by
  * joining already-encoded parts, so batching never re-encodes a publication.
  */
-export const jsonCodec: Codec = {
+export const jsonCodec: Codec<string> = {
   name: "json",
+  binary: false,
   encode(message) {
     return JSON.stringify(message);
   },
@@ -75,7 +85,8 @@ export const jsonCodec: Codec = {
     if (head.u) out += `,"u":1`;
     return `${out},"d":${data}}`;
   },
-  decode(frame) {
+  decode(input) {
+    const frame = textOf(input);
     // Nesting is bounded before parsing: a frame nested thousands deep parses fine but makes
     // every later JSON.stringify of it overflow the stack (found by fuzzing). A frame can only
     // nest as deep as it is long, so short frames skip the scan.
@@ -91,3 +102,15 @@ export const jsonCodec: Codec = {
     return [value];
   },
 };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The text of a frame; bytes (a binary frame on a JSON connection) must be UTF-8. */
+function textOf(frame: Frame): string {
+  if (typeof frame === "string") return frame;
+  try {
+    return utf8.decode(frame);
+  } catch {
+    throw new CodecError("frame is not valid UTF-8");
+  }
+}

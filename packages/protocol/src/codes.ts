@@ -67,6 +67,11 @@ export const CloseCode = {
   ForbiddenHost: 4505,
   /** Disconnected by the server (server API or `server.disconnectUser`): logged out or banned. Terminal. */
   ForceDisconnect: 4506,
+  /**
+   * The codec asked for at connect (`?codec=`) is not one the server speaks, or is binary on a
+   * transport without binary frames (SSE, polling). Terminal: reconnect with another codec.
+   */
+  UnsupportedCodec: 4507,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -6,3 +6,4 @@ export * from "./validate.js";
 export * from "./text.js";
 export * from "./backoff.js";
 export type * from "./schema.js";
+export * from "./data-json.js";

@@ -1,4 +1,4 @@
-import { ErrorCode, type PublishMessage, type RefreshMessage } from "@dashwire/protocol";
+import { dataJson, ErrorCode, type PublishMessage, type RefreshMessage } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker, PublishInput, TopicRetention } from "./broker/broker.js";
 import { ConnectContext, type HandshakeInfo } from "./connect-context.js";
@@ -14,18 +14,25 @@ export interface RequestHost {
   readonly logger: Logger;
   readonly broker: Broker;
   readonly topics: TopicConfig;
+  /** True when a codec carries bytes: typed arrays in data are kept, tagged (`dataJson`). */
+  readonly binaryData: boolean;
   runConnectMiddleware(ctx: ConnectContext): Promise<void>;
 }
 
-/** The broker's input for one publication; `data` is encoded to JSON here, once. */
+/**
+ * The broker's input for one publication; `data` is encoded to JSON here, once. With `binary`
+ * (the server speaks a binary codec), typed arrays in it are kept as tagged base64 objects that
+ * binary codecs turn back into bytes on the wire (issue 19).
+ */
 export function publishInput(
   topic: string,
   data: unknown,
   retention: TopicRetention,
   key: string | undefined,
   urgent: boolean | undefined,
+  binary: boolean,
 ): PublishInput {
-  const input: PublishInput = { topic, data: JSON.stringify(data ?? null), retention };
+  const input: PublishInput = { topic, data: dataJson.stringify(data, binary), retention };
   if (key !== undefined) input.key = key;
   if (urgent) input.urgent = true;
   return input;
@@ -58,7 +65,7 @@ export function publishFromClient(core: RequestHost, session: Session, msg: Publ
 
 function publish(core: RequestHost, session: Session, msg: PublishMessage, retention: TopicRetention): void {
   const id = msg.id;
-  const input = publishInput(msg.topic, msg.data, retention, msg.key, msg.urgent);
+  const input = publishInput(msg.topic, msg.data, retention, msg.key, msg.urgent, core.binaryData);
   const max = core.options.limits.publishBytes;
   if (input.data.length > max) {
     core.stats.limit("publishBytes");

@@ -9,6 +9,7 @@ import {
   type ConnectionLimits,
   type ConnectMessage,
   type SchemaLike,
+  truncateUtf8,
 } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Broker } from "./broker/broker.js";
@@ -62,7 +63,10 @@ export interface CoreParts {
  */
 export class ServerCore implements SessionHost {
   readonly options: ResolvedServerOptions;
-  readonly codec: Codec;
+  /** Codecs connections may speak, the default (`options.codec`) first. */
+  readonly codecs: readonly Codec[];
+  /** True when a codec carries bytes: publication data then tags typed arrays (`dataJson`). */
+  readonly binaryData: boolean;
   readonly stats = new ServerStats();
   readonly flusher: Flusher;
   readonly topics: TopicConfig;
@@ -90,12 +94,13 @@ export class ServerCore implements SessionHost {
   constructor(parts: CoreParts) {
     const { options } = parts;
     this.options = options;
-    this.codec = options.codec;
+    this.codecs = [options.codec, ...options.codecs.filter((c) => c !== options.codec)];
+    this.binaryData = this.codecs.some((c) => c.binary);
     this.logger = parts.logger;
     this.broker = parts.broker;
     this.topics = parts.topics;
     this.nodeId = parts.nodeId;
-    this.flusher = new Flusher(this.codec);
+    this.flusher = new Flusher();
     this.channel = new NodeChannel(this.broker, this.nodeId, this.logger);
     this.hub = new Hub(this);
     this.router = new Router(this);
@@ -115,6 +120,7 @@ export class ServerCore implements SessionHost {
     this.http = new HttpTransports({
       admit: (req) => this.admit(req),
       open: (transport, req, query) => this.open(transport, req, query),
+      codecFor: (name, binaryFrames, transport) => this.codecFor(name, binaryFrames, transport),
       originAllowed: (req) => originAllowed(req, options.allowedOrigins),
       hostAllowed: (req) => this.hostAllowed(req),
       newSessionId: () => this.newSessionId(),
@@ -195,10 +201,30 @@ export class ServerCore implements SessionHost {
 
   /** Opens a session on an admitted transport. */
   open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void {
+    const codec = this.codecFor(query.get("codec"), transport.setBinary !== undefined, transport.name);
+    if (typeof codec === "string") {
+      this.stats.close(CloseCode.UnsupportedCodec);
+      transport.close(CloseCode.UnsupportedCodec, codec);
+      return;
+    }
+    if (codec.binary) transport.setBinary?.();
     const remoteAddress = this.gate.opened(req);
     const info: HandshakeInfo = { headers: req.headers, query, remoteAddress, transport: transport.name };
-    const session = new Session(this, this.newSessionId(), transport, info, this.heartbeat.slot());
+    const session = new Session(this, this.newSessionId(), transport, info, this.heartbeat.slot(), codec);
     this.sessions.set(session.id, session);
+  }
+
+  /**
+   * The codec a connection asked for (`?codec=`; none: the default), or why it is refused: a
+   * name this server does not list, or a binary codec on a transport without binary frames.
+   * (Every frame is decoded with the connection's codec, so it is fixed before the first one.)
+   */
+  codecFor(name: string | null, binaryFrames: boolean, transport: string): Codec | string {
+    if (name === null) return this.codecs[0] as Codec;
+    const codec = this.codecs.find((c) => c.name === name);
+    if (codec === undefined) return `codec ${JSON.stringify(truncateUtf8(name, 40))} not supported`;
+    if (codec.binary && !binaryFrames) return `codec ${codec.name} needs the websocket transport, not ${transport}`;
+    return codec;
   }
 
   // ---------------------------------------------------------------- SessionHost
@@ -232,6 +258,9 @@ export class ServerCore implements SessionHost {
   claim(fresh: Session, msg: ConnectMessage, user: UserIdentity | undefined): Session | undefined {
     const earlier = this.sessions.get(msg.session as string);
     if (earlier === undefined || earlier === fresh || !earlier.isOpen || !earlier.proves(msg.secret)) return undefined;
+    // What the session queued is encoded in its codec: a transport of another codec opens a new
+    // session (the client resumes its subscriptions from their offsets), never a takeover.
+    if (earlier.codec !== fresh.codec) return undefined;
     // The same credentials' user (or none on both): a takeover never changes who a session is.
     return earlier.user?.id === user?.id ? earlier : undefined;
   }

@@ -1,4 +1,4 @@
-import type { Codec } from "@dashwire/protocol";
+import type { Codec, Frame } from "@dashwire/protocol";
 
 /** Something with queued output to write once per event-loop turn. */
 export interface Flushable {
@@ -17,17 +17,16 @@ export class Flusher {
   private pending: Flushable[] = [];
   private spare: Flushable[] = [];
   private scheduled = false;
-  private lastParts: string[] = [];
-  private lastFrame = "";
-
-  constructor(private readonly codec: Pick<Codec, "frame">) {}
+  private lastParts: Frame[] = [];
+  private lastFrame: Frame = "";
 
   /**
-   * The frame of `parts`, built once for consecutive sessions whose parts are the same strings
-   * (everyone in one room gets the same publications in a turn): identity checks instead of a
-   * join per session, and the same string lets the transport reuse the encoded bytes.
+   * The frame of `parts` in `codec`, built once for consecutive sessions whose parts are the
+   * same strings or byte arrays (everyone in one room gets the same publications in a turn):
+   * identity checks instead of a join per session, and the same frame lets the transport reuse
+   * the encoded bytes. Parts of different codecs are never the same objects.
    */
-  frame(parts: readonly string[]): string {
+  frame(parts: readonly Frame[], codec: Pick<Codec, "frame">): Frame {
     const last = this.lastParts;
     if (parts.length === last.length && parts.length > 1) {
       let same = true;
@@ -38,7 +37,7 @@ export class Flusher {
         }
       if (same) return this.lastFrame;
     }
-    const frame = this.codec.frame(parts);
+    const frame = codec.frame(parts);
     if (parts.length > 1) {
       this.lastParts = parts.slice();
       this.lastFrame = frame;

@@ -9,7 +9,8 @@ export interface Beating {
   readonly heartbeatSlot: number;
   /** Starts a new period of the session's per-period counters (called on its turn). */
   newPeriod(): void;
-  push(part: string): void;
+  /** Queues a `ping` (in the session's own codec). */
+  ping(): void;
   close(code: number, reason: string): void;
   /** A throw while pinging or closing it: the session closes its own connection. */
   fail(err: unknown): void;
@@ -19,7 +20,6 @@ export interface Beating {
 const MAX_SLICES = 25;
 /** Shortest tick; shorter periods (tests use tens of ms) get fewer slices, down to one. */
 const MIN_TICK_MS = 200;
-const PING = '{"t":"ping"}';
 
 /**
  * One timer for all sessions, with the period cut into slices and each session in one of them:
@@ -72,7 +72,7 @@ export class Heartbeat {
         session.newPeriod();
         if (!session.isOpen) continue;
         if (now - session.lastSeen > deadline) session.close(CloseCode.HeartbeatTimeout, "heartbeat timeout");
-        else session.push(PING);
+        else session.ping();
       } catch (err) {
         session.fail(err);
       }

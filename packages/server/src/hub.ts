@@ -1,6 +1,7 @@
 import {
   type Codec,
   ErrorCode,
+  type Frame,
   type PresenceInfo,
   type PresenceMessage,
   type SubscribeMessage,
@@ -11,6 +12,7 @@ import type { Broker, BrokerStatus, HistoryResult, Publication } from "./broker/
 import { DashwireError, toWireError } from "./errors.js";
 import type { NodeChannel } from "./node-channel.js";
 import type { ResolvedServerOptions } from "./options.js";
+import { PartsByCodec } from "./parts-by-codec.js";
 import { PresenceSync } from "./presence-sync.js";
 import type { Session } from "./session.js";
 import type { ServerStats } from "./stats.js";
@@ -27,7 +29,8 @@ const PRESENCE_LIST_LIMIT = 1000;
 /** What the hub needs from its server. */
 export interface HubHost {
   readonly options: ResolvedServerOptions;
-  readonly codec: Codec;
+  /** Codecs connections may speak (the first is the default). */
+  readonly codecs: readonly Codec[];
   readonly stats: ServerStats;
   readonly broker: Broker;
   readonly topics: TopicConfig;
@@ -46,7 +49,7 @@ export class Hub {
   private status: BrokerStatus = { ok: false, reason: "starting" };
   private brokerWasUp = false;
   /** Encodes a publication for its subscribers (bound once: passed to `Subscription.goLive`). */
-  private readonly encoder = (pub: Publication): string => this.encode(pub);
+  private readonly encoder = (pub: Publication, codec: Codec): Frame => this.encode(pub, codec);
 
   /** Presence of this node's topics on the other nodes. */
   readonly presenceSync: PresenceSync;
@@ -82,11 +85,16 @@ export class Hub {
     const seen = entry.track(pub);
     if (seen === REPEAT) return;
     if (seen === SKIPPED) for (const sub of subs) sub.missed();
-    const part = this.encode(pub);
+    // One codec (the common case): encoded once, up front. Several: once per codec in use,
+    // on its first subscriber (issue 19); one small cache per publication, not shared, so a
+    // delivery that publishes again cannot mix two publications' parts.
+    const codecs = this.core.codecs;
+    const only = codecs.length === 1 ? this.encode(pub, codecs[0] as Codec) : undefined;
+    const parts = only === undefined ? new PartsByCodec(this.encoder) : undefined;
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
       try {
-        sub.deliver(pub, part);
+        sub.deliver(pub, only ?? (parts as PartsByCodec).get(pub, sub.session.codec));
       } catch (err) {
         // One connection's failure ends that connection, not the fan-out to the others.
         sub.session.fail(err);
@@ -132,12 +140,12 @@ export class Hub {
     }
   }
 
-  /** Encodes a publication as a `msg` part, once for all its subscribers. */
-  encode(pub: Publication): string {
+  /** Encodes a publication as a `msg` part, once for all its subscribers on `codec`. */
+  encode(pub: Publication, codec: Codec): Frame {
     const head: { c: string; e: string; o: number; k?: string; u?: 1 } = { c: pub.topic, e: pub.epoch, o: pub.offset };
     if (pub.key !== undefined) head.k = pub.key;
     if (pub.urgent) head.u = 1;
-    return this.core.codec.encodePublication(head, pub.data);
+    return codec.encodePublication(head, pub.data);
   }
 
   /**
@@ -335,13 +343,18 @@ export class Hub {
   }
 
   private announce(entry: TopicEntry, t: "join" | "leave", who: PresenceInfo): void {
-    let part: string | undefined;
+    let part: Frame | undefined;
+    let partCodec: Codec | undefined;
     const subs = entry.subs;
     for (let i = 0; i < subs.length; i++) {
       const sub = subs[i] as Subscription;
       if (!sub.presence || sub.session.id === who.client) continue;
       try {
-        part ??= this.core.codec.encode({ t, topic: entry.topic, who });
+        const codec = sub.session.codec;
+        if (part === undefined || partCodec !== codec) {
+          part = codec.encode({ t, topic: entry.topic, who });
+          partCodec = codec;
+        }
         sub.session.push(part);
       } catch (err) {
         sub.session.fail(err);

@@ -1,3 +1,4 @@
+import type { Frame } from "@dashwire/protocol";
 /**
  * Inbound fairness: one session gets at most `MESSAGES_PER_TURN` messages handled, or one frame
  * decoded, per event-loop turn. A client sending 1000-message frames (a flood, or an
@@ -14,7 +15,7 @@ export const MESSAGES_PER_TURN = 16;
 /** The session side of an inbox. */
 export interface InboxHost {
   /** Decodes a waiting frame; undefined when it was refused (the host answered it). */
-  decodeInbound(frame: string): unknown[] | undefined;
+  decodeInbound(frame: Frame): unknown[] | undefined;
   /** Handles one message; false when the session closed (what waits is dropped). */
   handleInbound(value: unknown): boolean;
   /** Stops (false) or restarts (true) reading from the client. */
@@ -31,7 +32,7 @@ export interface InboxLimits {
 /** Frames of one session waiting for their turn. */
 export class Inbox {
   /** Waiting frames: raw text until their turn, then their messages. */
-  private readonly frames: (string | unknown[])[] = [];
+  private readonly frames: (Frame | unknown[])[] = [];
   /** Next message of `frames[0]` (once decoded). */
   private at = 0;
   private waitingBytes = 0;
@@ -53,9 +54,11 @@ export class Inbox {
    * Queues a raw frame (when busy) or a decoded one, and handles a slice now if none is
    * scheduled. False when the client kept sending far past the pause (nothing is queued).
    */
-  push(frame: string | unknown[]): boolean {
-    const bytes = typeof frame === "string" ? frame.length : 0;
-    const messages = typeof frame === "string" ? 0 : frame.length;
+  push(frame: Frame | unknown[]): boolean {
+    // A raw frame (text or bytes) counts its length; a decoded one its messages.
+    const raw = !Array.isArray(frame);
+    const bytes = raw ? frame.length : 0;
+    const messages = raw ? 0 : frame.length;
     if (
       this.waitingBytes + bytes > 8 * this.limits.pauseBytes ||
       this.waitingMessages + messages > 8 * this.limits.pauseMessages
@@ -83,8 +86,8 @@ export class Inbox {
     let budget = MESSAGES_PER_TURN;
     let decoded = false;
     while (budget > 0 && this.frames.length > 0) {
-      const values = this.frames[0] as string | unknown[];
-      if (typeof values === "string") {
+      const values = this.frames[0] as Frame | unknown[];
+      if (!Array.isArray(values)) {
         // A decode is a turn's work: its messages start next turn.
         if (decoded) break;
         decoded = true;

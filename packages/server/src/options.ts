@@ -41,8 +41,15 @@ export interface ServerOptions {
   path: string;
   /** Moves publications between nodes and keeps history. Default: in-memory. */
   broker?: Broker;
-  /** Wire codec. */
+  /** Wire codec of connections that ask for none (default JSON). */
   codec: Codec;
+  /**
+   * Further codecs a connection may ask for at connect with `?codec=<name>`, e.g.
+   * `[msgpackCodec]` from `@dashwire/protocol/msgpack` (issue 19). A name the server does not
+   * list is refused with close code 4507; a binary codec is WebSocket-only (4507 on SSE and
+   * polling).
+   */
+  codecs: Codec[];
   /** A pino logger; otherwise one is created at `logLevel`. */
   logger?: Logger;
   /** Log level of the created logger ("silent" to turn off). */
@@ -98,6 +105,7 @@ export interface ServerOptions {
 export const serverDefaults: ServerOptions = {
   path: "/dashwire",
   codec: jsonCodec,
+  codecs: [],
   logLevel: "info",
   allowedOrigins: [],
   allowedHosts: [],

@@ -1,4 +1,11 @@
-import { type Codec, ErrorCode, MAX_ERROR_MESSAGE_BYTES, truncateUtf8, type WireError } from "@dashwire/protocol";
+import {
+  type Codec,
+  ErrorCode,
+  type Frame,
+  MAX_ERROR_MESSAGE_BYTES,
+  truncateUtf8,
+  type WireError,
+} from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { Flushable, Flusher } from "./flusher.js";
 import type { ServerStats } from "./stats.js";
@@ -8,7 +15,9 @@ export interface QueueOwner {
   /** The session id (for the log). */
   readonly id: string;
   /** Writes one frame to the transport; false when it is congested (wait for `drained`). */
-  write(frame: string): boolean;
+  write(frame: Frame): boolean;
+  /** The codec the owner's connection speaks (joins the parts into a frame). */
+  readonly codec: Codec;
   /** Control replies piled past the hard cap: the owner closes its connection (4006). */
   overflow(): void;
   /** A throw while flushing: the owner closes its connection (1011). */
@@ -19,7 +28,6 @@ export interface QueueOwner {
 export interface QueueHost {
   readonly flusher: Flusher;
   readonly stats: ServerStats;
-  readonly codec: Codec;
   readonly logger: Logger;
   readonly options: { readonly limits: { readonly queueBytes: number } };
 }
@@ -36,7 +44,7 @@ export interface GapOwer {
  * that, past which the connection is closed rather than allowed to grow.
  */
 export class OutboundQueue implements Flushable {
-  private readonly parts: string[] = [];
+  private readonly parts: Frame[] = [];
   /** Bytes queued and not yet handed to the transport. */
   private queued = 0;
   /** The part of `queued` that is stream publications (what `limits.queueBytes` bounds). */
@@ -75,7 +83,7 @@ export class OutboundQueue implements Flushable {
    * whole limit is taken when no other stream publication is queued, and goes out alone:
    * refused, it would come back as gap, resume, gap… for ever (issue 12 item 3).
    */
-  enqueue(part: string): boolean {
+  enqueue(part: Frame): boolean {
     if (this.queued + part.length > this.host.options.limits.queueBytes && this.streamBytes > 0) return false;
     this.push(part);
     this.streamBytes += part.length;
@@ -83,7 +91,7 @@ export class OutboundQueue implements Flushable {
   }
 
   /** Queues an encoded message regardless of the stream limit (control messages, replays). */
-  push(part: string): void {
+  push(part: Frame): void {
     if (this.closed) return;
     if (this.queued - this.streamBytes > this.host.options.limits.queueBytes * 2) {
       // Hard cap: control replies pile up only for a client that reads nothing while it keeps
@@ -102,7 +110,7 @@ export class OutboundQueue implements Flushable {
 
   /** Encodes and queues one message. */
   send(message: unknown): void {
-    this.push(this.host.codec.encode(message));
+    this.push(this.owner.codec.encode(message));
   }
 
   /**
@@ -111,9 +119,9 @@ export class OutboundQueue implements Flushable {
    */
   reply(id: number | undefined, data: unknown): void {
     if (id === undefined) return;
-    let part: string;
+    let part: Frame;
     try {
-      part = this.host.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
+      part = this.owner.codec.encode(data === undefined ? { t: "ack", id } : { t: "ack", id, data });
     } catch (err) {
       this.host.logger.error({ err, session: this.owner.id }, "reply could not be encoded");
       this.replyError(id, { code: ErrorCode.Internal, message: "internal error" });
@@ -135,7 +143,7 @@ export class OutboundQueue implements Flushable {
   }
 
   /** Puts a message before everything queued (a takeover's `connected` goes first). */
-  pushFirst(part: string): void {
+  pushFirst(part: Frame): void {
     if (this.closed) return;
     this.parts.unshift(part);
     this.queued += part.length;
@@ -166,7 +174,7 @@ export class OutboundQueue implements Flushable {
     if (!this.canWrite) return;
     const parts = this.parts;
     if (parts.length > 0) {
-      const frame = this.host.flusher.frame(parts);
+      const frame = this.host.flusher.frame(parts, this.owner.codec);
       parts.length = 0;
       this.queued = 0;
       this.streamBytes = 0;

@@ -188,7 +188,9 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
           (report === true ? undefined : report.thresholdBytes) ?? core.options.limits.queueBytes / 2,
         )
       : undefined;
-    const pub = await core.broker.publish(publishInput(topic, data, retention, options.key, options.urgent));
+    const pub = await core.broker.publish(
+      publishInput(topic, data, retention, options.key, options.urgent, core.binaryData),
+    );
     if (seen === undefined) return pub;
     // A copy: the broker may keep `pub` in its history.
     return {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { CloseCode, type Codec, type ConnectionLimits, PROTOCOL_VERSION } from "@dashwire/protocol";
+import { CloseCode, type Codec, type ConnectionLimits, type Frame, PROTOCOL_VERSION } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { ConnectContext } from "./connect-context.js";
 import type { Transport } from "./transport/transport.js";
@@ -9,7 +9,6 @@ export interface HandoverHost {
   readonly options: { readonly pingIntervalMs: number; readonly pongTimeoutMs: number };
   /** Limits announced in `connected`. */
   readonly wireLimits: ConnectionLimits;
-  readonly codec: Codec;
   readonly logger: Logger;
 }
 
@@ -25,6 +24,8 @@ export class SessionHandover {
   constructor(
     private readonly host: HandoverHost,
     private readonly sessionId: string,
+    /** The session's codec: a retired transport's last message is in it too. */
+    private readonly codec: Codec,
   ) {}
 
   /** True when `secret` is this session's (compared in constant time). */
@@ -56,11 +57,11 @@ export class SessionHandover {
    * to `onFrame`), its close is not this session's; it gets `disconnect` 4007 after what it
    * already carries, and is closed. Never throws.
    */
-  retire(previous: Transport, onFrame: (frame: string) => void): void {
+  retire(previous: Transport, onFrame: (frame: Frame) => void): void {
     previous.bind({ onFrame, onDrain() {}, onClose() {} });
     const reason = "replaced by a new transport";
     try {
-      previous.send(this.host.codec.encode({ t: "disconnect", code: CloseCode.Replaced, reason, reconnect: true }));
+      previous.send(this.codec.encode({ t: "disconnect", code: CloseCode.Replaced, reason, reconnect: true }));
       previous.close(CloseCode.Replaced, reason);
     } catch (err) {
       this.host.logger.warn({ err, session: this.sessionId }, "closing a replaced transport failed");

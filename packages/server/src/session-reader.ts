@@ -3,10 +3,12 @@ import {
   type ClientMessage,
   type Codec,
   ErrorCode,
+  type Frame,
   parseClientMessage,
   Violation,
   type WireError,
 } from "@dashwire/protocol";
+import { controlParts } from "./control-parts.js";
 import type { Handshake } from "./handshake.js";
 import { Inbox, type InboxHost, MESSAGES_PER_TURN } from "./inbox.js";
 import { MessageRate, RATE_CLOSE, RATE_PASS, RATE_TELL } from "./message-rate.js";
@@ -22,7 +24,6 @@ export type ServiceMessage = Exclude<ClientMessage, { t: "connect" | "ping" | "p
 /** What a reader needs from the server. */
 export interface ReaderHost {
   readonly options: ResolvedServerOptions;
-  readonly codec: Codec;
   readonly stats: ServerStats;
 }
 
@@ -35,8 +36,10 @@ export interface ReadingSession {
   /** A message for the server's services (hub, router, publish, refresh). */
   serve(msg: ServiceMessage): void;
   replyError(id: number | undefined, error: WireError): void;
+  /** The codec the session's connection speaks (issue 19). */
+  readonly codec: Codec;
   /** Queues an encoded message. */
-  push(part: string): void;
+  push(part: Frame): void;
   close(code: number, reason: string): void;
   fail(err: unknown): void;
   /** Stops (false) or restarts (true) reading from the current transport. */
@@ -64,7 +67,7 @@ export class SessionReader implements InboxHost {
   ) {}
 
   /** One frame from the client; a throw closes this session alone (1011). */
-  onFrame(frame: string): void {
+  onFrame(frame: Frame): void {
     // A closed session reads nothing more (a flooder's buffered frames are not decoded).
     if (this.session.isClosed) return;
     try {
@@ -74,7 +77,7 @@ export class SessionReader implements InboxHost {
     }
   }
 
-  private receive(frame: string): void {
+  private receive(frame: Frame): void {
     const stats = this.host.stats;
     stats.framesIn++;
     stats.bytesIn += frame.length;
@@ -97,12 +100,16 @@ export class SessionReader implements InboxHost {
   }
 
   /** @internal Inbox host: decodes a frame; undefined (answered as a violation) when refused. */
-  decodeInbound(frame: string): unknown[] | undefined {
+  decodeInbound(frame: Frame): unknown[] | undefined {
     let values: unknown[];
+    const codec = this.session.codec;
     try {
-      values = this.host.codec.decode(frame);
+      values = codec.decode(frame);
     } catch {
-      this.violation(undefined, { code: ErrorCode.BadFrame, message: "frame is not valid JSON" });
+      this.violation(undefined, {
+        code: ErrorCode.BadFrame,
+        message: `frame is not valid ${codec.name.toUpperCase()}`,
+      });
       return undefined;
     }
     const max = this.host.options.limits.messagesPerFrame;
@@ -156,7 +163,7 @@ export class SessionReader implements InboxHost {
     }
     if (msg.t === "pong") return;
     if (msg.t === "ping") {
-      session.push('{"t":"pong"}');
+      session.push(controlParts(session.codec).pong);
       return;
     }
     const { messagesPerSecond, messageBurst } = this.host.options.limits;

@@ -3,6 +3,7 @@ import {
   type Codec,
   type ConnectMessage,
   closeCodeAllowsReconnect,
+  type Frame,
   MAX_CLOSE_REASON_BYTES,
   truncateUtf8,
   type WireError,
@@ -10,6 +11,7 @@ import {
 import type { Client, UserIdentity } from "./client.js";
 import { ClientActions, type ClientActionsHost } from "./client-actions.js";
 import type { ConnectContext, HandshakeInfo } from "./connect-context.js";
+import { controlParts } from "./control-parts.js";
 import { CredentialExpiry } from "./credential-expiry.js";
 import { Handshake, type HandshakeHost, type HandshakeParty } from "./handshake.js";
 import type { ResolvedServerOptions } from "./options.js";
@@ -27,7 +29,6 @@ const CLOSED = 2;
 /** What a session needs from its server. */
 export interface SessionHost extends HandshakeHost, QueueHost, ReaderHost, HandoverHost, ClientActionsHost {
   readonly options: ResolvedServerOptions;
-  readonly codec: Codec;
   readonly stats: ServerStats;
   /** Hands a message to the service that answers it (hub, router, publish, refresh). */
   serve(session: Session, msg: ServiceMessage): void;
@@ -84,6 +85,8 @@ export class Session
     handshake: HandshakeInfo,
     /** The slice of the heartbeat period this session is pinged in (see `Heartbeat`). */
     readonly heartbeatSlot: number,
+    /** The codec negotiated at connect (`?codec=`); fixed for the session's life (issue 19). */
+    readonly codec: Codec,
   ) {
     super(host);
     this.id = id;
@@ -91,7 +94,7 @@ export class Session
     this.remoteAddress = handshake.remoteAddress;
     this.out = new OutboundQueue(this, host);
     this.reader = new SessionReader(this, host);
-    this.handover = new SessionHandover(host, id);
+    this.handover = new SessionHandover(host, id, codec);
     this.expiry = new CredentialExpiry(() => this.close(CloseCode.TokenExpired, "token expired"));
     this.handshake = new Handshake(this, handshake, host);
     transport.bind(this);
@@ -200,13 +203,18 @@ export class Session
   }
 
   /** Queues an encoded stream publication; false at the queue's byte limit (see `OutboundQueue`). */
-  enqueue(part: string): boolean {
+  enqueue(part: Frame): boolean {
     return this.out.enqueue(part);
   }
 
   /** Queues an encoded message regardless of the stream limit (control messages, replays). */
-  push(part: string): void {
+  push(part: Frame): void {
     this.out.push(part);
+  }
+
+  /** Queues a `ping` (heartbeat), encoded once per codec. */
+  ping(): void {
+    this.out.push(controlParts(this.codec).ping);
   }
 
   /** Encodes and queues one message. */
@@ -234,7 +242,7 @@ export class Session
   }
 
   /** @internal Queue owner: one frame to the transport. */
-  write(frame: string): boolean {
+  write(frame: Frame): boolean {
     return this.transportRef.send(frame);
   }
 
@@ -253,7 +261,7 @@ export class Session
     }
   }
 
-  onFrame(frame: string): void {
+  onFrame(frame: Frame): void {
     this.reader.onFrame(frame);
   }
 
@@ -320,7 +328,7 @@ export class Session
     this.reader.lastHeard = Date.now();
     // New credentials may last longer; they never make a bounded session unbounded (as refresh).
     if (ctx.expiresAt !== undefined) this.expiry.set(ctx.expiresAt);
-    this.out.pushFirst(this.host.codec.encode(this.handover.connected(ctx, true, this.ttl())));
+    this.out.pushFirst(this.codec.encode(this.handover.connected(ctx, true, this.ttl())));
     this.out.drained();
     for (const value of held) this.reader.handle(value);
   }

@@ -1,4 +1,6 @@
+import type { Codec, Frame } from "@dashwire/protocol";
 import type { HistoryResult, Publication } from "./broker/broker.js";
+import type { PublicationEncoder } from "./parts-by-codec.js";
 import type { ServerStats } from "./stats.js";
 
 /** Waiting for history: live publications are held and merged after it. */
@@ -27,10 +29,12 @@ export interface Subscriber {
   readonly stats: ServerStats;
   /** One stream publication was dropped for this client (queue overflow; a gap follows). */
   dropped(): void;
+  /** The codec this client's connection speaks. */
+  readonly codec: Codec;
   /** Queues a stream publication; false (nothing queued) at the queue's byte limit. */
-  enqueue(part: string): boolean;
+  enqueue(part: Frame): boolean;
   /** Queues a message regardless of the stream limit. */
-  push(part: string): void;
+  push(part: Frame): void;
   /** Encodes and queues a message. */
   send(message: unknown): void;
   /** `sub` owes the client a `gap` notice (sent once the queue drains). */
@@ -58,7 +62,7 @@ export class Subscription {
   private gapFrom = 0;
   private gapTo = 0;
   /** `latest` mode: newest encoded publication per key, awaiting the next flush. */
-  private latest: Map<string, string> | undefined = undefined;
+  private latest: Map<string, Frame> | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private lastFlush = 0;
   private ended = false;
@@ -113,13 +117,14 @@ export class Subscription {
    * through the bounded queue like live traffic: what does not fit becomes a gap, and the client
    * resumes again from there (catch-up in queue-sized steps).
    */
-  goLive(result: HistoryResult, encode: (pub: Publication) => string): void {
+  goLive(result: HistoryResult, encode: PublicationEncoder): void {
     const session = this.session;
+    const codec = session.codec;
     this.epoch = result.epoch;
     const held = this.held ?? [];
     if (result.recovered) {
       for (const pub of result.publications) {
-        const part = encode(pub);
+        const part = encode(pub, codec);
         if (this.conflate) session.push(part);
         else if (!session.enqueue(part)) {
           this.overflow(pub.offset, Math.max(result.offset, held.at(-1)?.offset ?? 0));
@@ -128,7 +133,7 @@ export class Subscription {
       }
     } else {
       // A snapshot: at most `latest.maxKeys` values, sent whole.
-      for (const pub of result.publications) session.push(encode(pub));
+      for (const pub of result.publications) session.push(encode(pub, codec));
     }
     // Everything up to the position read is delivered (replay) or superseded (snapshot), in
     // this epoch; offsets of an earlier epoch mean nothing here.
@@ -139,7 +144,7 @@ export class Subscription {
     this.state = LIVE;
     for (const pub of held) {
       if (pub.epoch === result.epoch && pub.offset <= last) continue;
-      this.deliver(pub, encode(pub));
+      this.deliver(pub, encode(pub, codec));
     }
     // Held too many while reading history: announce the gap now; the client resumes again.
     if (wasGapped) {
@@ -161,7 +166,7 @@ export class Subscription {
   }
 
   /** Hands one live publication, already encoded once for all subscribers, to this client. */
-  deliver(pub: Publication, part: string): void {
+  deliver(pub: Publication, part: Frame): void {
     const state = this.state;
     if (state === LIVE) {
       if (this.conflate) this.deliverLatest(pub, part);
@@ -207,7 +212,7 @@ export class Subscription {
     this.session.reportGap(this.topic, this.gapFrom, this.gapTo);
   }
 
-  private deliverLatest(pub: Publication, part: string): void {
+  private deliverLatest(pub: Publication, part: Frame): void {
     if (pub.urgent) {
       this.session.push(part);
       return;

@@ -1,3 +1,4 @@
+import { type Codec, jsonCodec } from "@dashwire/protocol";
 import { WebSocket } from "ws";
 
 /**
@@ -11,11 +12,15 @@ export class RawClient {
   closeReason = "";
   private waiters: (() => void)[] = [];
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on("message", (data) => {
+  private constructor(
+    readonly ws: WebSocket,
+    /** The codec asked for in the URL (`?codec=`); JSON by default. */
+    private readonly codec: Codec = jsonCodec,
+  ) {
+    ws.on("message", (data: Buffer) => {
       this.frames++;
-      const value = JSON.parse(data.toString());
-      for (const m of Array.isArray(value) ? value : [value]) this.messages.push(m);
+      for (const m of codec.decode(codec.binary ? data : data.toString()))
+        this.messages.push(m as Record<string, unknown>);
       this.wake();
     });
     ws.on("close", (code, reason) => {
@@ -26,9 +31,9 @@ export class RawClient {
   }
 
   /** Opens a socket (no handshake). */
-  static open(url: string, headers: Record<string, string> = {}): Promise<RawClient> {
+  static open(url: string, headers: Record<string, string> = {}, codec?: Codec): Promise<RawClient> {
     const ws = new WebSocket(url, { headers });
-    const client = new RawClient(ws);
+    const client = new RawClient(ws, codec);
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(client));
       ws.once("error", reject);
@@ -36,15 +41,15 @@ export class RawClient {
   }
 
   /** Opens and completes the handshake. */
-  static async connect(url: string, connect: Record<string, unknown> = {}): Promise<RawClient> {
-    const client = await RawClient.open(url);
+  static async connect(url: string, connect: Record<string, unknown> = {}, codec?: Codec): Promise<RawClient> {
+    const client = await RawClient.open(url, {}, codec);
     client.send({ t: "connect", v: 1, ...connect });
     await client.next((m) => m.t === "connected");
     return client;
   }
 
   send(message: unknown): void {
-    this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+    this.ws.send(typeof message === "string" ? message : this.codec.encode(message));
   }
 
   /** Waits for the first message (from `from` on) matching `match`. */

@@ -1,9 +1,12 @@
+import { type Frame, jsonCodec } from "@dashwire/protocol";
+import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { frameTextArb, httpInputArb, wireInputArb } from "./fuzz/arbitraries.js";
 import { type ProcessWatch, type TestServer, watchProcess } from "./fuzz/harness.js";
 import { HttpFuzzer } from "./fuzz/http-target.js";
 import { isKnownFrameCrasher } from "./fuzz/known-crashers.js";
+import { msgpackFrameArb } from "./fuzz/msgpack-arbitraries.js";
 import { checkProtocolFrame } from "./fuzz/protocol-target.js";
 import { TextFuzzer, textInputArb } from "./fuzz/text-target.js";
 import { startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
@@ -17,7 +20,7 @@ import { startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
 
 /**
  * Timeout of each fuzz run: a guard against a hung run, not a speed target. Their work is fixed
- * (5,000 frames decoded; 1,500 wire inputs, each a round trip to the sentinel; 400 text, 800 HTTP):
+ * (5,000 JSON and 3,000 msgpack frames decoded; 1,500 wire inputs per codec, each a round trip to the sentinel; 400 text, 800 HTTP):
  * the wire run takes about 10 s on a quiet machine and took 28-31 s (past Vitest's default 30 s)
  * on this 2-core machine with every helper's suite running. Liveness is each input's own check:
  * the server must answer within 5 s.
@@ -38,55 +41,72 @@ afterEach(async () => {
 });
 
 describe("fuzz", { timeout: FUZZ_RUN_TIMEOUT_MS }, () => {
-  it("decoder + validator: never throw but CodecError; every rejection a coded Violation", () => {
+  // JSON: the text frames (known crashers skipped, counted); msgpack: binary frames (issue 19).
+  const decoders = [
+    { name: "json", arb: frameTextArb as fc.Arbitrary<Frame>, codec: jsonCodec, runs: 5000, min: [100, 1000, 500] },
+    {
+      name: "msgpack",
+      arb: msgpackFrameArb as fc.Arbitrary<Frame>,
+      codec: msgpackCodec,
+      runs: 3000,
+      min: [300, 500, 300],
+    },
+  ];
+  it.each(decoders)("$name decoder + validator: never throw but CodecError; every rejection a coded Violation", (d) => {
     let skipped = 0;
-    let codecErrors = 0;
-    let violations = 0;
-    let accepted = 0;
+    const counts = { codecErrors: 0, violations: 0, accepted: 0 };
     fc.assert(
-      fc.property(frameTextArb, (frame) => {
-        if (isKnownFrameCrasher(frame)) {
+      fc.property(d.arb, (frame) => {
+        if (typeof frame === "string" && isKnownFrameCrasher(frame)) {
           skipped++;
           return;
         }
-        const out = checkProtocolFrame(frame);
-        if (out.codecError) codecErrors++;
-        violations += out.violations;
-        accepted += out.accepted;
+        const out = checkProtocolFrame(frame, d.codec);
+        if (out.codecError) counts.codecErrors++;
+        counts.violations += out.violations;
+        counts.accepted += out.accepted;
       }),
-      { numRuns: 5000 },
+      { numRuns: d.runs },
     );
     // The generators must reach every outcome, or the property proves little.
-    expect(codecErrors).toBeGreaterThan(100);
-    expect(violations).toBeGreaterThan(1000);
-    expect(accepted).toBeGreaterThan(500);
+    const [codecErrors, violations, accepted] = d.min as [number, number, number];
+    expect(counts.codecErrors).toBeGreaterThan(codecErrors);
+    expect(counts.violations).toBeGreaterThan(violations);
+    expect(counts.accepted).toBeGreaterThan(accepted);
     expect(skipped).toBeLessThan(500);
+    console.log(`${d.name} decoder fuzz`, JSON.stringify(counts));
   });
 
-  it("live server over WebSocket: zero crashes, every error coded, a bystander keeps working", async () => {
-    t = await startFuzzServer();
-    const fuzzer = new WireFuzzer(t.url, true);
-    try {
-      await fc.assert(
-        fc.asyncProperty(wireInputArb, async (input) => {
-          await fuzzer.run(input);
-          if (fuzzer.stats.inputs % 100 === 0) await fuzzer.checkBystander();
-          expect(watch.failures).toEqual([]);
-        }),
-        { numRuns: 1500, endOnFailure: true },
-      );
-      await fuzzer.checkBystander();
-    } finally {
-      fuzzer.close();
-    }
-    const s = fuzzer.stats;
-    expect(watch.failures).toEqual([]);
-    expect(s.errorReplies).toBeGreaterThan(500);
-    expect(s.okAcks).toBeGreaterThan(100);
-    expect(s.inputs + s.skippedKnown).toBe(1500);
-    expect(s.skippedKnown).toBeLessThan(300);
-    console.log("wire fuzz", JSON.stringify(s));
-  });
+  it.each([
+    ["json", undefined],
+    ["msgpack", msgpackCodec],
+  ] as const)(
+    "live server over WebSocket (%s): zero crashes, every error coded, a bystander keeps working",
+    async (_name, codec) => {
+      t = await startFuzzServer();
+      const fuzzer = new WireFuzzer(t.url, true, undefined, codec);
+      try {
+        await fc.assert(
+          fc.asyncProperty(wireInputArb, async (input) => {
+            await fuzzer.run(input);
+            if (fuzzer.stats.inputs % 100 === 0) await fuzzer.checkBystander();
+            expect(watch.failures).toEqual([]);
+          }),
+          { numRuns: 1500, endOnFailure: true },
+        );
+        await fuzzer.checkBystander();
+      } finally {
+        fuzzer.close();
+      }
+      const s = fuzzer.stats;
+      expect(watch.failures).toEqual([]);
+      expect(s.errorReplies).toBeGreaterThan(500);
+      expect(s.okAcks).toBeGreaterThan(100);
+      expect(s.inputs + s.skippedKnown).toBe(1500);
+      expect(s.skippedKnown).toBeLessThan(300);
+      console.log("wire fuzz", JSON.stringify(s));
+    },
+  );
 
   it("text into byte-limited fields (close reasons, errors, JWT headers): cut by bytes, never a crash", async () => {
     t = await startFuzzServer();

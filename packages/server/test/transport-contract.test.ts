@@ -1,16 +1,27 @@
 /**
  * The transport contract: the same cases run over "websocket", "sse" and "polling" (forced with
- * `options.transports`), with the real client and the real server on port 0. Fallback, upgrade
+ * `options.transports`) with the JSON codec, and over "websocket" with the MessagePack codec
+ * (binary frames; SSE and polling refuse it, see binary-payloads.test.ts), with the real client
+ * and the real server on port 0. The server speaks both codecs in every run. Fallback, upgrade
  * and closing are in transport-fallback.test.ts.
  */
-import { CloseCode, type TransportName } from "@dashwire/client/node";
+import { msgpackCodec } from "@dashwire/client/msgpack";
+import { CloseCode, jsonCodec, type TransportName } from "@dashwire/client/node";
 import { DashwireError } from "@dashwire/server";
 import { describe, expect, it } from "vitest";
 import { client, faultProxy, publishThroughCuts, server, sleep, start } from "./transport-fixture.js";
 import { until } from "./until.js";
 
-describe.each(["websocket", "sse", "polling"] as const)("transport contract: %s", (name) => {
-  const forced = { transports: [name] as TransportName[] };
+const runs = [
+  ["websocket", "json"],
+  ["sse", "json"],
+  ["polling", "json"],
+  ["websocket", "msgpack"],
+] as const;
+
+describe.each(runs)("transport contract: %s, codec %s", (name, codecName) => {
+  const codec = codecName === "msgpack" ? msgpackCodec : jsonCodec;
+  const forced = { transports: [name] as TransportName[], codec };
 
   it("connects over the forced transport and tells which one", async () => {
     await start();

@@ -4,6 +4,7 @@
  * bindings (they change with each `start`).
  */
 import { type Client, connect } from "@dashwire/client/node";
+import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import { createServer, type DashwireServer } from "@dashwire/server";
 import { afterEach } from "vitest";
 import { TcpProxy } from "./tcp-proxy.js";
@@ -17,9 +18,9 @@ export const closers: (() => Promise<void>)[] = [];
 /** Fast reconnect delays for tests. */
 export const fast = { minDelayMs: 20, maxDelayMs: 100 };
 
-/** Starts the server of a test. */
+/** Starts the server of a test: JSON by default, MessagePack for clients that ask (issue 19). */
 export async function start(options: Parameters<typeof createServer>[0] = {}): Promise<void> {
-  server = createServer({ logLevel: "silent", ...options });
+  server = createServer({ logLevel: "silent", codecs: [msgpackCodec], ...options });
   server.topic("feed", { history: { size: 5000 } });
   server.topic("chat", { clientPublish: true, history: { size: 5000 } });
   server.on("add", (d: { a: number; b: number }) => d.a + d.b);

@@ -12,6 +12,8 @@ export interface HttpTransportHost {
   admit(req: IncomingMessage): number | undefined;
   /** Opens a session on an admitted transport. */
   open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void;
+  /** The codec `?codec=` names on a text transport, or why it is refused (close code 4507). */
+  codecFor(name: string | null, binaryFrames: boolean, transport: string): unknown;
   originAllowed(req: IncomingMessage): boolean;
   /** Whether the request's `Host` is allowed (DNS-rebinding defense). */
   hostAllowed(req: IncomingMessage): boolean;
@@ -120,6 +122,7 @@ export class HttpTransports {
 
   /** Opens an SSE or polling transport after admission; undefined (answered) when refused. */
   private openTransport<T extends HttpTransport>(
+    route: string,
     req: IncomingMessage,
     res: ServerResponse,
     query: URLSearchParams,
@@ -129,6 +132,13 @@ export class HttpTransports {
     const refused = this.host.admit(req);
     if (refused !== undefined) {
       fail(res, refusalStatus(refused), refused, closeReason(refused), cors);
+      return undefined;
+    }
+    // Refused before a transport exists: an unknown codec, or a binary one (SSE and polling
+    // carry text; issue 19).
+    const codec = this.host.codecFor(query.get("codec"), false, route);
+    if (typeof codec === "string") {
+      fail(res, 400, CloseCode.UnsupportedCodec, codec, cors);
       return undefined;
     }
     const t = make(this.newId());
@@ -143,7 +153,7 @@ export class HttpTransports {
     query: URLSearchParams,
     cors: Record<string, string>,
   ): void {
-    this.openTransport(req, res, query, cors, (id) => new SseTransport(id, res, this.forget, cors));
+    this.openTransport("sse", req, res, query, cors, (id) => new SseTransport(id, res, this.forget, cors));
   }
 
   private openPolling(
@@ -152,7 +162,7 @@ export class HttpTransports {
     query: URLSearchParams,
     cors: Record<string, string>,
   ): void {
-    const t = this.openTransport(req, res, query, cors, (id) => new PollingTransport(id, this.forget));
+    const t = this.openTransport("polling", req, res, query, cors, (id) => new PollingTransport(id, this.forget));
     if (t === undefined) return;
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", ...cors });
     res.end(JSON.stringify({ tid: t.id }));

@@ -1,3 +1,4 @@
+import type { Frame } from "@dashwire/protocol";
 import type { Transport, TransportSink } from "./transport.js";
 
 /**
@@ -46,7 +47,10 @@ export class PollingTransport implements Transport {
     this.sink = sink;
   }
 
-  send(frame: string): boolean {
+  send(input: Frame): boolean {
+    // Binary codecs are refused on this transport at open (close 4507): frames here are text.
+    if (typeof input !== "string") throw new TypeError("binary frame on a text transport");
+    const frame = input;
     if (this.held !== undefined) {
       this.respond(this.held, frame);
       return false;

@@ -1,3 +1,4 @@
+import type { Frame } from "@dashwire/protocol";
 import type { ServerResponse } from "node:http";
 import type { Transport, TransportSink } from "./transport.js";
 
@@ -38,7 +39,10 @@ export class SseTransport implements Transport {
     this.sink = sink;
   }
 
-  send(frame: string): boolean {
+  send(input: Frame): boolean {
+    // Binary codecs are refused on this transport at open (close 4507): frames here are text.
+    if (typeof input !== "string") throw new TypeError("binary frame on a text transport");
+    const frame = input;
     if (this.closed) return true;
     return this.res.write(`data: ${frame}\n\n`);
   }

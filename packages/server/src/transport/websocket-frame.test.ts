@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { textFrame } from "./websocket-transport.js";
+import { dataFrame } from "./websocket-transport.js";
 
 /**
  * Reads one server frame as RFC 6455 §5.2 lays it out: FIN and opcode, no mask bit, the length
@@ -23,24 +23,24 @@ function parse(bytes: Buffer): string {
   return bytes.subarray(offset).toString("utf8");
 }
 
-describe("textFrame", () => {
+describe("dataFrame", () => {
   it.each([0, 1, 125, 126, 65_535, 65_536, 70_001])("frames %i bytes with the right length header", (n) => {
     const text = "x".repeat(n);
-    const bytes = textFrame(text);
+    const bytes = dataFrame(text);
     expect(bytes.length - n).toBe(n < 126 ? 2 : n < 65_536 ? 4 : 10);
     expect(parse(bytes)).toBe(text);
   });
 
   it("counts UTF-8 bytes, not characters", () => {
     const text = "é€😀".repeat(40);
-    const bytes = textFrame(text);
+    const bytes = dataFrame(text);
     expect(bytes.length).toBe(4 + Buffer.byteLength(text));
     expect(parse(bytes)).toBe(text);
   });
 
   it("builds the frame once for the same string in a row", () => {
     const text = JSON.stringify({ t: "pub", n: 1 });
-    expect(textFrame(text)).toBe(textFrame(text));
-    expect(textFrame(`${text} `)).not.toBe(textFrame(text));
+    expect(dataFrame(text)).toBe(dataFrame(text));
+    expect(dataFrame(`${text} `)).not.toBe(dataFrame(text));
   });
 });

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { Duplex } from "node:stream";
-import { CloseCode, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
+import { CloseCode, type Frame, MAX_CLOSE_REASON_BYTES, truncateUtf8 } from "@dashwire/protocol";
 import type { RawData, WebSocket } from "ws";
 import type { Transport, TransportSink } from "./transport.js";
 
@@ -18,8 +18,10 @@ import type { Transport, TransportSink } from "./transport.js";
 export class WebSocketTransport implements Transport {
   readonly name = "websocket";
   private sink: TransportSink | undefined = undefined;
-  private early: string[] | undefined = undefined;
+  private early: Frame[] | undefined = undefined;
   private closed = false;
+  /** A binary codec was negotiated: binary frames are handed over as bytes (issue 19). */
+  private binary = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -42,11 +44,15 @@ export class WebSocketTransport implements Transport {
     if (early !== undefined) for (const frame of early) sink.onFrame(frame);
   }
 
-  send(frame: string): boolean {
+  setBinary(): void {
+    this.binary = true;
+  }
+
+  send(frame: Frame): boolean {
     // Once ws is closing, its close frame may be out: nothing may follow it.
     if (this.closed || this.ws.readyState !== OPEN) return true;
     const socket = this.socket;
-    const bytes = textFrame(frame);
+    const bytes = dataFrame(frame);
     if (socket.writableLength + bytes.length < this.highWaterBytes) {
       socket.write(bytes);
       return true;
@@ -87,8 +93,9 @@ export class WebSocketTransport implements Transport {
 
   /** A frame arrived (called by the shared listener). */
   receive(data: RawData, isBinary: boolean): void {
-    let frame: string;
-    if (isBinary || !Buffer.isBuffer(data)) {
+    let frame: Frame;
+    if (isBinary && this.binary) frame = Buffer.isBuffer(data) ? data : Buffer.concat(toBuffers(data));
+    else if (isBinary || !Buffer.isBuffer(data)) {
       // ws checks text frames' UTF-8 (and closes with 1007); binary ones are ours to check:
       // decoded, two different bad byte strings would become the same U+FFFD text.
       const bytes = Buffer.concat(toBuffers(data));
@@ -128,20 +135,22 @@ const kTransport = Symbol("dashwire.transport");
 /** `WebSocket.OPEN`. */
 const OPEN = 1;
 
-let lastFrame: string | undefined;
+let lastFrame: Frame | undefined;
 let lastBytes: Buffer = Buffer.alloc(0);
 
 /**
- * The WebSocket text frame of `frame` (RFC 6455 §5.2: FIN, opcode 1, unmasked, no extension),
- * built once for every connection that sends the same string in a row: a publication alone in
- * its frame, or a turn's batch for a room, is the very same string for all its subscribers.
+ * The WebSocket frame of `frame` (RFC 6455 §5.2: FIN, opcode 1 for text or 2 for bytes,
+ * unmasked, no extension), built once for every connection that sends the same frame in a row:
+ * a publication alone in its frame, or a turn's batch for a room, is the very same string (or
+ * byte array) for all its subscribers.
  */
-export function textFrame(frame: string): Buffer {
+export function dataFrame(frame: Frame): Buffer {
   if (frame === lastFrame) return lastBytes;
-  const length = Buffer.byteLength(frame);
+  const text = typeof frame === "string";
+  const length = text ? Buffer.byteLength(frame) : frame.byteLength;
   const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const bytes = Buffer.allocUnsafe(header + length);
-  bytes[0] = 0x81;
+  bytes[0] = text ? 0x81 : 0x82;
   if (header === 2) bytes[1] = length;
   else if (header === 4) {
     bytes[1] = 126;
@@ -151,7 +160,8 @@ export function textFrame(frame: string): Buffer {
     bytes.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
     bytes.writeUInt32BE(length >>> 0, 6);
   }
-  bytes.write(frame, header, length, "utf8");
+  if (text) bytes.write(frame, header, length, "utf8");
+  else bytes.set(frame, header);
   lastFrame = frame;
   lastBytes = bytes;
   return bytes;

@@ -1,8 +1,11 @@
+import type { Codec } from "@dashwire/protocol";
+import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import fc from "fast-check";
 import { frameTextArb, httpInputArb, type WireInput, wireInputArb } from "./arbitraries.js";
 import { type ProcessWatch, type TestServer, watchProcess } from "./harness.js";
 import { HttpFuzzer } from "./http-target.js";
 import { isKnownFrameCrasher, isKnownHttpCrasher, isKnownWireCrasher } from "./known-crashers.js";
+import { msgpackFrameArb } from "./msgpack-arbitraries.js";
 import { checkProtocolFrame } from "./protocol-target.js";
 import { TextFuzzer, textInputArb } from "./text-target.js";
 import { startFuzzServer, WireFuzzer } from "./wire-target.js";
@@ -69,7 +72,7 @@ function parse(args: string[]): LongRunOptions {
   return {
     runs: Number(value("--runs") ?? 100_000),
     seed: Number(value("--seed") ?? Date.now() % 2 ** 31),
-    targets: (value("--targets") ?? "protocol,wire,http,text").split(","),
+    targets: (value("--targets") ?? "protocol,msgpack,wire,wire-msgpack,http,text").split(","),
     includeKnown: args.includes("--include-known"),
   };
 }
@@ -107,12 +110,35 @@ async function protocolTarget(o: LongRunOptions): Promise<number> {
   return failures.total;
 }
 
-async function wireTarget(o: LongRunOptions): Promise<number> {
+/** The MessagePack decoder + validator (issue 19): no known crashers to skip. */
+async function msgpackTarget(o: LongRunOptions): Promise<number> {
+  const started = performance.now();
+  const failures = new Failures();
+  const counts = { inputs: 0, codecErrors: 0, accepted: 0, violations: 0 };
+  fc.assert(
+    fc.property(msgpackFrameArb, (frame) => {
+      counts.inputs++;
+      try {
+        const out = checkProtocolFrame(frame, msgpackCodec);
+        if (out.codecError) counts.codecErrors++;
+        counts.accepted += out.accepted;
+        counts.violations += out.violations;
+      } catch (err) {
+        failures.add(err, Buffer.from(frame.subarray(0, 150)).toString("hex"));
+      }
+    }),
+    { numRuns: o.runs, seed: o.seed },
+  );
+  report("msgpack decoder + validator", started, counts, failures);
+  return failures.total;
+}
+
+async function wireTarget(o: LongRunOptions, codec?: Codec): Promise<number> {
   const started = performance.now();
   const failures = new Failures();
   const t = await startFuzzServer();
   const watch = watchProcess();
-  const fuzzer = new WireFuzzer(t.url, !o.includeKnown, () => watch.failures.length > 0);
+  const fuzzer = new WireFuzzer(t.url, !o.includeKnown, () => watch.failures.length > 0, codec);
   let bystanderChecks = 0;
   const skipped = { n: 0 };
   const known = (input: WireInput) => input.frames.some(isKnownWireCrasher);
@@ -146,7 +172,12 @@ async function wireTarget(o: LongRunOptions): Promise<number> {
     watch.stop();
   }
   fuzzer.stats.skippedKnown = skipped.n;
-  report("live server over WebSocket", started, { ...fuzzer.stats, bystanderChecks }, failures);
+  report(
+    `live server over WebSocket (${codec?.name ?? "json"})`,
+    started,
+    { ...fuzzer.stats, bystanderChecks },
+    failures,
+  );
   return failures.total;
 }
 
@@ -227,7 +258,9 @@ export async function runLong(args: string[]): Promise<number> {
   );
   let failed = 0;
   if (o.targets.includes("protocol")) failed += await protocolTarget(o);
+  if (o.targets.includes("msgpack")) failed += await msgpackTarget(o);
   if (o.targets.includes("wire")) failed += await wireTarget(o);
+  if (o.targets.includes("wire-msgpack")) failed += await wireTarget(o, msgpackCodec);
   if (o.targets.includes("http")) failed += await httpTarget(o);
   if (o.targets.includes("text")) failed += await textTarget(o);
   console.log(`\n${failed === 0 ? "OK" : "FAILED"}: ${failed} broken contracts`);

@@ -1,7 +1,17 @@
-import { CodecError, ErrorCode, isValidTopic, jsonCodec, parseClientMessage, Violation } from "@dashwire/protocol";
+import {
+  type Codec,
+  CodecError,
+  ErrorCode,
+  type Frame,
+  isValidTopic,
+  jsonCodec,
+  parseClientMessage,
+  Violation,
+} from "@dashwire/protocol";
 
 /**
- * The decoder + validator contract, checked on one frame: `jsonCodec.decode` either returns the
+ * The decoder + validator contract, checked on one frame: the codec's `decode` (JSON, or
+ * MessagePack for the binary target) either returns the
  * message values or throws `CodecError` (code 1000); `parseClientMessage` never throws and either
  * returns the very same object, shaped as its type promises, or a `Violation` with a defined code.
  * Throws `FuzzFailure` when the contract is broken.
@@ -26,10 +36,10 @@ const VIOLATION_CODES = new Set<number>([ErrorCode.UnknownType, ErrorCode.Invali
 const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 
 /** Checks one frame; throws `FuzzFailure` on a broken contract. */
-export function checkProtocolFrame(frame: string): ProtocolOutcome {
+export function checkProtocolFrame(frame: Frame, codec: Codec = jsonCodec): ProtocolOutcome {
   let values: unknown[];
   try {
-    values = jsonCodec.decode(frame);
+    values = codec.decode(frame);
   } catch (err) {
     if (err instanceof CodecError && err.code === ErrorCode.BadFrame)
       return { codecError: true, accepted: 0, violations: 0 };

@@ -4,7 +4,7 @@
  * counts.
  *
  *   npx tsx packages/server/test/fuzz/run-long.ts [--runs 100000] [--seed 42]
- *       [--targets protocol,wire,http,text] [--include-known]
+ *       [--targets protocol,msgpack,wire,wire-msgpack,http,text] [--include-known]
  *
  * Inputs of the known crashers (fuzz/known-crashers.ts) are skipped and counted unless
  * `--include-known` is given; then the crashes they cause are counted too. Exit code 1 when any

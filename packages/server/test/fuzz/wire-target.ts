@@ -1,3 +1,5 @@
+import type { Codec } from "@dashwire/protocol";
+import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import { DashwireError, ErrorCode, type ServerOptionsInput } from "@dashwire/server";
 import { jwtAuth, ownTopic } from "../../src/auth/index.js";
 import { RawClient } from "../raw-client.js";
@@ -9,6 +11,8 @@ import { FuzzFailure } from "./protocol-target.js";
 /** Options of the live fuzz server: a small frame limit and a rate limit the fuzz can live with. */
 export const fuzzServerOptions: ServerOptionsInput = {
   handshakeTimeoutMs: 2000,
+  // JSON by default, MessagePack on `?codec=msgpack` (the binary wire target, issue 19).
+  codecs: [msgpackCodec],
   limits: { frameBytes: 65_536, messagesPerSecond: 5000, messageBurst: 5000 },
 };
 
@@ -83,6 +87,9 @@ const RECYCLE_AFTER = 2000;
  * Sends fuzz inputs to a live server over a raw WebSocket and checks every answer: each input is
  * followed by a sentinel event whose ack proves the server processed it; every `err`, `ack.error`
  * and `disconnect` in between must carry a defined code, and a closed socket a defined close code.
+ * With a binary `codec` (msgpack) the socket asks for it and every JSON text frame of an input
+ * is sent as the same value in MessagePack, binary; other frames go as they are (text frames on a
+ * binary connection, raw bytes).
  */
 export class WireFuzzer {
   readonly stats: WireStats = {
@@ -101,11 +108,14 @@ export class WireFuzzer {
   private abandoned = false;
 
   constructor(
-    private readonly url: string,
+    private url: string,
     private readonly skipKnown: boolean,
     /** Stop waiting for the sentinel (e.g. the process just saw an uncaught exception). */
     private readonly giveUp: () => boolean = () => false,
-  ) {}
+    private readonly codec?: Codec,
+  ) {
+    if (codec !== undefined) this.url = `${url}?codec=${codec.name}`;
+  }
 
   /** Runs one input; throws `FuzzFailure` when the server's answer breaks the contract. */
   async run(input: WireInput): Promise<void> {
@@ -116,9 +126,9 @@ export class WireFuzzer {
     this.stats.inputs++;
     this.stats.frames += input.frames.length;
     if (input.preHandshake) {
-      const c = await RawClient.open(this.url);
+      const c = await RawClient.open(this.url, {}, this.codec);
       try {
-        for (const f of input.frames) send(c, f);
+        for (const f of input.frames) send(c, f, this.codec);
         c.send({ t: "connect", v: 1 });
         await this.settle(c, 0);
       } finally {
@@ -129,7 +139,7 @@ export class WireFuzzer {
     let c = this.conn;
     if (c === undefined || c.closeCode !== undefined || this.abandoned || this.sinceRecycle >= RECYCLE_AFTER) {
       c?.close();
-      c = await RawClient.connect(this.url);
+      c = await RawClient.connect(this.url, {}, this.codec);
       this.conn = c;
       this.stats.reconnects++;
       this.sinceRecycle = 0;
@@ -137,14 +147,14 @@ export class WireFuzzer {
     }
     this.sinceRecycle++;
     const from = c.messages.length;
-    for (const f of input.frames) send(c, f);
+    for (const f of input.frames) send(c, f, this.codec);
     await this.settle(c, from);
   }
 
   /** A second client, connected all along, still gets its answer. */
   async checkBystander(): Promise<void> {
     if (this.bystander === undefined || this.bystander.closeCode !== undefined)
-      this.bystander = await RawClient.connect(this.url);
+      this.bystander = await RawClient.connect(this.url, {}, this.codec);
     const id = SENTINEL_BASE - 1 - this.sentinel++;
     const reply = await this.bystander.request({ t: "evt", event: "echo", data: id }, id);
     if (reply.data !== id) throw new FuzzFailure(`bystander got ${JSON.stringify(reply)}`);
@@ -200,7 +210,19 @@ export class WireFuzzer {
   }
 }
 
-function send(c: RawClient, frame: WireFrame): void {
-  if (frame.kind === "text") c.ws.send(frame.text);
-  else c.ws.send(Buffer.from(frame.bytes), { binary: true });
+function send(c: RawClient, frame: WireFrame, codec: Codec | undefined): void {
+  if (frame.kind === "text") {
+    const encoded = codec?.binary ? reencode(frame.text, codec) : undefined;
+    if (encoded !== undefined) c.ws.send(encoded, { binary: true });
+    else c.ws.send(frame.text);
+  } else c.ws.send(Buffer.from(frame.bytes), { binary: true });
+}
+
+/** The value of JSON text in `codec`; undefined when the text is not JSON (or not encodable). */
+function reencode(text: string, codec: Codec): Uint8Array | string | undefined {
+  try {
+    return codec.encode(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
