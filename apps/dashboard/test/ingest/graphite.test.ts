@@ -33,7 +33,8 @@ async function send(...pieces: Array<string | Buffer>): Promise<void> {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-describe("Graphite plaintext over TCP", () => {
+// A backstop for a loaded machine: each case waits on events (stored rows, counters), never on time.
+describe("Graphite plaintext over TCP", { timeout: 90_000 }, () => {
   it("stores plain and tagged lines, split anywhere across TCP segments", async () => {
     const ts = now() - 2;
     const text = `gr.cpu.load 0.5 ${ts}\ngr.disk.used;host=web-1;mount=/ 42 ${ts}\ngr.nots 7\n`;

@@ -57,11 +57,15 @@ const query = async (id: string): Promise<Rows> =>
   ).json() as Promise<Rows>;
 
 describe("Graphite and StatsD with --workers 2", () => {
-  it("says where the listeners are in its banner", async () => {
-    const line = `  graphite (TCP): 127.0.0.1:${graphite}   statsd (UDP): 127.0.0.1:${statsd}\n`;
-    // The banner's lines may come after the one the start waited for.
-    await until(() => cli.output().includes(line), 30_000, "the listeners' line");
-  });
+  it(
+    "says where the listeners are in its banner",
+    async () => {
+      const line = `  graphite (TCP): 127.0.0.1:${graphite}   statsd (UDP): 127.0.0.1:${statsd}\n`;
+      // The banner's lines may come after the one the start waited for.
+      await until(() => cli.output().includes(line), 30_000, "the listeners' line");
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
   it(
     "stores the lines of every Graphite connection, whichever worker took it",

@@ -43,7 +43,8 @@ async function lastValue(id: string): Promise<number | undefined> {
   return rows[rows.length - 1]?.[5];
 }
 
-describe("StatsD over UDP", () => {
+// A backstop for a loaded machine: each case waits on events (stored rows, counters), never on time.
+describe("StatsD over UDP", { timeout: 90_000 }, () => {
   it("aggregates counters (with sample rates), timers and sets over the interval", async () => {
     const before = await statsd("accepted");
     const timers = Array.from({ length: 10 }, (_, i) => `sd.lat:${(i + 1) * 10}|ms`);
