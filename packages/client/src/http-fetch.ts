@@ -20,6 +20,19 @@ export function resolveFetch(env: TransportEnv): FetchLike {
 }
 
 /**
+ * A failed `fetch` in words: Node's undici says only "fetch failed" and puts what happened (a
+ * reset, a refused port, "other side closed") in `cause`, so the cause's code and message are
+ * added. Used in the reason of a 1006 close, where it is the only clue an operator gets.
+ */
+export function networkFailure(error: unknown): string {
+  const text = String(error);
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  if (!(cause instanceof Error)) return text;
+  const code = (cause as { code?: unknown }).code;
+  return `${text} (${typeof code === "string" ? `${code}: ` : ""}${cause.message})`;
+}
+
+/**
  * The HTTP URL of transport route `route` ("sse", "poll", "send") under the dashwire endpoint
  * `url`: `ws://host/dashwire?x=1` → `http://host/dashwire/sse?x=1`. Query parameters of the
  * endpoint (e.g. `token`) are kept; `params` are added.

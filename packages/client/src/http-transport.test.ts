@@ -171,17 +171,52 @@ describe("PollingTransport", () => {
     f.calls[0]?.answer(new Response(JSON.stringify({ tid: "n1.P" })));
     await tick();
     expect(h.log).toEqual(["open"]);
-    expect(f.calls[1]?.url).toBe("https://h/dashwire/poll?tid=n1.P");
+    expect(f.calls[1]?.url).toBe("https://h/dashwire/poll?tid=n1.P&seq=0");
     f.calls[1]?.answer(new Response('{"t":"a"}\n[{"t":"b"},{"t":"c"}]'));
     await tick();
     expect(h.log.slice(1)).toEqual(['frame {"t":"a"}', 'frame [{"t":"b"},{"t":"c"}]']);
-    // An empty answer (the hold expired) just polls again.
+    // An empty answer (the hold expired) just polls again; it carries no frames, so it does not
+    // count in `seq` (a relaying node may answer one the home node never saw).
+    expect(f.calls[2]?.url).toBe("https://h/dashwire/poll?tid=n1.P&seq=1");
     f.calls[2]?.answer(new Response(""));
     await tick();
+    expect(f.calls[3]?.url).toBe("https://h/dashwire/poll?tid=n1.P&seq=1");
     f.calls[3]?.answer(error(404, CloseCode.Normal, "unknown or closed transport"));
     await tick();
     expect(h.log.at(-1)).toBe(`close ${CloseCode.Normal} unknown or closed transport`);
     expect(f.calls).toHaveLength(4);
+  });
+
+  it("retries a poll that failed on the network with the same seq; three failures in a row end it", async () => {
+    const f = new ScriptedFetch();
+    const h = recorder();
+    new PollingTransport({ fetch: f.fetch }).open("ws://h/d", h);
+    f.calls[0]?.answer(new Response(JSON.stringify({ tid: "n1.P" })));
+    await tick();
+    f.calls[1]?.answer(new Response('{"t":"a"}'));
+    await tick();
+    // The keep-alive race of a stopping node: the request dies before any answer.
+    const closed = Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }),
+    });
+    f.calls[2]?.answer(closed);
+    await tick();
+    // Retried at once with the same count: an answer lost on the way would come again.
+    expect(f.calls.slice(2).map((c) => c.url)).toEqual([
+      "http://h/d/poll?tid=n1.P&seq=1",
+      "http://h/d/poll?tid=n1.P&seq=1",
+    ]);
+    f.calls[3]?.answer(new Response('{"t":"b"}'));
+    await tick();
+    expect(f.calls[4]?.url).toBe("http://h/d/poll?tid=n1.P&seq=2");
+    expect(h.log).toEqual(["open", 'frame {"t":"a"}', 'frame {"t":"b"}']);
+    // Down for good: the first failure and two retries, then 1006 saying what the network said.
+    for (const i of [4, 5, 6]) {
+      f.calls[i]?.answer(closed);
+      await tick();
+    }
+    expect(f.calls).toHaveLength(7);
+    expect(h.log.at(-1)).toBe("close 1006 poll failed: TypeError: fetch failed (UND_ERR_SOCKET: other side closed)");
   });
 
   it("fails cleanly on an open answer without a transport id and on a network error", async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { NodeChannel } from "./node-channel.js";
-import { GONE, type HttpTransports, type TransportRelay } from "./transport/http-transports.js";
+import { GONE, type HttpTransports, pollSeq, type TransportRelay } from "./transport/http-transports.js";
 import type { PollResponder } from "./transport/polling-transport.js";
 
 /** A poll held here for a transport of another node. */
@@ -39,12 +39,16 @@ export class NodeRelay implements TransportRelay {
       "relay.poll",
       (b, ctx) =>
         new Promise<string>((resolve) => {
-          const { tid } = b as { tid?: unknown };
+          const { tid, seq } = b as { tid?: unknown; seq?: unknown };
           const responder: PollResponder = {
             respond: resolve,
             onAbort: (listener) => ctx.signal?.addEventListener("abort", listener),
           };
-          if (typeof tid !== "string" || !transports.poll(tid, responder)) resolve(GONE);
+          if (
+            typeof tid !== "string" ||
+            !transports.poll(tid, responder, typeof seq === "number" ? pollSeq(String(seq)) : undefined)
+          )
+            resolve(GONE);
         }),
     );
   }
@@ -57,7 +61,7 @@ export class NodeRelay implements TransportRelay {
     this.post(home, "relay.close", { tid });
   }
 
-  poll(home: string, tid: string, responder: PollResponder): void {
+  poll(home: string, tid: string, responder: PollResponder, seq?: number): void {
     if (this.released) {
       responder.respond("");
       return;
@@ -68,7 +72,7 @@ export class NodeRelay implements TransportRelay {
       if (this.waiting.delete(poll)) poll.abort.abort();
     });
     // No answer from the home node in time, or it went away: so did the transport.
-    this.channel.request(home, "relay.poll", { tid }, this.pollWaitMs, poll.abort.signal).then(
+    this.channel.request(home, "relay.poll", { tid, seq }, this.pollWaitMs, poll.abort.signal).then(
       (body) => this.answer(poll, typeof body === "string" ? body : GONE),
       () => this.answer(poll, GONE),
     );

@@ -114,6 +114,29 @@ describe("long-polling transport", () => {
     );
   });
 
+  it("sends a lost answer again to a poll that says so (seq), and refuses any other count", async () => {
+    await start();
+    const { tid } = (await (await fetch(`${base}/poll`, { method: "POST" })).json()) as { tid: string };
+    await send(tid, [
+      { t: "connect", v: 1 },
+      { t: "sub", id: 1, topic: "feed" },
+    ]);
+    const poll = async (seq: number) => (await fetch(`${base}/poll?tid=${tid}&seq=${seq}`)).text();
+    const first = await poll(0);
+    expect(messagesOf(first).map((m) => m.t)).toEqual(["connected", "ack"]);
+    void server.publish("feed", "a");
+    const second = await poll(1);
+    expect(messagesOf(second).map((m) => m.d)).toEqual(["a"]);
+    // The client never got the second answer (a cut connection) and asks again with seq 1.
+    void server.publish("feed", "b");
+    expect(await poll(1)).toBe(second);
+    expect(messagesOf(await poll(2)).map((m) => m.d)).toEqual(["b"]);
+    // Counts it cannot serve: answered with "gone" (404), like an unknown transport.
+    const stale = await fetch(`${base}/poll?tid=${tid}&seq=0`);
+    expect(stale.status).toBe(404);
+    expect((await fetch(`${base}/poll?tid=${tid}&seq=7`)).status).toBe(404);
+  });
+
   it("answers unknown transports with 404 and oversize frames with 413", async () => {
     await start({ limits: { frameBytes: 100 } });
     expect((await fetch(`${base}/poll?tid=nope`)).status).toBe(404);

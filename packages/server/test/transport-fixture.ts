@@ -58,11 +58,17 @@ export async function publishThroughCuts(
   c: Client,
   delivered: () => number,
 ): Promise<number> {
+  // The path stays down until the client noticed: a polling client retries a cut poll at once
+  // (poll-retry.test.ts), so only a path that refuses those retries too kills its transport.
+  c.on("state", (state) => {
+    if (state === "connecting") proxy.refuse = false;
+  });
   let cuts = 0;
   for (let i = 0; i < total; i++) {
     void server.publish(topic, i);
     if (i % 5 === 4) await sleep(2);
     if (cuts < cutAt.length && delivered() >= (cutAt[cuts] as number) && c.state === "connected") {
+      proxy.refuse = true;
       proxy.cut();
       cuts++;
     }

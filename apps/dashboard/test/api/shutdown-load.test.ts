@@ -61,11 +61,14 @@ function stalledUpload(url: string): { started: Promise<void>; ended: Promise<Ou
 }
 
 /** A client on one transport, subscribed to the live topic; `closed` resolves with its close code. */
-async function openClient(url: string, transport: TransportName): Promise<{ client: Client; closed: Promise<number> }> {
+async function openClient(
+  url: string,
+  transport: TransportName,
+): Promise<{ client: Client; closed: Promise<{ code: number; reason: string }> }> {
   const client = connect(`${url.replace(/^http/, "ws")}/dashwire`, { transports: [transport], reconnect: false });
-  const closed = new Promise<number>((resolve) =>
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     client.on("state", (state, reason) => {
-      if (state === "disconnected") resolve(reason.code);
+      if (state === "disconnected") resolve(reason);
     }),
   );
   await client.subscribe(TOPIC, () => {}).ready;
@@ -134,7 +137,8 @@ describe("dashwire start --workers 3: SIGTERM under load", () => {
         const stopMs = Date.now() - t0;
         running = false;
         await Promise.all(loops);
-        const codes = await Promise.all(opened.map((o) => o.closed));
+        const closes = await Promise.all(opened.map((o) => o.closed));
+        const codes = closes.map((c) => c.code);
         const ends = await Promise.all(uploads.map((u) => u.ended));
         const out = cli.output();
         figures.push({
@@ -149,7 +153,7 @@ describe("dashwire start --workers 3: SIGTERM under load", () => {
         expect(out).toMatch(/dashwire: stopped/);
         expect(
           codes.map((c, i) => `${TRANSPORTS[i]} ${c}`),
-          out,
+          `${out}\nclose reasons: ${closes.map((c) => `${c.code} ${c.reason}`).join("; ")}`,
         ).toEqual(TRANSPORTS.map((t) => `${t} ${CloseCode.GoingAway}`));
         // An answered request succeeded or was refused with a coded 503 while stopping; the others
         // found the port closed or their connection cut. None hangs (the test would time out).

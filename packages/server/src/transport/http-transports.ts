@@ -32,7 +32,7 @@ export interface HttpTransportHost {
 export interface TransportRelay {
   send(home: string, tid: string, frame: string): void;
   close(home: string, tid: string): void;
-  poll(home: string, tid: string, responder: PollResponder): void;
+  poll(home: string, tid: string, responder: PollResponder, seq?: number): void;
 }
 
 /** The node that issued a transport id (ids are `<node>.<random>`). */
@@ -102,9 +102,10 @@ export class HttpTransports {
     else if (route === "poll" && req.method === "GET" && tid !== null) {
       const responder = localResponder(res, cors);
       const home = homeOf(tid);
+      const seq = pollSeq(query.get("seq"));
       if (home !== "" && home !== this.host.nodeId && this.host.relay !== undefined)
-        this.host.relay.poll(home, tid, responder);
-      else if (!this.poll(tid, responder)) responder.respond(GONE);
+        this.host.relay.poll(home, tid, responder, seq);
+      else if (!this.poll(tid, responder, seq)) responder.respond(GONE);
     } else if (route === "send" && req.method === "POST" && tid !== null) this.receive(req, res, tid, cors);
     else if (route === "close" && req.method === "POST" && tid !== null) {
       req.resume();
@@ -168,12 +169,13 @@ export class HttpTransports {
     res.end(JSON.stringify({ tid: t.id }));
   }
 
-  /** Answers a poll for a transport of this node; false when there is no such transport. */
-  poll(tid: string, responder: PollResponder): boolean {
+  /**
+   * Answers a poll for a transport of this node (`seq`: answers its client has received, see
+   * `PollingTransport.poll`); false when there is no such transport or the count is wrong.
+   */
+  poll(tid: string, responder: PollResponder, seq?: number): boolean {
     const t = this.live.get(tid);
-    if (!(t instanceof PollingTransport)) return false;
-    t.poll(responder);
-    return true;
+    return t instanceof PollingTransport && t.poll(responder, seq);
   }
 
   /** Closes a transport of this node at its client's request; false when there is none. */
@@ -246,6 +248,12 @@ export class HttpTransports {
 /** Why a `send` whose body another handler already read is refused. */
 export const BODY_ALREADY_READ =
   "the request body was already read by another handler: mount dashwire before body parsers (docs/frameworks.md)";
+
+/** The `seq` of a poll (answers its client has received), or undefined when absent or not a count. */
+export function pollSeq(text: string | null | undefined): number | undefined {
+  if (typeof text !== "string" || !/^\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
+}
 
 /** Body of a poll answered for a transport that is gone (closed or unknown). */
 export const GONE = "\u0000gone";

@@ -33,6 +33,13 @@ export class PollingTransport implements Transport {
   private holdTimer: NodeJS.Timeout | undefined = undefined;
   private goneTimer: NodeJS.Timeout | undefined = undefined;
   private closed = false;
+  /**
+   * Answers with frames handed out so far, and the last one (sent again when the client says it
+   * was lost). Empty answers are not counted: losing one loses nothing, and a node relaying a poll
+   * may answer one itself (when it stops) without this transport knowing.
+   */
+  private answered = 0;
+  private last = "";
 
   constructor(
     /** Transport id the client puts on its requests. */
@@ -64,16 +71,29 @@ export class PollingTransport implements Transport {
     this.sink?.onFrame(frame);
   }
 
-  /** A GET arrived: answer with what is pending, or hold it until something is. */
-  poll(res: PollResponder): void {
+  /**
+   * A GET arrived: answer with what is pending, or hold it until something is. `seq` is how many
+   * answers with frames the client has received (absent from clients that do not count): one fewer than this
+   * transport handed out means the last answer was lost on the way (a connection cut), so it is
+   * sent again and nothing is lost when the client retries a failed poll. Any other count is
+   * refused (false: the caller answers "gone").
+   */
+  poll(res: PollResponder, seq?: number): boolean {
+    if (seq !== undefined && seq !== this.answered) {
+      if (seq !== this.answered - 1) return false;
+      this.supersede();
+      res.respond(this.last);
+      if (!this.closed) this.armGone();
+      return true;
+    }
     clearTimeout(this.goneTimer);
-    if (this.held !== undefined) this.respond(this.held, "");
+    this.supersede();
     if (this.pending.length > 0 || this.closed) {
       const body = this.pending.join("\n");
       this.pending = [];
       this.respond(res, body);
       if (this.closed) this.gone(this);
-      return;
+      return true;
     }
     this.held = res;
     this.holdTimer = setTimeout(this.onHoldTimeout, this.holdMs);
@@ -82,6 +102,7 @@ export class PollingTransport implements Transport {
     });
     // The session may write now: its next flush answers this poll.
     this.sink?.onDrain();
+    return true;
   }
 
   close(code: number, reason: string): void {
@@ -98,10 +119,27 @@ export class PollingTransport implements Transport {
     this.sink?.onClose(code, reason);
   }
 
+  /**
+   * A client has one poll out at a time, so a poll still held when the next arrives was given up
+   * (its connection cut before the server noticed): it is answered empty and not counted, since
+   * its client will never read it.
+   */
+  private supersede(): void {
+    const old = this.held;
+    if (old === undefined) return;
+    this.held = undefined;
+    clearTimeout(this.holdTimer);
+    old.respond("");
+  }
+
   private respond(res: PollResponder, body: string): void {
     if (res === this.held) {
       this.held = undefined;
       clearTimeout(this.holdTimer);
+    }
+    if (body !== "") {
+      this.answered++;
+      this.last = body;
     }
     res.respond(body);
     if (!this.closed) this.armGone();
