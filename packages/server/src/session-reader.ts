@@ -53,7 +53,7 @@ export interface ReadingSession {
  */
 export class SessionReader implements InboxHost {
   /** Last time anything arrived from the client (ms). */
-  lastHeard = Date.now();
+  private heardAt = Date.now();
   /** Protocol violations in the current heartbeat period. */
   private violations = 0;
   /** Message rate limit (created on the first message past the handshake). */
@@ -65,6 +65,16 @@ export class SessionReader implements InboxHost {
     private readonly session: ReadingSession,
     private readonly host: ReaderHost,
   ) {}
+
+  /** Last time anything arrived from the client (ms). */
+  get lastHeard(): number {
+    return this.heardAt;
+  }
+
+  /** The client was heard from now (a frame, or a handshake completed on a new transport). */
+  heard(): void {
+    this.heardAt = Date.now();
+  }
 
   /** One frame from the client; a throw closes this session alone (1011). */
   onFrame(frame: Frame): void {
@@ -81,7 +91,7 @@ export class SessionReader implements InboxHost {
     const stats = this.host.stats;
     stats.framesIn++;
     stats.bytesIn += frame.length;
-    this.lastHeard = Date.now();
+    this.heardAt = Date.now();
     const inbox = this.inbox;
     // Behind a big frame still being handled: wait, undecoded, for its turn.
     if (inbox?.busy) {

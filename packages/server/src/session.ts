@@ -303,7 +303,7 @@ export class Session
     this.presenceData = ctx.presence;
     this.expiry.set(ctx.expiresAt);
     this.state = OPEN;
-    this.reader.lastHeard = Date.now();
+    this.reader.heard();
     this.send(this.handover.connected(ctx, false, this.ttl()));
     this.host.opened(this);
     for (const value of held) this.reader.handle(value);
@@ -325,7 +325,7 @@ export class Session
     this.transportRef = transport;
     transport.bind(this);
     this.host.stats.takeovers++;
-    this.reader.lastHeard = Date.now();
+    this.reader.heard();
     // New credentials may last longer; they never make a bounded session unbounded (as refresh).
     if (ctx.expiresAt !== undefined) this.expiry.set(ctx.expiresAt);
     this.out.pushFirst(this.codec.encode(this.handover.connected(ctx, true, this.ttl())));
