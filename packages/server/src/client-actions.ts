@@ -1,12 +1,17 @@
 import type { WireError } from "@dashwire/protocol";
-import type { JoinOptions, Rooms } from "./rooms.js";
+import type { JoinOptions } from "./join-options.js";
 import { EMIT_WITH_ACK_TIMEOUT_MS, type EmitWithAckOptions, ServerRequests } from "./server-requests.js";
-import type { Session } from "./session.js";
 import type { ServerStats } from "./stats.js";
 
-/** What the server-side actions on one client need from its server. */
+/**
+ * What the server-side actions on one client need from its server: its rooms (`Rooms`), seen
+ * through this interface so this file imports neither rooms nor session (no import cycle).
+ */
 export interface ClientActionsHost {
-  readonly rooms: Rooms;
+  readonly rooms: {
+    join(client: ClientActions, topic: string, options?: JoinOptions): Promise<boolean>;
+    leave(client: ClientActions, topic: string): boolean;
+  };
   readonly stats: ServerStats;
   /** `limits.pendingAcks` bounds the requests to one client in flight too; `queueBytes` its queue. */
   readonly options: { readonly limits: { readonly pendingAcks: number; readonly queueBytes: number } };
@@ -99,22 +104,17 @@ export abstract class ClientActions {
     (this.requests ??= new ServerRequests(0)).close();
   }
 
-  /** The session these actions act on (this object, typed as what the services take). */
-  private get session(): Session {
-    return this as unknown as Session;
-  }
-
   /**
    * Subscribes this client to `topic` without it asking (a server-side subscription), under the
    * topic's `canSubscribe` rule. Resolves true once subscribed, false when it already was;
    * rejects with a `DashwireError` (2003 not allowed, 3001 too many subscriptions, 4003 gone).
    */
   join(topic: string, options?: JoinOptions): Promise<boolean> {
-    return this.actions.rooms.join(this.session, topic, options);
+    return this.actions.rooms.join(this, topic, options);
   }
 
   /** Ends this client's subscription to `topic` (whoever made it); false when there was none. */
   leave(topic: string): boolean {
-    return this.actions.rooms.leave(this.session, topic);
+    return this.actions.rooms.leave(this, topic);
   }
 }

@@ -1,6 +1,6 @@
 import type { AppSchema, SchemaLike, ServerEventData, ServerEventName } from "@dashwire/protocol";
 import type { ClientBackpressure } from "./client-actions.js";
-import type { JoinOptions } from "./rooms.js";
+import type { JoinOptions } from "./join-options.js";
 import type { EmitWithAckOptions } from "./server-requests.js";
 
 /** Who a connection is, as set by connect middleware (e.g. from a verified JWT). */

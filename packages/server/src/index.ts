@@ -17,7 +17,8 @@ export { hostAllowed, hostName, normalizeAllowedHosts, originAllowed } from "./e
 export { DashwireError, toWireError } from "./errors.js";
 export { type ServerApiOptions, serverApiDefaults } from "./http/server-api-options.js";
 export { type LimitOptions, type ServerOptions, type ServerOptionsInput, serverDefaults } from "./options.js";
-export type { JoinOptions, UserJoinReport } from "./rooms.js";
+export type { JoinOptions } from "./join-options.js";
+export type { UserJoinReport } from "./rooms.js";
 export type { EmitWithAckOptions } from "./server-requests.js";
 export { type EventContext, type EventHandler, type EventMiddleware, Namespace } from "./router.js";
 export type { ServerEvents } from "./core.js";

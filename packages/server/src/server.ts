@@ -38,7 +38,8 @@ import {
 } from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
-import type { JoinOptions, UserJoinReport } from "./rooms.js";
+import type { JoinOptions } from "./join-options.js";
+import type { UserJoinReport } from "./rooms.js";
 import type { EventHandler, EventMiddleware, Namespace } from "./router.js";
 import type { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
