@@ -107,3 +107,27 @@ it("reads without waiting while another connection holds the write lock", async 
   expect(await store.query("f.busy", 0, base, base + 10_000, 10)).toHaveLength(2);
   expect(meta("seq")).toBe(meta("folded"));
 });
+
+it("answers queryText with every acknowledged point while the fold waits for another connection", async () => {
+  await store.write([p("f.text", base + 5, 5)], 10);
+  const first = JSON.stringify([[base, 1, 5, 5, 5, 5]]);
+  // Read once: the minute's text is cached.
+  expect(await store.queryText(["f.text"], 0, base, base + 10_000, 10)).toEqual([first]);
+  await store.write([p("f.text", base + 7, 7), p("f.text", base + 1005, 6)], 10);
+  const both = JSON.stringify([
+    [base, 2, 12, 5, 7, 7],
+    [base + 1000, 1, 6, 6, 6, 6],
+  ]);
+  const other = new Database(join(dir, SQLITE_FILE));
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    // The rows wait unfolded: not the cached text, the rows read and folded in memory.
+    expect(await store.queryText(["f.text"], 0, base, base + 10_000, 10)).toEqual([both]);
+    expect(meta("seq") - meta("folded")).toBe(2);
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+  }
+  expect(await store.queryText(["f.text"], 0, base, base + 10_000, 10)).toEqual([both]);
+  expect(meta("seq")).toBe(meta("folded"));
+});
