@@ -61,6 +61,8 @@ export interface BenchOptions {
   capacitySteps: number[];
   /** Transports each target is run over (one row per target and transport it offers). */
   transports: TransportName[];
+  /** dashwire's wire codec (`--codec json|msgpack`, issue 19): the target speaks it, the load clients ask for it. */
+  codec: "json" | "msgpack";
   /** Payload padded to this many bytes (0: the scenario's default). */
   payloadBytes: number;
   /** slow-consumer: seconds the stalled client reads nothing. */
@@ -104,6 +106,7 @@ export const benchDefaults: BenchOptions = {
   connections: 0,
   capacitySteps: [100, 200, 300, 400, 500, 700, 1000, 1400, 2000, 3000, 4000, 5000],
   transports: ["websocket"],
+  codec: "json",
   payloadBytes: 0,
   stallS: 15,
   nodes: 2,
@@ -202,6 +205,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       }
       if (names.length === 0) throw new UsageError("--transport needs a value");
       o.transports = names as TransportName[];
+    } else if (flag === "--codec") {
+      const codec = value();
+      if (codec !== "json" && codec !== "msgpack") throw new UsageError(`unknown codec "${codec}" (json or msgpack)`);
+      o.codec = codec;
     } else if (flag === "--node-cpus")
       o.nodeCpus = value()
         .split("/")
@@ -236,6 +243,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (!Number.isInteger(o.lines) || o.lines % o.series !== 0)
     throw new UsageError(`--lines (${o.lines}) must be a whole multiple of --series (${o.series})`);
   if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new UsageError("--nodes must be a whole number ≥ 1");
+  // MessagePack is WebSocket-only (docs/transports.md): no silent JSON fallback in a measurement.
+  if (o.codec !== "json" && o.transports.some((t) => t !== "websocket"))
+    throw new UsageError(`--codec ${o.codec} runs over websocket only`);
   return o;
 }
 

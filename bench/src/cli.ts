@@ -106,7 +106,12 @@ async function main(argv: string[]): Promise<number> {
     const before = readCpuJiffies(measuredCpus);
     const outcome = await scenario.run(target, {
       options,
-      run: { serverCpus: options.serverCpus, loadCpus: options.loadCpus },
+      run: {
+        serverCpus: options.serverCpus,
+        loadCpus: options.loadCpus,
+        // The dashwire target speaks msgpack only when asked: JSON rows stay the JSON-only server.
+        serverEnv: options.codec === "json" ? {} : { DASHWIRE_BENCH_CODEC: options.codec },
+      },
       transport,
       progress,
     });

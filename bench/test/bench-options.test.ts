@@ -33,6 +33,15 @@ describe("parseBenchArgs", () => {
     expect(() => parseBenchArgs(["idle", "--duration", "-3"])).toThrow(/not a valid number/);
     expect(() => parseBenchArgs(["idle", "--duration"])).toThrow(/needs a value/);
     expect(() => parseBenchArgs(["capacity", "--steps", "100,0"])).toThrow(UsageError);
+    expect(() => parseBenchArgs(["seed-100", "--codec", "cbor"])).toThrow(/unknown codec/);
+    expect(() => parseBenchArgs(["seed-100", "--codec", "msgpack", "--transport", "websocket,sse"])).toThrow(
+      /websocket only/,
+    );
+  });
+
+  it("takes --codec (issue 19), JSON unless told", () => {
+    expect(parseBenchArgs(["seed-100"]).codec).toBe("json");
+    expect(parseBenchArgs(["seed-1000", "--codec", "msgpack"]).codec).toBe("msgpack");
   });
 });
 

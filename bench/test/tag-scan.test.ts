@@ -27,6 +27,22 @@ describe("scanTags", () => {
     }
   });
 
+  it("reads tags in MessagePack frames (fixstr header instead of quotes; issue 19)", async () => {
+    const { msgpackCodec } = await import("@dashwire/protocol/msgpack");
+    const at = 1_795_468_743_861_123;
+    const msg = (q: number) => ({
+      t: "msg",
+      c: "d",
+      e: "x",
+      o: q,
+      d: { metric: "cpu", v: 1.5, b: formatTag(12, q, at + q) },
+    });
+    const frame = msgpackCodec.frame([0, 1, 2].map((q) => msgpackCodec.encode(msg(q))));
+    const sink = new Sink();
+    expect(scanTags(Buffer.from(frame), sink, 4, 9)).toBe(3);
+    expect(sink.seen).toEqual([0, 1, 2].map((q) => [4, 12, q, at + q, 9]));
+  });
+
   it("finds every message of a batched frame", () => {
     const batch = `[${[0, 1, 2].map((q) => `{"t":"msg","c":"d","e":"x","o":${q},"d":${payload(1, q, 1000 + q)}}`).join(",")}]`;
     const sink = new Sink();

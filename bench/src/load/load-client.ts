@@ -1,5 +1,6 @@
 import { type ClientCounters, countError, MAX_ERROR_SAMPLES } from "./client-counters.js";
 import type { Link, LinkFactory, LinkSink } from "./links/index.js";
+import type { OutFrame } from "./links/link.js";
 import type { ClientRole, ProtocolClient, StreamPosition, WireProtocol } from "./protocols/index.js";
 import { hasTag, nowMicros, scanTags, type TagSink } from "./tag.js";
 
@@ -90,7 +91,7 @@ export class LoadClient implements LinkSink, ProtocolClient {
   }
 
   /** Sends one publish frame; returns false when it could not be sent. */
-  send(frame: string): boolean {
+  send(frame: OutFrame): boolean {
     const link = this.link;
     if (link === undefined || this.state !== OPEN || !link.isOpen || link.bufferedAmount > MAX_BUFFERED) {
       this.counters.sendSkipped++;
@@ -100,7 +101,7 @@ export class LoadClient implements LinkSink, ProtocolClient {
     return true;
   }
 
-  reply(frame: string): void {
+  reply(frame: OutFrame): void {
     this.link?.send(frame);
   }
 
@@ -134,7 +135,7 @@ export class LoadClient implements LinkSink, ProtocolClient {
     if (this.state !== HANDSHAKING || this.protocol.step === undefined) return;
     let done: boolean;
     try {
-      done = this.protocol.step(frame.toString("utf8"), this);
+      done = this.protocol.step(frame, this);
     } catch (error) {
       this.finishHandshake(error instanceof Error ? error : new Error(String(error)));
       return;

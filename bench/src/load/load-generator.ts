@@ -65,7 +65,7 @@ export class LoadGenerator {
     this.plan = { ...loadPlanDefaults, ...plan };
     const p = this.plan;
     this.events = events;
-    this.protocol = createProtocol(p.protocol, p.path, p.topic);
+    this.protocol = createProtocol(p.protocol, p.path, p.topic, p.codec);
     const trackerOptions = {
       senders: Math.max(1, p.publishers),
       receivers: Math.max(1, p.subscribers),
@@ -211,6 +211,7 @@ export class LoadGenerator {
       disconnects: this.counters.disconnects,
       sendSkipped: this.counters.sendSkipped,
       frames: this.counters.frames,
+      bytes: this.counters.bytes,
       errorSamples: this.counters.samples,
       resume: resumeCounts(this.counters),
       clientCpu: clientCpu.share,

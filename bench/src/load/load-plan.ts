@@ -14,6 +14,8 @@ export interface LoadPlan {
   /** Endpoint path when the target serves it elsewhere than the protocol's default. */
   path?: string;
   /** Transport the clients use (the target's protocol must offer it). */
+  /** dashwire's wire codec: msgpack asks for `?codec=msgpack` and sends binary frames (issue 19). */
+  codec: "json" | "msgpack";
   transport: TransportName;
   /** dashwire: the topic everybody publishes to and subscribes to. */
   topic: string;
@@ -70,6 +72,7 @@ export const loadPlanDefaults: LoadPlan = {
   urls: [],
   protocol: "json-ws",
   transport: "websocket",
+  codec: "json",
   topic: DASHBOARD_TOPIC,
   publishers: 100,
   subscribers: 100,

@@ -81,6 +81,8 @@ export interface LoadResult {
   disconnects: number;
   sendSkipped: number;
   frames: number;
+  /** Payload bytes of every frame all clients received, whole run (bytes on the wire, less framing). */
+  bytes: number;
   errorSamples: string[];
   /** Resume activity of the (non-stalled) subscribers. */
   resume: ResumeCounts;

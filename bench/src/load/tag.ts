@@ -1,5 +1,6 @@
 /**
- * Bench tags: every published payload carries one string `"#<sender>.<seq>.<scheduledUs>"`.
+ * Bench tags: every published payload carries one string `"#<sender>.<seq>.<scheduledUs>"`
+ * (in MessagePack frames: a fixstr, found the same way by its header byte).
  * A string survives every target unchanged (JSON re-encoding in Python adds spaces around
  * keys, never inside a string), so the receiver finds it with a native byte search and reads
  * three integers, without decoding the frame to a string or parsing JSON. This is what keeps
@@ -47,7 +48,11 @@ export function scanTags(frame: Buffer, sink: TagSink, receiver: number, nowUs: 
   let i = frame.indexOf(HASH, 1);
   const end = frame.length;
   while (i !== -1) {
-    if (frame[i - 1] !== QUOTE) {
+    // JSON: the tag opens with a quote. MessagePack (issue 19): with a fixstr header (0xa0 | its
+    // length, tags are under 32 bytes), and it must end exactly there.
+    const before = frame[i - 1] as number;
+    const packed = before >= 0xa0 && before <= 0xbf;
+    if (before !== QUOTE && !packed) {
       i = frame.indexOf(HASH, i + 1);
       continue;
     }
@@ -80,7 +85,8 @@ export function scanTags(frame: Buffer, sink: TagSink, receiver: number, nowUs: 
           j++;
           digits++;
         }
-        if (c === QUOTE && digits > 0) {
+        const closed = packed ? j - i === (before & 0x1f) : c === QUOTE;
+        if (closed && digits > 0) {
           sink.record(receiver, sender, seq, scheduled, nowUs);
           found++;
         }

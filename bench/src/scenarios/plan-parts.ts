@@ -14,6 +14,7 @@ export const windowPlan = (o: BenchOptions): Partial<LoadPlan> => ({
 export const basePlan = (ctx: ScenarioContext): Partial<LoadPlan> => ({
   ...windowPlan(ctx.options),
   transport: ctx.transport,
+  codec: ctx.options.codec,
   ...(ctx.options.payloadBytes > 0 ? { payloadBytes: ctx.options.payloadBytes } : {}),
 });
 

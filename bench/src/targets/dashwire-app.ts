@@ -1,3 +1,4 @@
+import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import { type Broker, createServer, type DashwireServer } from "@dashwire/server";
 import { DASHBOARD_TOPIC } from "../load/protocols/index.js";
 
@@ -12,6 +13,8 @@ export interface DashwireTargetOptions {
   redisUrl: string;
   /** Key and channel prefix in Redis, unique per run. */
   redisPrefix: string;
+  /** "msgpack": the server also speaks MessagePack (`?codec=msgpack`); "json": JSON only (issue 19). */
+  codec: "json" | "msgpack";
 }
 
 /** A Redis broker for `o`, loaded only when asked for: ioredis alone adds ~8 MB of RSS. */
@@ -26,6 +29,7 @@ export const dashwireTargetDefaults: DashwireTargetOptions = {
   historySize: 10_000,
   redisUrl: "",
   redisPrefix: "dashwire-bench:",
+  codec: "json",
 };
 
 /** Reads the options from the environment the harness starts the target with. */
@@ -34,6 +38,7 @@ export function dashwireTargetOptionsFromEnv(env: NodeJS.ProcessEnv): DashwireTa
     historySize: Number(env.DASHWIRE_BENCH_HISTORY) || dashwireTargetDefaults.historySize,
     redisUrl: env.DASHWIRE_BENCH_REDIS ?? dashwireTargetDefaults.redisUrl,
     redisPrefix: env.DASHWIRE_BENCH_PREFIX ?? dashwireTargetDefaults.redisPrefix,
+    codec: env.DASHWIRE_BENCH_CODEC === "msgpack" ? "msgpack" : "json",
   };
 }
 
@@ -48,7 +53,12 @@ export function createDashwireTarget(
   broker?: Broker,
 ): DashwireServer {
   const o = { ...dashwireTargetDefaults, ...options };
-  const app = createServer({ logLevel: "warn", allowedOrigins: ["*"], ...(broker ? { broker } : {}) });
+  const app = createServer({
+    logLevel: "warn",
+    allowedOrigins: ["*"],
+    ...(o.codec === "msgpack" ? { codecs: [msgpackCodec] } : {}),
+    ...(broker ? { broker } : {}),
+  });
   app.topic(DASHBOARD_TOPIC, { clientPublish: true, history: { size: 0 } });
   app.topic(HISTORY_TOPIC, { clientPublish: true, history: { size: o.historySize, ttlMs: 300_000 } });
   return app;

@@ -1,5 +1,5 @@
 import { type HttpHandler, HttpWire } from "./http-wire.js";
-import { hostPort, type Link, type LinkSink, type LinkTarget } from "./link.js";
+import { hostPort, type Link, type LinkSink, type LinkTarget, type OutFrame } from "./link.js";
 import { PostQueue } from "./post-queue.js";
 
 function ignore(): void {}
@@ -62,7 +62,9 @@ export abstract class HttpLink implements Link, HttpHandler {
     return this.posts.queuedBytes;
   }
 
-  send(frame: string): boolean {
+  send(frame: OutFrame): boolean {
+    // Binary frames (msgpack) are WebSocket-only: the CLI refuses --codec msgpack on HTTP links.
+    if (typeof frame !== "string") throw new TypeError("binary frames need the websocket transport");
     if (!this.open) return false;
     this.posts.send(frame);
     return true;

@@ -4,6 +4,9 @@ export const TRANSPORT_NAMES = ["websocket", "sse", "polling"] as const;
 /** A transport's name. */
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
+/** A frame a client sends: text, or bytes (a binary WebSocket frame; dashwire's msgpack codec). */
+export type OutFrame = string | Uint8Array;
+
 /** What a link hands to its client. Listeners are bound once per client (no closure per frame). */
 export interface LinkSink {
   /** One protocol frame (a WebSocket message, an SSE event, one frame of a poll response). */
@@ -37,7 +40,7 @@ export interface Link {
   /** Bytes waiting in this client's own send path (backpressure of the load generator). */
   readonly bufferedAmount: number;
   /** Sends one frame; false when the link is not open. */
-  send(frame: string): boolean;
+  send(frame: OutFrame): boolean;
   /** Stops reading (the server's writes back up into kernel buffers, then into its own). */
   pause(): void;
   /** Reads again. */

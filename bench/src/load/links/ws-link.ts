@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
-import { hostPort, type Link, type LinkSink, type LinkTarget } from "./link.js";
+import { hostPort, type Link, type LinkSink, type LinkTarget, type OutFrame } from "./link.js";
 
 const CONNECTING = 0;
 const HANDSHAKE = 1;
@@ -111,9 +111,10 @@ export class WsLink implements Link {
     return this.socket.writableLength;
   }
 
-  send(frame: string): boolean {
+  send(frame: OutFrame): boolean {
     if (this.state !== OPEN) return false;
-    this.socket.write(clientFrame(0x1, Buffer.from(frame)));
+    if (typeof frame === "string") this.socket.write(clientFrame(0x1, Buffer.from(frame)));
+    else this.socket.write(clientFrame(0x2, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength)));
     return true;
   }
 

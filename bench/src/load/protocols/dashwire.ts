@@ -90,8 +90,8 @@ export function createDashwireProtocol(options: Partial<DashwireProtocolOptions>
     // The HTTP links add their routes (`/sse`, `/poll`, `/send`) under the same path.
     endpoint: () => o.path,
     opening: () => ['{"t":"connect","v":1}'],
-    step(text, client) {
-      const { problem, subscribed } = handle(decode(text), client);
+    step(frame, client) {
+      const { problem, subscribed } = handle(decode(frame.toString("utf8")), client);
       if (problem !== undefined) throw new Error(problem);
       return subscribed;
     },

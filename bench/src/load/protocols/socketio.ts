@@ -22,7 +22,8 @@ export function createSocketIoProtocol(): WireProtocol {
       return undefined;
     },
     opening: () => [],
-    step(text, client) {
+    step(frame, client) {
+      const text = frame.toString("utf8");
       if (text.startsWith("40")) return true;
       if (text.startsWith("0{")) client.reply("40");
       else if (text === "2") client.reply("3");

@@ -1,5 +1,5 @@
 import type { ClientCounters } from "../client-counters.js";
-import type { TransportName } from "../links/link.js";
+import type { OutFrame, TransportName } from "../links/link.js";
 
 /** The wire protocols the load generator speaks. */
 export type ProtocolName = "dashwire" | "socketio" | "json-ws";
@@ -29,7 +29,7 @@ export interface StreamPosition {
 export interface ProtocolClient {
   readonly role: ClientRole;
   /** Sends a frame on the client's link (handshake steps, pongs, resumes). */
-  reply(frame: string): void;
+  reply(frame: OutFrame): void;
   /** The last position seen on the topic (resume clients; kept across reconnects). */
   position: StreamPosition | undefined;
   /** Where the protocol counts gaps, resumes and their outcome. */
@@ -48,14 +48,14 @@ export interface WireProtocol {
   /** Path (and query) of the endpoint for a transport; undefined when the target has none. */
   endpoint(transport: TransportName): string | undefined;
   /** Frames to send as soon as the link is open. */
-  opening(client: ProtocolClient): string[];
+  opening(client: ProtocolClient): OutFrame[];
   /**
    * Handles one frame of the handshake; true when the client is set up for its role (throws
    * to refuse). Absent: the handshake is done when the link opens.
    */
-  step?(text: string, client: ProtocolClient): boolean;
+  step?(frame: Buffer, client: ProtocolClient): boolean;
   /** The frame that publishes `payload` (a JSON object's text) to the dashboard. */
-  publishFrame(payload: string): string;
+  publishFrame(payload: string): OutFrame;
   /**
    * Handles a frame during the run: answers pings, resumes after gaps, returns a description
    * when the frame is an error. `hadTags` says publications were found in it.
