@@ -40,9 +40,10 @@ describe("CellTextCache", () => {
     expect(reads.rows).toBe(300);
   });
 
-  it("holds at most its bound of characters, dropping the minutes cached first", () => {
+  it("holds at most its bound of bytes, dropping the minutes cached first", () => {
     const { read, reads } = reader();
-    const oneMinute = JSON.stringify(read(0, 0, 60_000)).length;
+    // A minute: its text and 16 bytes a cell.
+    const oneMinute = JSON.stringify(read(0, 0, 60_000)).length + 16 * 60;
     const cache = new CellTextCache(read, oneMinute * 3);
     cache.sync(1, 0, () => []);
     for (let sid = 0; sid < 10; sid++) cache.range(sid, 0, 60_000, 100);

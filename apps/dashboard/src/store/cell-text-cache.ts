@@ -10,7 +10,8 @@
  * they touched; a change of the series index's generation (series deleted) drops everything.
  * Rows waiting to be folded bypass the cache (the caller reads the rows instead).
  *
- * Bounded: at most `maxChars` characters of text; past it the minutes cached first are dropped.
+ * Bounded: at most `maxBytes` (its text, one byte a character, and 16 bytes a cell for the two
+ * arrays of offsets); past it the minutes cached first are dropped.
  */
 
 /** One series' minute: its cells as `[t,count,sum,min,max,last]` JSON texts joined by commas. */
@@ -25,19 +26,24 @@ interface Minute {
 /** Reads a series' cells in [from, to), ascending, as `[t, count, sum, min, max, last]` rows. */
 export type CellReader = (sid: number, from: number, to: number) => unknown[][];
 
-/** Default bound of the cache: 64 M characters (~64 MB; ~2,000 series of 15 full minutes). */
-export const CELL_TEXT_CACHE_CHARS = 64 * 1024 * 1024;
+/** Default bound of the cache: 64 MB (~1,500 series of 15 full minutes). */
+export const CELL_TEXT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** What a cached minute costs, bytes (see the file comment). */
+function sizeOf(minute: Minute): number {
+  return minute.text.length + 16 * minute.ts.length;
+}
 
 /** JSON text of 1-second cells, by series and minute; see the file comment. */
 export class CellTextCache {
   private readonly minutes = new Map<string, Minute>();
-  private chars = 0;
+  private bytes = 0;
   private mark = -1;
   private gen = -1;
 
   constructor(
     private readonly readCells: CellReader,
-    private readonly maxChars = CELL_TEXT_CACHE_CHARS,
+    private readonly maxBytes = CELL_TEXT_CACHE_BYTES,
   ) {}
 
   /**
@@ -86,10 +92,10 @@ export class CellTextCache {
     for (let k = text.indexOf("],["); k !== -1; k = text.indexOf("],[", k + 3)) at.push(k + 2);
     const minute = { text, ts, at };
     this.minutes.set(key, minute);
-    this.chars += text.length;
+    this.bytes += sizeOf(minute);
     // Oldest first: Map iteration is insertion order.
     for (const k of this.minutes.keys()) {
-      if (this.chars <= this.maxChars) break;
+      if (this.bytes <= this.maxBytes) break;
       this.drop(k);
     }
     return minute;
@@ -98,12 +104,12 @@ export class CellTextCache {
   private drop(key: string): void {
     const minute = this.minutes.get(key);
     if (minute === undefined) return;
-    this.chars -= minute.text.length;
+    this.bytes -= sizeOf(minute);
     this.minutes.delete(key);
   }
 
   private clear(): void {
     this.minutes.clear();
-    this.chars = 0;
+    this.bytes = 0;
   }
 }
