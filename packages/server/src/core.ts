@@ -220,9 +220,9 @@ export class ServerCore implements SessionHost {
    * (Every frame is decoded with the connection's codec, so it is fixed before the first one.)
    */
   codecFor(name: string | null, binaryFrames: boolean, transport: string): Codec | string {
-    if (name === null) return this.codecs[0] as Codec;
-    const codec = this.codecs.find((c) => c.name === name);
-    if (codec === undefined) return `codec ${JSON.stringify(truncateUtf8(name, 40))} not supported`;
+    // No name: the default codec, which may itself be binary (`createServer({ codec: msgpackCodec })`).
+    const codec = name === null ? (this.codecs[0] as Codec) : this.codecs.find((c) => c.name === name);
+    if (codec === undefined) return `codec ${JSON.stringify(truncateUtf8(name ?? "", 40))} not supported`;
     if (codec.binary && !binaryFrames) return `codec ${codec.name} needs the websocket transport, not ${transport}`;
     return codec;
   }

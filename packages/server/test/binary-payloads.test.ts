@@ -142,6 +142,23 @@ describe("binary payloads", () => {
     expect(server.stats.connectionsTotal).toBe(0);
   });
 
+  it("a server whose default codec is binary refuses SSE and polling that name none (4507), serves WebSocket", async () => {
+    await start({ codec: msgpackCodec, codecs: [] });
+    const base = `http://127.0.0.1:${new URL(endpoint()).port}/dashwire`;
+    for (const [route, method] of [
+      ["sse", "GET"],
+      ["poll", "POST"],
+    ]) {
+      const res = await fetch(`${base}/${route}`, { method });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain(String(CloseCode.UnsupportedCodec));
+    }
+    const raw = await rawMsgpack("");
+    raw.send({ t: "connect", v: 1 });
+    await until(() => raw.messages.some((m) => m.t === "connected"));
+    raw.ws.close();
+  });
+
   it("a malformed or over-deep msgpack frame gets a coded error; the connection and the process go on", async () => {
     await start();
     const raw = await rawMsgpack();
