@@ -263,6 +263,8 @@ export class Subscription<T = unknown> {
       // flushes carry one value per key, not in offset order, and a repeat is harmless there.
       return;
     }
+    // This client's own publication to all but the sender: its offset counts, it is not delivered.
+    if (m.s === 1) return;
     const pub: PublicationInfo = { topic: this.topic, epoch: m.e, offset: m.o, key: m.k, urgent: m.u === 1 };
     try {
       this.handler(m.d as never, pub);

@@ -214,6 +214,8 @@ export interface SubscribeResult {
 /**
  * A publication pushed to a subscriber. Keys are short because this is the message sent a
  * million times a second: `c` topic, `e` epoch, `o` offset, `k` key, `d` data, `u` urgent.
+ * `s: 1` (no `d`) stands for a publication this client sent itself to all but the sender
+ * (`client.broadcast`): it takes its offset, so the stream has no hole, and is not delivered.
  */
 export interface PublicationMessage {
   t: "msg";
@@ -223,6 +225,7 @@ export interface PublicationMessage {
   k?: string;
   d: unknown;
   u?: 1;
+  s?: 1;
 }
 
 /** Publications in `[from, to]` were dropped for this client (queue overflow): recover them. */

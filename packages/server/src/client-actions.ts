@@ -1,5 +1,6 @@
 import type { WireError } from "@dashwire/protocol";
 import type { JoinOptions } from "./join-options.js";
+import type { PublishOptions, PublishResult } from "./publish-options.js";
 import { EMIT_WITH_ACK_TIMEOUT_MS, type EmitWithAckOptions, ServerRequests } from "./server-requests.js";
 import type { ServerStats } from "./stats.js";
 
@@ -13,6 +14,8 @@ export interface ClientActionsHost {
     leave(client: ClientActions, topic: string): boolean;
   };
   readonly stats: ServerStats;
+  /** Publishes from server code (`server.publish`). */
+  publish(topic: string, data: unknown, options: PublishOptions): Promise<PublishResult>;
   /** `limits.pendingAcks` bounds the requests to one client in flight too; `queueBytes` its queue. */
   readonly options: { readonly limits: { readonly pendingAcks: number; readonly queueBytes: number } };
 }
@@ -33,7 +36,7 @@ export interface ClientBackpressure {
 
 /**
  * The actions server code takes on one client beyond `emit` and `disconnect` (issue 19): rooms
- * (`join`, `leave`), `emit`, `emitWithAck` and `backpressure`. A base of `Session`, so that class keeps to the transport, queue and
+ * (`join`, `leave`, `broadcast`), `emit`, `emitWithAck` and `backpressure`. A base of `Session`, so that class keeps to the transport, queue and
  * handshake it already owns.
  */
 export abstract class ClientActions {
@@ -46,6 +49,8 @@ export abstract class ClientActions {
 
   /** Encodes and queues one message to this client (the session's outbound queue). */
   abstract send(message: unknown): void;
+  /** Session id (what `except` names). */
+  abstract readonly id: string;
   /** Bytes queued and not yet handed to the transport. */
   abstract get queuedBytes(): number;
   /** How long the transport has refused more, ms (0 while writable). */
@@ -111,6 +116,14 @@ export abstract class ClientActions {
    */
   join(topic: string, options?: JoinOptions): Promise<boolean> {
     return this.actions.rooms.join(this, topic, options);
+  }
+
+  /**
+   * Publishes to `topic` for every subscriber but this client (Socket.IO's `socket.broadcast`,
+   * Flask-SocketIO's `include_self=False`); resolves like `server.publish`.
+   */
+  broadcast(topic: string, data: unknown, options: Omit<PublishOptions, "except"> = {}): Promise<PublishResult> {
+    return this.actions.publish(topic, data, { ...options, except: this });
   }
 
   /** Ends this client's subscription to `topic` (whoever made it); false when there was none. */

@@ -1,6 +1,7 @@
-import type { AppSchema, SchemaLike, ServerEventData, ServerEventName } from "@dashwire/protocol";
+import type { AppSchema, SchemaLike, ServerEventData, ServerEventName, TopicData, TopicName } from "@dashwire/protocol";
 import type { ClientBackpressure } from "./client-actions.js";
 import type { JoinOptions } from "./join-options.js";
+import type { PublishOptions, PublishResult } from "./publish-options.js";
 import type { EmitWithAckOptions } from "./server-requests.js";
 
 /** Who a connection is, as set by connect middleware (e.g. from a verified JWT). */
@@ -37,6 +38,16 @@ export interface Client<S extends SchemaLike = AppSchema> {
   join(topic: string, options?: JoinOptions): Promise<boolean>;
   /** Ends this client's subscription to `topic` (the client is told); false when there was none. */
   leave(topic: string): boolean;
+  /**
+   * Publishes to `topic` for every subscriber but this client (`socket.broadcast`,
+   * `include_self=False`); resolves like `server.publish`. Its own copy takes its offset without
+   * being delivered, so its stream has no hole (`server.publish` with `except` does the same).
+   */
+  broadcast<T extends TopicName<S>>(
+    topic: T,
+    data: TopicData<S, T>,
+    options?: Omit<PublishOptions, "except">,
+  ): Promise<PublishResult>;
   /** Sends an event to this client (its `onEvent` handlers get it). */
   emit<E extends ServerEventName<S>>(event: E, data?: ServerEventData<S, E>, ns?: string): void;
   /**

@@ -23,6 +23,8 @@ import { Hub } from "./hub.js";
 import { ALL_NODES, NodeChannel } from "./node-channel.js";
 import { NodeRelay } from "./node-relay.js";
 import type { ResolvedServerOptions } from "./options.js";
+import { publishFromServer } from "./publish.js";
+import type { PublishOptions, PublishResult } from "./publish-options.js";
 import { Rooms } from "./rooms.js";
 import { Router } from "./router.js";
 import { Session, type SessionHost } from "./session.js";
@@ -156,6 +158,12 @@ export class ServerCore implements SessionHost {
       })
       .then(() => channel.start());
     return this.started;
+  }
+
+  /** Publishes from server code once the broker is connected (`server.publish`, `client.broadcast`). */
+  async publish(topic: string, data: unknown, options: PublishOptions): Promise<PublishResult> {
+    await this.start();
+    return publishFromServer(this, topic, data, options);
   }
 
   /** Closes `user`'s connections on every node; resolves once the broker took the command. */

@@ -18,10 +18,9 @@ import {
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
-import type { Broker, Publication } from "./broker/broker.js";
+import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory-broker.js";
 import type { Client } from "./client.js";
-import { publishInput } from "./client-requests.js";
 import { ClusterMetricsWorker, type MetricJson, registryJson } from "./cluster/cluster-metrics.js";
 import type { ConnectMiddleware } from "./connect-context.js";
 import { ServerCore, type ServerEvents } from "./core.js";
@@ -37,6 +36,7 @@ import {
   serveMetrics,
 } from "./http/metrics.js";
 import { ServerApi } from "./http/server-api.js";
+import type { PublishOptions, PublishResult } from "./publish-options.js";
 import { type ResolvedServerOptions, resolveOptions, type ServerOptionsInput } from "./options.js";
 import type { JoinOptions } from "./join-options.js";
 import type { UserJoinReport } from "./rooms.js";
@@ -46,25 +46,6 @@ import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js
 import { CLOSED_LINGER_MS } from "./transport/polling-transport.js";
 import { WebSocketTransport } from "./transport/websocket-transport.js";
 import { type DisconnectOptions, disconnectCommand } from "./user-disconnect.js";
-
-/** Options of `server.publish`. */
-export interface PublishOptions {
-  /** Key for latest-value tracking, snapshots and conflation. */
-  key?: string;
-  /** Bypasses conflation and rate caps of `latest` subscriptions. */
-  urgent?: boolean;
-  /**
-   * Report this node's subscribers of the topic and how many are congested (at least
-   * `thresholdBytes` queued for them; default half of `limits.queueBytes`), read at publish.
-   */
-  reportBackpressure?: boolean | { thresholdBytes: number };
-}
-
-/** What `server.publish` resolves with: the stored publication, and the report when asked. */
-export type PublishResult = Publication & {
-  /** With `reportBackpressure`: `allCongested` when every subscriber here is (and there is one). */
-  backpressure?: { subscribers: number; congested: number; allCongested: boolean };
-};
 
 /**
  * A dashwire server: mount it on an HTTP server (`attach`) or let it listen on its own.
@@ -177,27 +158,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     data: TopicData<S, T>,
     options: PublishOptions = {},
   ): Promise<PublishResult> {
-    await this.start();
-    const core = this.core;
-    core.stats.publications++;
-    const { retention } = core.topics.resolve(topic);
-    const report = options.reportBackpressure;
-    // Read before the publication is queued: what the publisher learns is the state it published into.
-    const seen = report
-      ? core.hub.backpressure(
-          topic,
-          (report === true ? undefined : report.thresholdBytes) ?? core.options.limits.queueBytes / 2,
-        )
-      : undefined;
-    const pub = await core.broker.publish(
-      publishInput(topic, data, retention, options.key, options.urgent, core.binaryData),
-    );
-    if (seen === undefined) return pub;
-    // A copy: the broker may keep `pub` in its history.
-    return {
-      ...pub,
-      backpressure: { ...seen, allCongested: seen.subscribers > 0 && seen.congested === seen.subscribers },
-    };
+    return this.core.publish(topic, data, options);
   }
 
   /**

@@ -14,6 +14,18 @@ const PAUSED = 3;
 
 /** Live publications held per subscription while history is read. Past it: a gap. */
 const MAX_HELD = 10_000;
+/** Own publications (`client.broadcast`) awaited per subscription; past it the oldest is forgotten. */
+const MAX_OWN = 64;
+
+/** A publication this subscriber sent itself to all but the sender, until it is delivered. */
+export interface OwnPublication {
+  /** Its data (known at publish): matches it when it arrives before `broker.publish` resolved. */
+  readonly data: string;
+  /** Its position, once `broker.publish` resolved (offset -1 until then). */
+  epoch: string;
+  offset: number;
+}
+
 /** Keys held per `latest` subscription between flushes. Past it the stalest key goes. */
 const MAX_LATEST_KEYS = 10_000;
 
@@ -66,6 +78,8 @@ export class Subscription {
   private timer: NodeJS.Timeout | undefined = undefined;
   private lastFlush = 0;
   private ended = false;
+  /** This client's own publications to skip (`client.broadcast`), created on the first. */
+  private own: OwnPublication[] | undefined = undefined;
 
   constructor(
     readonly session: Subscriber,
@@ -165,9 +179,55 @@ export class Subscription {
     this.session.addGap(this);
   }
 
+  /** This client publishes `data` to all but itself: its copy will be skipped. */
+  expectOwn(data: string): OwnPublication {
+    const own: OwnPublication = { data, epoch: "", offset: -1 };
+    const list = (this.own ??= []);
+    list.push(own);
+    if (list.length > MAX_OWN) list.shift();
+    return own;
+  }
+
+  /** The broker stored `own` at `pub`'s position: from now on it is recognised by that. */
+  ownPublished(own: OwnPublication, pub: Publication): void {
+    own.epoch = pub.epoch;
+    own.offset = pub.offset;
+  }
+
+  /** The publish of `own` failed: nothing to skip. */
+  forgetOwn(own: OwnPublication): void {
+    const i = this.own?.indexOf(own) ?? -1;
+    if (i >= 0) this.own?.splice(i, 1);
+  }
+
+  /**
+   * True (and forgotten) when `pub` is one of this client's own: by position once known, by
+   * data before (the copy may arrive before `broker.publish` resolves).
+   */
+  private takeOwn(pub: Publication): boolean {
+    const list = this.own as OwnPublication[];
+    for (let i = 0; i < list.length; i++) {
+      const own = list[i] as OwnPublication;
+      if (own.offset < 0 ? own.data === pub.data : own.offset === pub.offset && own.epoch === pub.epoch) {
+        list.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Hands one live publication, already encoded once for all subscribers, to this client. */
   deliver(pub: Publication, part: Frame): void {
     const state = this.state;
+    if (state === LIVE && this.own !== undefined && this.own.length > 0 && this.takeOwn(pub)) {
+      // The client's own: a `stream` client gets a marker (`s: 1`, no data) so its offsets stay
+      // contiguous and it sees no gap; a `latest` one gets nothing.
+      if (this.conflate || (pub.offset <= this.offset && pub.epoch === this.epoch)) return;
+      this.session.send({ t: "msg", c: this.topic, e: pub.epoch, o: pub.offset, s: 1 });
+      this.offset = pub.offset;
+      this.epoch = pub.epoch;
+      return;
+    }
     if (state === LIVE) {
       if (this.conflate) this.deliverLatest(pub, part);
       // Already sent by the history read that made this subscription live: a broker may hand
