@@ -16,6 +16,7 @@ import { PartsByCodec } from "./parts-by-codec.js";
 import { PresenceSync } from "./presence-sync.js";
 import type { Session } from "./session.js";
 import type { ServerStats } from "./stats.js";
+import { SubscribeAdmissions } from "./subscribe-admissions.js";
 import { Subscription } from "./subscription.js";
 import type { TopicAccess, TopicConfig } from "./topic-config.js";
 import { REPEAT, SKIPPED, TopicEntry } from "./topic-entry.js";
@@ -45,6 +46,8 @@ export interface HubHost {
  */
 export class Hub {
   private readonly entries = new Map<string, TopicEntry>();
+  /** Subscribes in their `canSubscribe` hook, so that an `unsub` or `sub` after them waits its turn. */
+  private readonly admissions = new SubscribeAdmissions();
   /** Broker link as last reported. */
   private status: BrokerStatus = { ok: false, reason: "starting" };
   private brokerWasUp = false;
@@ -174,7 +177,9 @@ export class Hub {
       let sub = session.subscription(topic);
       let entry: TopicEntry;
       if (sub === undefined) {
-        if (session.subscriptionCount >= core.options.limits.subscriptions) {
+        if (this.admissions.has(session, topic))
+          throw new DashwireError(ErrorCode.AlreadySubscribed, `already subscribing to ${topic}`);
+        if (session.subscriptionCount + this.admissions.count(session) >= core.options.limits.subscriptions) {
           core.stats.limit("subscriptions");
           throw new DashwireError(
             ErrorCode.TooManySubscriptions,
@@ -182,10 +187,11 @@ export class Hub {
           );
         }
         const config = core.topics.resolve(topic);
-        const access: TopicAccess = { client: session, topic, params: config.params };
-        if (config.options.canSubscribe !== undefined && !(await config.options.canSubscribe(access)))
-          throw new DashwireError(ErrorCode.Forbidden, `not allowed to subscribe to ${topic}`);
-        if (!session.isOpen || session.subscription(topic) !== undefined) return;
+        if (config.options.canSubscribe !== undefined) await this.admit(session, topic, config);
+        if (!session.isOpen) return;
+        // Cannot happen while `admissions` holds the topic; coded all the same, never unanswered.
+        if (session.subscription(topic) !== undefined)
+          throw new DashwireError(ErrorCode.AlreadySubscribed, `already subscribed to ${topic}`);
         const latest = msg.mode === "latest";
         const cap = config.options.maxRate ?? 60;
         // Clamped both ways: a tiny maxRate would make an interval that timers cut to 1 ms.
@@ -222,6 +228,28 @@ export class Hub {
     }
   }
 
+  /**
+   * Runs `canSubscribe` for a subscribe of `session` to `topic`, recorded in `admissions` while
+   * it decides so that the messages sent after it are served in order (`SubscribeAdmissions`).
+   * Throws `Forbidden` when refused, `NotSubscribed` when an `unsub` ended it meanwhile.
+   */
+  private async admit(session: Session, topic: string, config: TopicEntry["config"]): Promise<void> {
+    const hook = config.options.canSubscribe as NonNullable<typeof config.options.canSubscribe>;
+    const access: TopicAccess = { client: session, topic, params: config.params };
+    const ticket = this.admissions.begin(session, topic);
+    let allowed: boolean;
+    try {
+      allowed = await hook(access);
+    } catch (err) {
+      this.admissions.end(session, topic, ticket);
+      throw err;
+    }
+    // The unsub sent after this subscribe wins over the hook's answer.
+    if (!this.admissions.end(session, topic, ticket))
+      throw new DashwireError(ErrorCode.NotSubscribed, `unsubscribed from ${topic} before it was ready`);
+    if (!allowed) throw new DashwireError(ErrorCode.Forbidden, `not allowed to subscribe to ${topic}`);
+  }
+
   private brokerError(err: unknown): { code: number; message: string } {
     if (!this.status.ok) return { code: ErrorCode.BrokerUnavailable, message: "broker unavailable, try again" };
     return toWireError(err);
@@ -231,7 +259,9 @@ export class Hub {
   unsubscribe(session: Session, topic: string, id: number | undefined): void {
     const sub = session.subscription(topic);
     if (sub === undefined) {
-      session.replyError(id, { code: ErrorCode.NotSubscribed, message: `not subscribed to ${topic}` });
+      // A subscribe still in its hook is ended there; it is answered `NotSubscribed` (admit).
+      if (this.admissions.cancel(session, topic)) session.reply(id, undefined);
+      else session.replyError(id, { code: ErrorCode.NotSubscribed, message: `not subscribed to ${topic}` });
       return;
     }
     this.remove(session, sub);
