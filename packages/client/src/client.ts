@@ -144,6 +144,7 @@ export class Client<S = AppSchema> {
       },
       forget: (sub, tellServer) => this.forget(sub, tellServer),
       retryDelay: (attempt) => backoff(attempt, this.options.reconnect || backoffDefaults),
+      ackTimeoutMs: this.options.ackTimeoutMs,
     };
     this.eventHandlers = new EventHandlers(this.events);
     this.answers = new Answers((m) => {

@@ -1,5 +1,6 @@
 import { CloseCode } from "@dashwire/protocol";
 import { describe, expect, it } from "vitest";
+import { manualScheduler } from "../test/manual-scheduler.js";
 import type { FetchLike } from "./transport.js";
 import { MAX_QUEUED_POSTS } from "./http-sender.js";
 import { PollingTransport } from "./polling-transport.js";
@@ -43,26 +44,6 @@ function recorder(): TransportHandlers & { log: string[] } {
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const error = (status: number, code: number, message: string) =>
   new Response(JSON.stringify({ error: { code, message } }), { status });
-
-/** Timers the test fires by hand. */
-function manualScheduler(): Scheduler & { fire(): void } {
-  const timers = new Map<number, () => void>();
-  let id = 0;
-  return {
-    now: () => 0,
-    setTimeout: (fn) => {
-      timers.set(++id, fn);
-      return id;
-    },
-    clearTimeout: (h) => void timers.delete(h as number),
-    fire: () => {
-      for (const [k, fn] of [...timers]) {
-        timers.delete(k);
-        fn();
-      }
-    },
-  };
-}
 
 async function openSse(f: ScriptedFetch, scheduler?: Scheduler) {
   const t = new SseTransport({ fetch: f.fetch, scheduler });

@@ -43,7 +43,7 @@ export interface ClientOptions {
   rememberTransportMs?: number;
   /** Where it is remembered; default `localStorage` when usable, else process memory. */
   transportMemory?: TransportMemory;
-  /** How long a request (emit, publish, presence, refresh) and the handshake wait for a reply. */
+  /** How long a request (emit, publish, presence, refresh), a subscribe and the handshake wait for a reply. */
   ackTimeoutMs?: number;
   /** Reconnect delays, or `false` to never reconnect on its own. */
   reconnect?: Partial<BackoffOptions> | false;

@@ -1,16 +1,18 @@
-import type { PublicationMessage } from "@dashwire/protocol";
+import { ErrorCode, type PublicationMessage } from "@dashwire/protocol";
 import { describe, expect, it } from "vitest";
 import { DashwireClientError } from "./errors.js";
 import { type PublicationInfo, type SubscribeOptions, Subscription, type SubscriptionHost } from "./subscription.js";
-import { realScheduler } from "./timer.js";
+import { manualScheduler } from "../test/manual-scheduler.js";
+import { realScheduler, type Scheduler } from "./timer.js";
 
-function setup(options: SubscribeOptions = {}) {
+function setup(options: SubscribeOptions = {}, scheduler: Scheduler = realScheduler) {
   const calls = { resubscribe: 0, forget: [] as boolean[] };
   const host: SubscriptionHost = {
-    scheduler: realScheduler,
+    scheduler,
     resubscribe: () => calls.resubscribe++,
     forget: (_sub, tell) => calls.forget.push(tell),
     retryDelay: () => 1,
+    ackTimeoutMs: 10_000,
   };
   const got: [unknown, PublicationInfo][] = [];
   const sub = new Subscription(host, "t", (d, p) => got.push([d, p]), options);
@@ -129,6 +131,43 @@ describe("Subscription delivery and dedupe", () => {
     expect(calls.forget).toEqual([false]);
     await expect(sub.ready).rejects.toMatchObject({ code: 2003 });
     expect(errors).toEqual([5001, 2003]);
+  });
+
+  it("reports a subscribe never answered (Timeout) and sends it again; the answer then confirms", () => {
+    const clock = manualScheduler();
+    const { sub, calls } = setup({}, clock);
+    const errors: number[] = [];
+    let confirmed = 0;
+    sub.on("error", (e) => errors.push(e.code));
+    sub.on("subscribed", () => confirmed++);
+    sub.subscribeMessage(1);
+    clock.fire(); // the ack timeout
+    expect(errors).toEqual([ErrorCode.Timeout]);
+    expect(sub.state).toBe("subscribing");
+    clock.fire(); // the retry delay
+    expect(calls.resubscribe).toBe(1);
+    sub.subscribeMessage(2);
+    sub.acked({ epoch: "E1", offset: 0, recovered: false });
+    expect(sub.state).toBe("subscribed");
+    expect(confirmed).toBe(1);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("retries an AlreadySubscribed refusal (an earlier sub still served) until it is confirmed", () => {
+    const clock = manualScheduler();
+    const { sub, calls } = setup({}, clock);
+    const errors: number[] = [];
+    sub.on("error", (e) => errors.push(e.code));
+    sub.subscribeMessage(1);
+    sub.refused(new DashwireClientError(ErrorCode.AlreadySubscribed, "already subscribing to t"));
+    expect(errors).toEqual([ErrorCode.AlreadySubscribed]);
+    expect(sub.state).toBe("subscribing");
+    clock.fire();
+    expect(calls.resubscribe).toBe(1);
+    sub.subscribeMessage(2);
+    sub.acked({ epoch: "E1", offset: 0, recovered: false });
+    expect(sub.state).toBe("subscribed");
+    expect(clock.pending()).toBe(0);
   });
 
   it("does not call the handler after unsubscribe", () => {

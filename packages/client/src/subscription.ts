@@ -69,12 +69,19 @@ export interface SubscriptionHost {
   resubscribe(sub: Subscription): void;
   /** Removes the subscription; with `tellServer`, sends `unsub` when connected. */
   forget(sub: Subscription, tellServer: boolean): void;
-  /** Delay before retrying after a transient refusal. */
+  /** Delay before retrying after a transient refusal or an unanswered `sub`. */
   retryDelay(attempt: number): number;
+  /** How long a `sub` waits for its answer before it counts as lost (`Timeout`) and is sent again. */
+  readonly ackTimeoutMs: number;
 }
 
-/** Refusals worth retrying: the server may accept the same subscribe later. */
+/**
+ * Refusals worth retrying: the server may accept the same subscribe later. `AlreadySubscribed`
+ * comes when an earlier `sub` of this topic is still being served there (its answer then goes
+ * to an id this subscription no longer waits for): sent again, it is answered once that is done.
+ */
 const RETRYABLE = new Set<number>([
+  ErrorCode.AlreadySubscribed,
   ErrorCode.RateLimited,
   ErrorCode.TooManyPendingAcks,
   ErrorCode.Internal,
@@ -105,6 +112,8 @@ export class Subscription<T = unknown> {
   private resolveReady!: (result: SubscribeResult) => void;
   private rejectReady!: (error: DashwireClientError) => void;
   private readonly retryTimer: Timer;
+  /** Runs while a `sub` awaits its answer: a subscription is never left silently pending. */
+  private readonly ackTimer: Timer;
 
   // Stored with a `never` parameter so `Subscription<T>` fits `Subscription` (T is the payload
   // type the caller sees; the wire delivers unknown data that the schema vouches for).
@@ -132,6 +141,7 @@ export class Subscription<T = unknown> {
       this.offset = options.since.offset;
     }
     this.retryTimer = new Timer(() => this.host.resubscribe(this), host.scheduler);
+    this.ackTimer = new Timer(() => this.unanswered(), host.scheduler);
   }
 
   /** "subscribing" until the server confirms, "subscribed", or "unsubscribed" for good. */
@@ -176,6 +186,7 @@ export class Subscription<T = unknown> {
     else if (o.last !== undefined) m.last = o.last;
     this.pendingId = id;
     this.awaitingAck = true;
+    this.ackTimer.start(this.host.ackTimeoutMs);
     return m;
   }
 
@@ -185,6 +196,7 @@ export class Subscription<T = unknown> {
     this.awaitingAck = false;
     this.gapPending = false;
     this.retryTimer.stop();
+    this.ackTimer.stop();
     if (this.currentState === "subscribed") this.currentState = "subscribing";
   }
 
@@ -193,6 +205,8 @@ export class Subscription<T = unknown> {
     this.pendingId = undefined;
     this.awaitingAck = false;
     this.retries = 0;
+    this.ackTimer.stop();
+    this.retryTimer.stop();
     this.currentState = "subscribed";
     if (!(result.recovered && this.epoch === result.epoch)) {
       // Fresh start or failed resume: everything up to result.offset comes (if at all) as
@@ -216,11 +230,7 @@ export class Subscription<T = unknown> {
   refused(error: DashwireClientError): void {
     this.pendingId = undefined;
     this.awaitingAck = false;
-    if (error.code === ErrorCode.AlreadySubscribed) {
-      // The server kept the earlier subscription; deliveries continue.
-      this.events.emit("error", error);
-      return;
-    }
+    this.ackTimer.stop();
     if (RETRYABLE.has(error.code)) {
       this.events.emit("error", error);
       this.retryTimer.start(this.host.retryDelay(this.retries++));
@@ -235,11 +245,26 @@ export class Subscription<T = unknown> {
     if (this.currentState === "unsubscribed") return;
     this.currentState = "unsubscribed";
     this.retryTimer.stop();
+    this.ackTimer.stop();
     if (!this.readySettled) {
       this.readySettled = true;
       this.rejectReady(error);
     }
     if (report) this.events.emit("error", error);
+  }
+
+  /**
+   * The `sub` sent got no answer within `ackTimeoutMs`: reported (`Timeout`) and sent again
+   * with the retry backoff. A late answer to it still counts until the next one is sent.
+   */
+  private unanswered(): void {
+    if (this.currentState === "unsubscribed" || !this.awaitingAck) return;
+    const ms = this.host.ackTimeoutMs;
+    this.events.emit(
+      "error",
+      new DashwireClientError(ErrorCode.Timeout, `no answer to subscribe ${this.topic} in ${ms} ms`),
+    );
+    this.retryTimer.start(this.host.retryDelay(this.retries++));
   }
 
   /** One publication for this topic: deduplicated, then handed to the handler. @internal */
