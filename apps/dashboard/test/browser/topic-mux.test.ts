@@ -78,8 +78,14 @@ describe("TopicMux", () => {
     server.topic("secret:*", { canSubscribe: () => false });
     const a = mux.subscribe("secret:x", () => {}, { mode: "latest", maxRate: 1 });
     const b = mux.subscribe("secret:x", () => {}, { mode: "stream" });
+    // Each share hears the refusal as an `error` too (the panel shows it), once: the first
+    // subscription, replaced for the stream share, ended without one.
+    const errors: string[] = [];
+    a.on("error", (e) => errors.push(`a ${e.code}`));
+    b.on("error", (e) => errors.push(`b ${e.code}`));
     await expect(a.ready).rejects.toThrow(/not allowed/);
     await expect(b.ready).rejects.toThrow(/not allowed/);
+    expect(errors).toEqual(["a 2003", "b 2003"]);
   });
 
   it("tells a share that joins a confirmed subscription that it is confirmed", async () => {

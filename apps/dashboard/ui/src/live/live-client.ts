@@ -14,6 +14,11 @@ export interface LiveSubscriptionEvents {
   join: (who: PresenceInfo) => void;
   /** A client left the topic (presence subscriptions). */
   leave: (who: PresenceInfo) => void;
+  /**
+   * Refused, or not answered in time (code 4002 Timeout): the SDK sends it again when it may
+   * still succeed, and a fatal refusal also rejects `ready`. Until `subscribed`, nothing is live.
+   */
+  error: (error: { code: number; message: string }) => void;
 }
 
 /** Who is on a topic (the SDK's answer): `count` may exceed the clients listed (the server caps the list). */

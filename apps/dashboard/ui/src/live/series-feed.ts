@@ -63,7 +63,7 @@ export class SeriesFeed {
   step: number;
   /** Last back-fill error; cleared by the next good answer or live bucket. */
   private queryError: string | null = null;
-  /** Why the feed is not live (subscribe refused), until it goes live again. */
+  /** Why the feed is not live (subscribe refused or unanswered), until the server confirms it. */
   private liveError: string | null = null;
   /** Live publications received (for the debug hook). */
   received = 0;
@@ -148,7 +148,18 @@ export class SeriesFeed {
     sub.on("subscribed", () => {
       if (this.state !== "live" || this.sub !== sub) return;
       this.subscribed = true;
+      if (this.liveError !== null) {
+        this.liveError = null;
+        this.onChange();
+      }
       void this.backfill(this.catchUpFrom(), Date.now());
+    });
+    // A refusal the SDK retries, or a subscribe left unanswered (Timeout): shown on the panel
+    // until the server confirms, never a silent "live" that gets nothing.
+    sub.on("error", (err) => {
+      if (this.state !== "live" || this.sub !== sub) return;
+      this.liveError = `not live: ${err.message} (code ${err.code})`;
+      this.onChange();
     });
     sub.ready.catch((err: unknown) => {
       if (this.state !== "live" || this.sub !== sub) return;

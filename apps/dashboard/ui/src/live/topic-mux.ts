@@ -9,7 +9,7 @@ type Listeners = { [K in keyof LiveSubscriptionEvents]: Set<LiveSubscriptionEven
  * to its own `maxRate`, newest value kept, as the server would have done for it alone.
  */
 class Share implements LiveSubscription {
-  readonly listeners: Listeners = { subscribed: new Set(), join: new Set(), leave: new Set() };
+  readonly listeners: Listeners = { subscribed: new Set(), join: new Set(), leave: new Set(), error: new Set() };
   /** Newest value held back by the rate cap, and when the last one was handed over. */
   private pending: { data: unknown } | null = null;
   private lastAt = Number.NEGATIVE_INFINITY;
@@ -172,6 +172,10 @@ class SharedTopic {
     });
     sub.on("leave", (who) => {
       for (const s of this.shares) for (const l of s.listeners.leave) l(who);
+    });
+    sub.on("error", (err) => {
+      if (this.sub !== sub) return;
+      for (const s of this.shares) for (const l of s.listeners.error) l(err);
     });
   }
 }
