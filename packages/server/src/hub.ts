@@ -271,7 +271,8 @@ export class Hub {
   /** Server code ends `session`'s subscription to `topic` (`client.leave`); false when there is none. */
   drop(session: Session, topic: string): boolean {
     const sub = session.subscription(topic);
-    if (sub === undefined) return false;
+    // A subscribe still in its hook is ended there (it is answered, or its join rejects, 4000).
+    if (sub === undefined) return this.admissions.cancel(session, topic);
     this.remove(session, sub);
     session.send({ t: "unsubscribed", topic });
     return true;

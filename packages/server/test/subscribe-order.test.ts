@@ -39,7 +39,7 @@ function topics(): string[] {
   return [...server.clients()].flatMap((c) => [...c.topics()]);
 }
 
-/** Starts the server, connects a client and sends `messages` as one frame. */
+/** Starts the server, connects a client and sends `messages` as one frame (none: no frame). */
 async function sendFrame(
   messages: Record<string, unknown>[],
 ): Promise<{ c: RawClient; release: () => void; asked: () => number }> {
@@ -47,7 +47,7 @@ async function sendFrame(
   server.on("nop", () => null);
   const c = await RawClient.connect(url);
   clients.push(c);
-  c.send(JSON.stringify(messages));
+  if (messages.length > 0) c.send(JSON.stringify(messages));
   return { c, ...gate };
 }
 
@@ -109,6 +109,20 @@ describe("sub and unsub of one topic in one frame", () => {
     expect(topics()).toEqual([]);
     const pub = await server.publish("feed:b", { v: 1 }, { reportBackpressure: true });
     expect(pub.backpressure?.subscribers).toBe(0);
+  });
+
+  it("ends a server-side join still in its hook when server code leaves the topic", async () => {
+    const { c, release, asked } = await sendFrame([]);
+    const client = [...server.clients()][0];
+    if (client === undefined) throw new Error("no connection");
+    const joined = client.join("feed:d");
+    joined.catch(() => {});
+    await hooked(c, asked, 1);
+    expect(client.leave("feed:d")).toBe(true);
+    release();
+    await expect(joined).rejects.toMatchObject({ code: ErrorCode.NotSubscribed });
+    expect(topics()).toEqual([]);
+    expect(c.messages.some((m) => m.t === "subscribed")).toBe(false);
   });
 
   it("refuses a second subscribe while the first is in its hook, coded, and still answers the first", async () => {
