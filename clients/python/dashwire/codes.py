@@ -54,6 +54,8 @@ class CloseCode:
     """The `Host` the client used is not one the server answers to (DNS rebinding). Terminal."""
     FORCE_DISCONNECT = 4506
     """Disconnected by the server (server API or `server.disconnectUser`): logged out or banned. Terminal."""
+    UNSUPPORTED_CODEC = 4507
+    """The codec asked for is unknown, or binary on a transport without binary frames (SSE, polling). Terminal."""
 
 
 class ErrorCode:

@@ -17,6 +17,23 @@ describe("msgpackCodec", () => {
     );
   });
 
+  it("carries a __proto__ key as data, like JSON, without touching any prototype", () => {
+    // The fuzzed round trip above found it: @msgpack/msgpack refuses the key in a map, so a JSON
+    // client's publication of it was unreadable for every msgpack subscriber.
+    const text = '{"__proto__":{"polluted":1},"a":[{"__proto__":2,"b":3}]}';
+    const d = JSON.parse(text) as Record<string, unknown>;
+    const [back] = msgpackCodec.decode(msgpackCodec.encode({ t: "evt", d })) as [{ d: Record<string, unknown> }];
+    expect(back.d).toEqual(d);
+    expect(Object.hasOwn(back.d, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(back.d)).toBe(Object.prototype);
+    expect(JSON.stringify(back.d)).toBe(text);
+    const [pub] = msgpackCodec.decode(msgpackCodec.encodePublication({ c: "feed", e: "e", o: 1 }, text)) as [
+      { d: unknown },
+    ];
+    expect(JSON.stringify(pub.d)).toBe(text);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("frames batches past the fixarray and array16 headers", () => {
     for (const n of [15, 16, 65_535, 65_536]) {
       const parts = Array.from({ length: n }, (_, i) => msgpackCodec.encode({ t: "pong", i }));

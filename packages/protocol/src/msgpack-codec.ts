@@ -1,4 +1,4 @@
-import { Decoder, Encoder, ExtensionCodec } from "@msgpack/msgpack";
+import { Decoder, decode, Encoder, ExtensionCodec, encode } from "@msgpack/msgpack";
 import { CodecError, type Codec, type Frame, MAX_JSON_DEPTH, type PublicationHead } from "./codec.js";
 import { dataJson, TYPED_ARRAYS, typedArrayOf, viewBytes } from "./data-json.js";
 
@@ -28,6 +28,34 @@ for (const [kind, type] of Object.entries(EXT_TYPES)) {
     decode: (bytes) => typedArrayOf(kind, bytes),
   });
 }
+
+/**
+ * Extension type 11: an object with an own `__proto__` key. JSON carries such a key as data (what
+ * `JSON.parse` makes of `{"__proto__":1}`), but @msgpack/msgpack refuses it in a map (its guard
+ * against prototype pollution), so one JSON client publishing it would make the publication
+ * unreadable for every msgpack subscriber. Such an object goes as an array of key/value pairs,
+ * rebuilt with own properties (never the prototype setter).
+ */
+const PROTO_KEY_EXT = 11;
+extensions.register({
+  type: PROTO_KEY_EXT,
+  encode: (value) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, "__proto__"))
+      return null;
+    return encode(Object.entries(value).flat(), { extensionCodec: extensions, ignoreUndefined: true });
+  },
+  decode: (bytes) => {
+    const pairs = decode(bytes, { extensionCodec: extensions });
+    if (!Array.isArray(pairs) || pairs.length % 2 !== 0) throw new CodecError("bad __proto__ object");
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < pairs.length; i += 2) {
+      const key = pairs[i];
+      if (typeof key !== "string") throw new CodecError("bad __proto__ object key");
+      Object.defineProperty(out, key, { value: pairs[i + 1], enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  },
+});
 
 const encoder = new Encoder({ extensionCodec: extensions, ignoreUndefined: true, maxDepth: MAX_JSON_DEPTH + 8 });
 const decoder = new Decoder({ extensionCodec: extensions });

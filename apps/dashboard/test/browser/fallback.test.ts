@@ -198,10 +198,15 @@ describe.skipIf(!chromiumPath)("dashboard over fallback transports in Chromium",
     const switchedAt = Date.now();
     // The SSE stream is closed once the WebSocket carries the session.
     await expect.poll(() => proxy.openStreams, { timeout: 5000 }).toBe(0);
-    const stored = await page.evaluate(() =>
-      Object.entries(localStorage).find(([k]) => k.startsWith("dashwire:transport:")),
-    );
-    expect(JSON.parse(stored?.[1] ?? "{}")).toMatchObject({ name: "websocket" });
+    // The page remembers WebSocket once it read the takeover's `connected`, which the server sends
+    // on the WebSocket as it closes the stream: the proxy may see the stream end first.
+    const remembered = async () => {
+      const stored = await page.evaluate(() =>
+        Object.entries(localStorage).find(([k]) => k.startsWith("dashwire:transport:")),
+      );
+      return JSON.parse(stored?.[1] ?? "{}") as { name?: string };
+    };
+    await expect.poll(remembered, { timeout: 5000 }).toMatchObject({ name: "websocket" });
     await expectLive(page);
     await expectLive(page);
     // One bucket per second, sorted, unique, from before the switch to after it: nothing lost or repeated.
