@@ -12,6 +12,7 @@ import snappy from "snappyjs";
 import { ApiError, ApiErrorCode } from "../errors.js";
 import { checkNameFor, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
 import { type ParseResult, refuse, rejectionMessage } from "./point.js";
+import { checkSnappyBlock } from "./snappy-block.js";
 
 // The parts of prometheus/prompb/types.proto and remote.proto that remote write 1.0 sends.
 // Histograms and exemplars are only counted, so they are read as opaque bytes.
@@ -49,6 +50,9 @@ interface DecodedWriteRequest {
 export function decodeRemoteWrite(body: Buffer, maxBytes: number): DecodedWriteRequest {
   let raw: Buffer;
   try {
+    // snappyjs loops for ever on some malformed blocks (see snappy-block.ts): check first.
+    const check = checkSnappyBlock(body, maxBytes);
+    if (check !== "ok") throw new Error(check === "too big" ? "too big" : "malformed snappy block");
     raw = snappy.uncompress(body, maxBytes);
   } catch (err) {
     const message = (err as Error).message;
