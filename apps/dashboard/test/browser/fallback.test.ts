@@ -171,9 +171,16 @@ describe.skipIf(!chromiumPath)("dashboard over fallback transports in Chromium",
     await page.reload();
     await page.waitForSelector('[data-testid=conn-state][data-state="connected"]', { timeout: 15_000 });
     expect(await page.locator("[data-testid=conn-transport]").textContent()).toBe("sse");
-    // (The unloading page's POST /close, which ends its old session, may come first.)
-    const dashwire = proxy.log.slice(mark).filter((l) => l.includes("/dashwire") && !l.includes("/dashwire/close"));
-    expect(dashwire[0]).toBe("GET /dashwire/sse");
+    // The first transport the reloaded page opens, counted from its document request: the old
+    // page's own background upgrade attempt (every few seconds over SSE) and its last POSTs may
+    // come after the mark and before the reload.
+    const doc = proxy.log.indexOf("GET /", mark);
+    const opens = proxy.log
+      .slice(doc + 1)
+      .filter(
+        (l) => /^(UPGRADE|TUNNEL) \/dashwire(\?|$)/.test(l) || l === "GET /dashwire/sse" || l === "POST /dashwire/poll",
+      );
+    expect(opens[0]).toBe("GET /dashwire/sse");
   });
 
   it("goes live over long-polling when the SSE route is blocked too", async () => {
