@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LoadGenerator } from "../src/load/load-generator.js";
 import { createDashwireTarget } from "../src/targets/dashwire-app.js";
+import { tiny } from "./tiny-load.js";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,12 +25,7 @@ describe("dashwire target end to end", () => {
         url,
         protocol: "dashwire",
         codec,
-        publishers: 20,
-        subscribers: 20,
-        ratePerPublisher: 5,
-        warmupS: 0.3,
-        durationS: 1,
-        drainS: 2,
+        ...tiny,
       }).run();
       expect(result.errorSamples).toEqual([]);
       expect(result.connected).toBe(20);

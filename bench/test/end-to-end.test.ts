@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
 import { LoadGenerator } from "../src/load/load-generator.js";
-import type { LoadPlan } from "../src/load/load-plan.js";
 import type { BenchReport } from "../src/report/bench-report.js";
 import { collectEnvironment } from "../src/report/environment.js";
 import { renderHtml } from "../src/report/html.js";
@@ -9,16 +8,8 @@ import { renderMarkdown } from "../src/report/markdown.js";
 import { runTarget } from "../src/run/target-run.js";
 import { TARGETS } from "../src/targets/targets.js";
 import { benchDefaults } from "../src/bench-options.js";
+import { tiny } from "./tiny-load.js";
 
-// A tiny load: 20 users at 5 updates/s for 1 s (2,000 deliveries expected), unpinned.
-const tiny: Partial<LoadPlan> = {
-  publishers: 20,
-  subscribers: 20,
-  ratePerPublisher: 5,
-  warmupS: 0.3,
-  durationS: 1,
-  drainS: 2,
-};
 const unpinned = { serverCpus: "", loadCpus: "", inProcess: true, settleS: 0.2 };
 
 const closers: Array<() => Promise<void> | void> = [];
