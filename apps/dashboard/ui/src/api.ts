@@ -8,6 +8,7 @@ import type { AuthInfo } from "../../src/api/auth-routes.js";
 import type { DashboardListAnswer } from "../../src/api/dashboard-routes.js";
 import type { UiConfig } from "../../src/api/info-routes.js";
 import type { QueryAnswer, SeriesListAnswer } from "../../src/api/query-routes.js";
+import type { QueryManyAnswer } from "../../src/query/query-answer.js";
 import type { TagValuesAnswer } from "../../src/api/tag-routes.js";
 import type { AlertHistoryAnswer } from "../../src/alerts/alert-routes.js";
 import type { AlertEntry, AlertEvent, AlertListAnswer, AlertRuleInput } from "../../src/alerts/alert-rule-schema.js";
@@ -30,6 +31,7 @@ export type {
   GridPos,
   Panel,
   QueryAnswer,
+  QueryManyAnswer,
   SeriesInfo,
   TagValuesAnswer,
   Threshold,
@@ -191,16 +193,18 @@ export async function listSeries(match = ""): Promise<SeriesInfo[]> {
   return r?.series ?? [];
 }
 
-/** Reads the rolled-up window `[from, to]` of one series. */
-export function query(
-  series: string,
+/**
+ * Reads the rolled-up window `[from, to]` of several series in one request (`POST`: the ids do
+ * not fit a URL); `live/query-batch.ts` gathers the feeds' one-series reads into it.
+ */
+export function queryMany(
+  series: string[],
   from: number,
   to: number,
   step: number,
   signal?: AbortSignal,
-): Promise<QueryAnswer> {
-  const q = new URLSearchParams({ series, from: String(from), to: String(to), step: String(step) });
-  return request<QueryAnswer>("GET", `/query?${q}`, undefined, { signal });
+): Promise<QueryManyAnswer> {
+  return request<QueryManyAnswer>("POST", "/query", { series, from, to, step }, { signal });
 }
 
 /** The values tag `key` takes among the series whose id starts with `match`. */

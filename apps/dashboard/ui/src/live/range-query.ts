@@ -1,4 +1,4 @@
-import { query } from "../api.js";
+import { batchedQuery } from "./query-batch.js";
 import { storeStep } from "../time/resolution.js";
 import { rollupAll } from "./bucket-rollup.js";
 import { type Bucket, rowToBucket } from "./series-window.js";
@@ -41,7 +41,7 @@ export async function queryRange(
   let served = 0;
   let end = to;
   for (let page = 0; page < MAX_PAGES && end - from >= 1; page++) {
-    const a = await query(series, Math.floor(from), Math.ceil(end), ask, signal);
+    const a = await batchedQuery(series, Math.floor(from), Math.ceil(end), ask, signal);
     // An older page served coarser (past a resolution's retention) would mix widths: stop there.
     if (served !== 0 && a.step !== served) break;
     served = a.step;

@@ -1,9 +1,9 @@
 import { isForSeries, seriesTopic } from "../../../src/series/series-topic.js";
-import { query } from "../api.js";
 import { STORE_MAX_STEP } from "../time/resolution.js";
 import type { PanelSpan } from "../time/time-range.js";
 import { BucketRollup } from "./bucket-rollup.js";
 import type { LiveClient, LiveSubscription } from "./live-client.js";
+import { batchedQuery } from "./query-batch.js";
 import { bucketsOf, queryRange } from "./range-query.js";
 import { type Bucket, SeriesWindow, toBucket } from "./series-window.js";
 
@@ -216,14 +216,14 @@ export class SeriesFeed {
     let secondsFrom = start;
     let changed = 0;
     if (step > STORE_MAX_STEP && now - start >= STORE_MAX_STEP) {
-      const minutes = await query(this.options.series, start, now, STORE_MAX_STEP, signal);
+      const minutes = await batchedQuery(this.options.series, start, now, STORE_MAX_STEP, signal);
       if (minutes.step === STORE_MAX_STEP) {
         changed += this.mergeParts(bucketsOf(minutes.points), STORE_MAX_STEP, step);
         secondsFrom = Math.max(start, minutes.to);
       }
     }
     if (now - secondsFrom < 1000) return changed;
-    const seconds = await query(this.options.series, secondsFrom, now, 1000, signal);
+    const seconds = await batchedQuery(this.options.series, secondsFrom, now, 1000, signal);
     if (seconds.step === 1000) changed += this.mergeParts(bucketsOf(seconds.points), 1000, step);
     return changed;
   }
