@@ -36,6 +36,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ["./scripts/test-services.ts"],
+    // The watchdog: a test that hangs its worker is named and killed (scripts/watchdog/reporter.ts).
+    setupFiles: ["./scripts/watchdog/worker.ts"],
+    reporters: ["default", "./scripts/watchdog/reporter.ts"],
     pool: "forks",
   },
 });

@@ -40,8 +40,12 @@ const fail = (name, run) => failures.set(name, [...(failures.get(name) ?? []), r
 const perRun = [];
 for (let i = 1; i <= Number(runs); i++) {
   const log = readFileSync(join(dir, `run-${i}.log`), "utf8");
-  // Build/type-check and lint are not in Vitest's report; test.sh prints their verdicts.
-  for (const step of ["build/type-check", "lint"]) if (log.includes(`${step}: FAILED`)) fail(`(${step})`, i);
+  // Build/type-check, lint and Vitest's own end are not in its report; test.sh prints their verdicts.
+  for (const step of ["build/type-check", "lint", "vitest time limit", "vitest exit"])
+    if (log.includes(`${step}: FAILED`)) fail(`(${step})`, i);
+  // A hung test, named by the watchdog (scripts/watchdog/reporter.ts); the log holds each line twice.
+  const hung = new Set(log.match(/^WATCHDOG: .*? has run for/gm) ?? []);
+  for (const line of hung) fail(`${line.slice("WATCHDOG: ".length, -" has run for".length)} (hung; killed by the watchdog)`, i);
   const file = join(dir, `run-${i}.json`);
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   if (text === "") {
