@@ -1,7 +1,5 @@
 import {
   type AppSchema,
-  backoff,
-  backoffDefaults,
   CloseCode,
   type ConnectedMessage,
   ErrorCode,
@@ -18,23 +16,21 @@ import {
   type ServerEventName,
   type ServerMessage,
   type StreamPosition,
-  type SubscribeResult,
   type TopicData,
   type TopicName,
   type WireError,
 } from "@dashwire/protocol";
 import type { ClientEvents, ClientState } from "./client-events.js";
 import { type AnswerHandler, Answers } from "./answers.js";
+import { ClientSubscriptions } from "./client-subscriptions.js";
 import { Connection } from "./connection.js";
 import { Credentials } from "./credentials.js";
 import { Emitter } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
 import { EventHandlers, type ServerEventHandler } from "./event-handlers.js";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
-import { RequestTracker } from "./requests.js";
-import { ServerSubscriptions } from "./server-subscriptions.js";
-import { checkSubscribeOptions } from "./subscribe-options.js";
-import { type PublicationInfo, type SubscribeOptions, Subscription, type SubscriptionHost } from "./subscription.js";
+import { type RequestSink, RequestTracker } from "./requests.js";
+import type { PublicationInfo, SubscribeOptions, Subscription } from "./subscription.js";
 import type { TransportName } from "./transport.js";
 import { createTransportMemory } from "./transport-memory.js";
 import { TransportPlan } from "./transport-plan.js";
@@ -64,9 +60,6 @@ export interface PresenceList {
   clients: PresenceInfo[];
 }
 
-/** Subscriptions sent in the handshake frame; the server holds at most 64 messages before `connected`. */
-const MAX_PIPELINED_SUBS = 48;
-
 /**
  * A dashwire client: one logical session that reconnects with backoff, resumes its subscriptions
  * without loss, and buffers requests while disconnected. Create it with `connect()`.
@@ -76,15 +69,10 @@ export class Client<S = AppSchema> {
   private readonly options: ResolvedClientOptions;
   private readonly connection: Connection;
   private readonly requests: RequestTracker;
-  private readonly subs = new Map<string, Subscription>();
-  // Subscribe requests awaiting their ack, by message id (at most one per subscription).
-  private readonly subAcks = new Map<number, Subscription>();
+  private readonly subs: ClientSubscriptions;
   private readonly eventHandlers: EventHandlers;
-  private readonly subHost: SubscriptionHost;
   private readonly credentials: Credentials;
-  private readonly serverSubs: ServerSubscriptions;
   private readonly answers: Answers;
-  private maxSubscriptions = Number.POSITIVE_INFINITY;
   private lastId = 0;
 
   constructor(url: string, options: ClientOptions = {}) {
@@ -112,13 +100,7 @@ export class Client<S = AppSchema> {
       this.options,
       this.events,
       {
-        opened: () => {
-          // Pipelined: subscriptions ride in the handshake frame, saving a round trip on reconnect.
-          // The server holds at most 64 messages before `connected` (docs/protocol.md); the
-          // rest follow the handshake reply.
-          let n = 0;
-          for (const sub of this.subs.values()) if (n++ < MAX_PIPELINED_SUBS) this.sendSub(sub);
-        },
+        opened: () => this.subs.opened(),
         connected: (info) => this.connected(info),
         message: (m) => this.dispatch(m),
         lost: (code, reason, permanent) => this.lost(code, reason, permanent),
@@ -127,30 +109,23 @@ export class Client<S = AppSchema> {
       plan,
     );
     const connection = this.connection;
-    this.requests = new RequestTracker(
-      {
-        get ready() {
-          return connection.ready;
-        },
-        send: (part) => connection.outbox.push(part),
+    const sink: RequestSink = {
+      get ready() {
+        return connection.ready;
       },
-      scheduler,
-      this.options.maxBufferedSends,
-    );
-    this.subHost = {
-      scheduler,
-      resubscribe: (sub) => {
-        if (this.connection.ready && this.subs.get(sub.topic) === sub) this.sendSub(sub);
-      },
-      forget: (sub, tellServer) => this.forget(sub, tellServer),
-      retryDelay: (attempt) => backoff(attempt, this.options.reconnect || backoffDefaults),
-      ackTimeoutMs: this.options.ackTimeoutMs,
+      send: (part) => connection.outbox.push(part),
     };
+    this.requests = new RequestTracker(sink, scheduler, this.options.maxBufferedSends);
+    this.subs = new ClientSubscriptions({
+      options: this.options,
+      events: this.events,
+      sink,
+      nextId: () => ++this.lastId,
+    });
     this.eventHandlers = new EventHandlers(this.events);
     this.answers = new Answers((m) => {
       if (this.connection.ready) this.connection.outbox.push(this.options.codec.encode(m));
     });
-    this.serverSubs = new ServerSubscriptions({ subs: this.subs, subHost: this.subHost, events: this.events });
     // Deferred so listeners and subscriptions added right after connect() see the first attempt.
     queueMicrotask(() => this.connection.start());
   }
@@ -218,20 +193,7 @@ export class Client<S = AppSchema> {
   ): Subscription<TopicData<S, K>> {
     if (this.connection.state === "disconnected")
       throw new DashwireClientError(ErrorCode.Disconnected, "client is closed");
-    if (!isValidTopic(topic))
-      throw new DashwireClientError(ErrorCode.InvalidTopic, `invalid topic ${JSON.stringify(topic)}`);
-    if (this.subs.has(topic))
-      throw new DashwireClientError(ErrorCode.AlreadySubscribed, `already subscribed to ${topic}`);
-    if (this.subs.size >= this.maxSubscriptions)
-      throw new DashwireClientError(
-        ErrorCode.TooManySubscriptions,
-        `the server allows ${this.maxSubscriptions} subscriptions`,
-      );
-    checkSubscribeOptions(options);
-    const sub = new Subscription<TopicData<S, K>>(this.subHost, topic, handler, { ...options });
-    this.subs.set(topic, sub);
-    if (this.connection.ready) this.sendSub(sub);
-    return sub;
+    return this.subs.add(topic, handler, options);
   }
 
   /** The live subscription on `topic`, if any. */
@@ -311,31 +273,12 @@ export class Client<S = AppSchema> {
     return this.requests.request(id, part, ms);
   }
 
-  private sendSub(sub: Subscription): void {
-    if (sub.pendingId !== undefined) this.subAcks.delete(sub.pendingId);
-    const id = ++this.lastId;
-    this.subAcks.set(id, sub);
-    this.connection.outbox.push(this.options.codec.encode(sub.subscribeMessage(id)));
-  }
-
-  private forget(sub: Subscription, tellServer: boolean): void {
-    if (this.subs.get(sub.topic) !== sub) return;
-    this.subs.delete(sub.topic);
-    if (sub.pendingId !== undefined) this.subAcks.delete(sub.pendingId);
-    if (tellServer && this.connection.ready)
-      this.connection.outbox.push(this.options.codec.encode({ t: "unsub", topic: sub.topic }));
-  }
-
-  /**
-   * A handshake completed. Subscriptions not acknowledged on this session are sent (again): a
-   * server that took the session over resumes each from the position given.
-   */
+  /** A handshake completed: the server's limits, the renewal of credentials, what waited to be sent. */
   private connected(info: ConnectedMessage): void {
     const limits = info.limits;
     if (limits?.maxPendingAcks > 0) this.requests.maxPendingAcks = limits.maxPendingAcks;
-    if (limits?.maxSubscriptions > 0) this.maxSubscriptions = limits.maxSubscriptions;
     this.credentials.schedule(typeof info.ttl === "number" ? info.ttl : undefined);
-    for (const sub of this.subs.values()) if (sub.pendingId === undefined) this.sendSub(sub);
+    this.subs.connected(limits?.maxSubscriptions);
     this.requests.drain();
   }
 
@@ -344,16 +287,16 @@ export class Client<S = AppSchema> {
     this.requests.failInflight(
       new DashwireClientError(ErrorCode.Disconnected, `connection lost before the reply (${code} ${reason})`),
     );
-    this.subAcks.clear();
-    for (const sub of this.subs.values()) sub.transportLost();
-    if (!permanent) return;
+    if (!permanent) {
+      this.subs.lost(undefined);
+      return;
+    }
     const error = new DashwireClientError(ErrorCode.Disconnected, `client disconnected (${code} ${reason})`, {
       code,
       reason,
     });
     this.requests.failAll(error);
-    for (const sub of this.subs.values()) sub.end(error, false);
-    this.subs.clear();
+    this.subs.lost(error);
   }
 
   /** Receive path: one switch per message, no closure per message. */
@@ -373,10 +316,10 @@ export class Client<S = AppSchema> {
         else this.eventHandlers.dispatch(m.event, m.data, m.ns);
         return;
       case "subscribed":
-        this.serverSubs.subscribed(m);
+        this.subs.serverSubscribed(m);
         return;
       case "unsubscribed":
-        this.serverSubs.unsubscribed(m.topic);
+        this.subs.serverUnsubscribed(m.topic);
         return;
       case "join":
       case "leave":
@@ -391,25 +334,12 @@ export class Client<S = AppSchema> {
 
   /** Routes an ack (or an `err` with an id) to its request or subscription; false when unknown. */
   private settle(id: number, data: unknown, error: WireError | undefined): boolean {
-    if (this.requests.settle(id, data, error)) return true;
-    const sub = this.subAcks.get(id);
-    if (sub === undefined) return false;
-    this.subAcks.delete(id);
-    if (sub.pendingId !== id) return true;
-    if (error !== undefined) sub.refused(new DashwireClientError(error.code, error.message, error.details));
-    else if (isSubscribeResult(data)) sub.acked(data);
-    else sub.refused(new DashwireClientError(ErrorCode.InvalidField, "subscribe ack without epoch and offset"));
-    return true;
+    return this.requests.settle(id, data, error) || this.subs.settle(id, data, error);
   }
 }
 
 function rejected<T>(code: number, message: string): Promise<T> {
   return Promise.reject(new DashwireClientError(code, message));
-}
-
-function isSubscribeResult(v: unknown): v is SubscribeResult {
-  const r = v as SubscribeResult | null;
-  return typeof r === "object" && r !== null && typeof r.epoch === "string" && typeof r.offset === "number";
 }
 
 /** `url` asking for `codec` at connect (`?codec=`); JSON, the default, is not named. */
