@@ -3,20 +3,20 @@ import {
   CloseCode,
   closeCodeAllowsReconnect,
   type ConnectedMessage,
-  type ConnectMessage,
   type DisconnectMessage,
   ErrorCode,
   type Frame,
   MAX_CLOSE_REASON_BYTES,
   parseServerMessage,
-  PROTOCOL_VERSION,
   type ServerMessage,
   truncateUtf8,
 } from "@dashwire/protocol";
 import type { ClientEvents, ClientState, StateReason } from "./client-events.js";
+import { ConnectOffer } from "./connect-offer.js";
 import { authError, type Credentials } from "./credentials.js";
 import type { Emitter } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
+import { HeartbeatWatch } from "./heartbeat-watch.js";
 import { ABNORMAL_CLOSE } from "./http-fetch.js";
 import type { ResolvedClientOptions } from "./options.js";
 import { Outbox } from "./outbox.js";
@@ -56,19 +56,15 @@ export class Connection {
   private handshake: ConnectedMessage | undefined = undefined;
   private pendingDisconnect: DisconnectMessage | undefined = undefined;
   private lastTransport: TransportName | undefined = undefined;
-  private session: string | undefined = undefined;
-  private secret: string | undefined = undefined;
-  private token: string | undefined = undefined;
+  private readonly offer: ConnectOffer;
   private closed = false;
   private attempt = 0;
   // Bumped by every attempt and by close(): an async step of an older attempt stops there.
   private generation = 0;
-  private lastSeen = 0;
-  private heartbeatMs = 0;
   private readonly pongPart: Frame;
   private readonly reconnectTimer: Timer;
   private readonly handshakeTimer: Timer;
-  private readonly heartbeatTimer: Timer;
+  private readonly heartbeat: HeartbeatWatch;
   private readonly upgrade: Upgrade;
 
   constructor(
@@ -81,6 +77,7 @@ export class Connection {
     private readonly plan: TransportPlan,
   ) {
     const { codec, scheduler } = options;
+    this.offer = new ConnectOffer(options.data);
     this.outbox = new Outbox(codec, (frame) => this.write(frame));
     this.pongPart = codec.encode({ t: "pong" });
     this.reconnectTimer = new Timer(() => void this.attemptOpen(), scheduler);
@@ -88,7 +85,9 @@ export class Connection {
       () => this.drop(CloseCode.HandshakeTimeout, "no handshake reply in time"),
       scheduler,
     );
-    this.heartbeatTimer = new Timer(() => this.checkHeartbeat(), scheduler);
+    this.heartbeat = new HeartbeatWatch(scheduler, (idle) =>
+      this.drop(CloseCode.HeartbeatTimeout, `nothing from the server for ${idle} ms`),
+    );
     const connection = this;
     this.upgrade = new Upgrade(url, options, plan, {
       get current() {
@@ -97,7 +96,7 @@ export class Connection {
       get busy() {
         return connection.outbox.waiting;
       },
-      connectMessage: (token) => this.connectMessage(token),
+      connectMessage: (token) => this.offer.message(token),
       nextToken: () => credentials.next(),
       listen: (transport) => this.listen(transport),
       decode: (frame) => this.decode(frame),
@@ -148,10 +147,7 @@ export class Connection {
     this.closed = true;
     this.generation++;
     this.reconnectTimer.stop();
-    if (this.main !== undefined) {
-      this.main.close(CloseCode.Normal, "");
-      this.lost(code, reason);
-    }
+    this.drop(code, reason);
     this.upgrade.stop();
     this.host.lost(code, reason, true);
     this.setState("disconnected", { code, reason });
@@ -177,7 +173,7 @@ export class Connection {
       return;
     }
     if (generation !== this.generation) return;
-    this.token = token;
+    this.offer.token = token;
     this.openMain(this.plan.begin());
   }
 
@@ -202,42 +198,23 @@ export class Connection {
   /** One set of callbacks per transport (not per frame), routed by the role it has now. */
   private listen(t: ClientTransport): TransportHandlers {
     return {
-      onOpen: () => {
-        if (t === this.main) this.opened();
-        else if (t === this.upgrade.probe) this.upgrade.opened();
-      },
-      onFrame: (frame) => {
-        if (t === this.main) this.receive(frame);
-        else if (t === this.upgrade.probe) this.upgrade.frame(frame);
-        else if (t === this.upgrade.retired) this.upgrade.retiredFrame(frame);
-      },
+      onOpen: () => (t === this.main ? this.opened() : this.upgrade.onOpen(t)),
+      onFrame: (frame) => (t === this.main ? this.receive(frame) : this.upgrade.onFrame(t, frame)),
       onDrain: () => {
         if (t === this.main) this.drained();
       },
       onClose: (code, reason) => {
+        if (t !== this.main) this.upgrade.onClose(t);
         // While a takeover is in flight the server closes the old transport (4007): wait for the new one.
-        if (t === this.main) {
-          if (this.upgrade.switchingNow) this.upgrade.currentGone(code, reason);
-          else this.lost(code, reason);
-        } else if (t === this.upgrade.probe) this.upgrade.failed();
-        else if (t === this.upgrade.retired) this.upgrade.endRetired();
+        else if (this.upgrade.switchingNow) this.upgrade.currentGone(code, reason);
+        else this.lost(code, reason);
       },
     };
   }
 
-  /** The `connect` message for a new transport: it offers the session for takeover. */
-  private connectMessage(token: string | undefined): ConnectMessage {
-    const m: ConnectMessage = { t: "connect", v: PROTOCOL_VERSION };
-    if (token !== undefined) m.token = token;
-    if (this.options.data !== undefined) m.data = this.options.data;
-    if (this.session !== undefined) m.session = this.session;
-    if (this.secret !== undefined) m.secret = this.secret;
-    return m;
-  }
-
   private opened(): void {
-    this.lastSeen = this.options.scheduler.now();
-    if (!this.outbox.push(this.options.codec.encode(this.connectMessage(this.token)))) {
+    this.heartbeat.heard();
+    if (!this.outbox.push(this.options.codec.encode(this.offer.message()))) {
       this.close(CloseCode.MessageTooBig, "connect message larger than the frame limit");
       return;
     }
@@ -261,7 +238,7 @@ export class Connection {
 
   private receive(frame: Frame): void {
     this.heard = true;
-    this.lastSeen = this.options.scheduler.now();
+    this.heartbeat.heard();
     const values = this.decode(frame);
     if (values === undefined) return;
     // The session's last frames on the transport it left come first.
@@ -329,16 +306,11 @@ export class Connection {
   /** Takes `m` as the handshake of the current transport. */
   private adopt(m: ConnectedMessage): void {
     this.handshake = m;
-    this.session = typeof m.session === "string" ? m.session : undefined;
-    this.secret = typeof m.secret === "string" ? m.secret : undefined;
+    this.offer.adopt(m);
     this.plan.succeeded((this.main as ClientTransport).name);
-    this.lastSeen = this.options.scheduler.now();
     const maxFrameBytes = m.limits?.maxFrameBytes;
     if (typeof maxFrameBytes === "number" && maxFrameBytes > 0) this.outbox.maxFrameBytes = maxFrameBytes;
-    // The server closes a peer silent for ping + pong ms; the client holds the server to the same.
-    this.heartbeatMs = m.ping > 0 && m.pong > 0 ? m.ping + m.pong : 0;
-    if (this.heartbeatMs > 0) this.heartbeatTimer.start(this.heartbeatMs);
-    else this.heartbeatTimer.stop();
+    this.heartbeat.start(m);
   }
 
   private announceTransport(): void {
@@ -356,13 +328,6 @@ export class Connection {
   }
 
   // ---------------------------------------------------------------- loss
-
-  private checkHeartbeat(): void {
-    // One timer per heartbeat window, not one per frame: frames only stamp `lastSeen`.
-    const idle = this.options.scheduler.now() - this.lastSeen;
-    if (idle < this.heartbeatMs) this.heartbeatTimer.start(this.heartbeatMs - idle);
-    else this.drop(CloseCode.HeartbeatTimeout, `nothing from the server for ${idle} ms`);
-  }
 
   /** Closes the transport ourselves and handles it like a close with `code`. */
   private drop(code: number, reason: string): void {
@@ -384,7 +349,7 @@ export class Connection {
     this.handshake = undefined;
     this.outbox.clear();
     this.handshakeTimer.stop();
-    this.heartbeatTimer.stop();
+    this.heartbeat.stop();
     // An upgrade or a retired transport belonged to the session that just ended.
     this.upgrade.stop();
     if (this.closed) return;

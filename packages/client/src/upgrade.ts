@@ -46,9 +46,9 @@ export interface UpgradeHost {
  */
 export class Upgrade {
   /** The preferred transport, opened to take the session over. */
-  probe: ClientTransport | undefined = undefined;
+  private probe: ClientTransport | undefined = undefined;
   /** The transport the session left: read until the server closes it (its last frames first). */
-  retired: ClientTransport | undefined = undefined;
+  private retired: ClientTransport | undefined = undefined;
   private token: string | undefined = undefined;
   private open = false;
   /** Frames written while the takeover is in flight: they go on whichever transport wins. */
@@ -139,10 +139,23 @@ export class Upgrade {
     }
   }
 
-  /** The new transport opened. */
-  opened(): void {
+  /** A transport other than the one in use opened: the new one, ready to take over. */
+  onOpen(t: ClientTransport): void {
+    if (t !== this.probe) return;
     this.open = true;
     this.takeOver();
+  }
+
+  /** A frame of a transport other than the one in use: the new one's, or the retired one's. */
+  onFrame(t: ClientTransport, frame: Frame): void {
+    if (t === this.probe) this.probeFrame(frame);
+    else if (t === this.retired) this.retiredFrame(frame);
+  }
+
+  /** A transport other than the one in use closed: the attempt failed, or the retired one is done. */
+  onClose(t: ClientTransport): void {
+    if (t === this.probe) this.failed();
+    else if (t === this.retired) this.endRetired();
   }
 
   /**
@@ -157,7 +170,7 @@ export class Upgrade {
   }
 
   /** A frame of the new transport, before it is the one in use. */
-  frame(frame: Frame): void {
+  private probeFrame(frame: Frame): void {
     const values = this.host.decode(frame) ?? [];
     for (let i = 0; i < values.length; i++) {
       const m = parseServerMessage(values[i]);
@@ -194,7 +207,7 @@ export class Upgrade {
    * The attempt failed: the transport in use gets what waited and another attempt is planned;
    * if the transport in use ended meanwhile, the connection is lost.
    */
-  failed(retry = true): void {
+  private failed(retry = true): void {
     this.deadlineTimer.stop();
     const probe = this.probe;
     this.probe = undefined;
@@ -210,7 +223,7 @@ export class Upgrade {
   }
 
   /** A frame of the transport the session left: what the server wrote there before the takeover. */
-  retiredFrame(frame: Frame): void {
+  private retiredFrame(frame: Frame): void {
     for (const v of this.host.decode(frame) ?? []) {
       const m = parseServerMessage(v);
       if (m?.t === "disconnect") {
@@ -222,7 +235,7 @@ export class Upgrade {
   }
 
   /** The transport the session left is done: the new one's held messages go through. */
-  endRetired(): void {
+  private endRetired(): void {
     const retired = this.retired;
     if (retired === undefined) return;
     this.retired = undefined;
