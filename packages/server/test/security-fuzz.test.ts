@@ -9,7 +9,7 @@ import { isKnownFrameCrasher } from "./fuzz/known-crashers.js";
 import { msgpackFrameArb } from "./fuzz/msgpack-arbitraries.js";
 import { checkProtocolFrame } from "./fuzz/protocol-target.js";
 import { TextFuzzer, textInputArb } from "./fuzz/text-target.js";
-import { startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
+import { fuzzServerOptions, startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
 
 /**
  * The small fuzz run of the normal suite (a few thousand inputs per target). The dedicated run
@@ -107,6 +107,23 @@ describe("fuzz", { timeout: FUZZ_RUN_TIMEOUT_MS }, () => {
       console.log("wire fuzz", JSON.stringify(s));
     },
   );
+
+  it("a coded refusal of the sentinel is an answer: an input that uses up the rate limit is no silence", async () => {
+    // Three tokens that do not come back during the test: the input's three events take them,
+    // the sentinel is refused with a coded RateLimited ack (the fuzz server allows 5000 msgs/s,
+    // and a fuzz input can hit that). It used to count only a successful ack, wait 5 s and fail.
+    t = await startFuzzServer({ ...fuzzServerOptions, limits: { messagesPerSecond: 0.001, messageBurst: 3 } });
+    const fuzzer = new WireFuzzer(t.url, false);
+    const echo = (id: number) => ({ kind: "text" as const, text: JSON.stringify({ t: "evt", event: "echo", id }) });
+    try {
+      await fuzzer.run({ preHandshake: false, frames: [echo(1), echo(2), echo(3)] });
+    } finally {
+      fuzzer.close();
+    }
+    expect(fuzzer.stats.errorReplies).toBeGreaterThanOrEqual(1); // the sentinel's refusal, at least
+    expect(fuzzer.stats.closes).toEqual({});
+    expect(watch.failures).toEqual([]);
+  });
 
   it("text into byte-limited fields (close reasons, errors, JWT headers): cut by bytes, never a crash", async () => {
     t = await startFuzzServer();

@@ -166,14 +166,21 @@ export class WireFuzzer {
     this.bystander?.close();
   }
 
-  /** Sends the sentinel, waits for its ack or a close, and checks everything that came back. */
+  /**
+   * Sends the sentinel, waits for its answer or a close, and checks everything that came back.
+   * The contract is "answered", not "accepted": a coded refusal (RateLimited when the input used
+   * up the rate limit) proves the server processed the input as well as a success does, and
+   * `check` holds it to being coded.
+   */
   private async settle(c: RawClient, from: number): Promise<void> {
     const id = SENTINEL_BASE + this.sentinel++;
     c.send({ t: "evt", event: "sentinel", id, data: id });
+    const answered = (m: Record<string, unknown>) => m.t === "ack" && m.id === id && (m.data === id || "error" in m);
     const deadline = Date.now() + 5000;
     for (;;) {
       try {
-        await c.next((m) => m.t === "ack" && m.id === id && m.data === id, 100, from);
+        // Short waits only so that `giveUp` is seen soon; the verdict is the answer or the deadline.
+        await c.next(answered, 100, from);
         break;
       } catch (err) {
         if (c.closeCode !== undefined) break;
