@@ -10,9 +10,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { ApiErrorCode } from "../errors.js";
 import { migrateSqlite } from "./sqlite-schema.js";
-import { type CachedSeries, SeriesCache } from "./series-cache.js";
 import {
   type BucketTuple,
   type DashboardWrite,
@@ -35,7 +33,7 @@ import { SqliteDocs } from "./sqlite-docs.js";
 import { sqliteFailure } from "./sqlite-failure.js";
 import { SqliteLeases } from "./sqlite-leases.js";
 import { SqlitePoints } from "./sqlite-points.js";
-import { groupBySecond, type SidPoint } from "./write-plan.js";
+import { type SeriesWrite, SqliteSeries } from "./sqlite-series.js";
 
 /** Name of the database file in the data dir. */
 export const SQLITE_FILE = "dashwire.db";
@@ -78,10 +76,9 @@ export class SqliteStore implements Store {
   readonly resolutions: readonly Resolution[];
   readonly file: string;
   private readonly db: Database.Database;
-  private readonly cache = new SeriesCache();
   private readonly points: SqlitePoints;
   private queue: QueuedWrite[] = [];
-  private readonly st;
+  private readonly series: SqliteSeries;
   private readonly dashboards: SqliteDocs;
   readonly leases: SqliteLeases;
   readonly alerts: SqliteAlerts;
@@ -103,23 +100,8 @@ export class SqliteStore implements Store {
       db.close();
       throw err;
     }
-    this.st = {
-      gen: db.prepare("SELECT v FROM meta WHERE k = 'gen'").pluck(),
-      bumpGen: db.prepare("UPDATE meta SET v = v + 1 WHERE k = 'gen'"),
-      seriesCount: db.prepare("SELECT v FROM meta WHERE k = 'series'").pluck(),
-      claimSeries: db.prepare("UPDATE meta SET v = v + 1 WHERE k = 'series' AND v < ?"),
-      releaseSeries: db.prepare("UPDATE meta SET v = max(0, v - ?) WHERE k = 'series'"),
-      sidOf: db.prepare<[string], { sid: number; last_t: number }>("SELECT sid, last_t FROM series WHERE id = ?"),
-      insertSeries: db.prepare("INSERT INTO series (id, name, tags, last_t) VALUES (?, ?, ?, 0)"),
-      touchSeries: db.prepare("UPDATE series SET last_t = max(last_t, ?) WHERE sid = ?"),
-      seriesFrom: db.prepare<[string], { sid: number; id: string; name: string; tags: string }>(
-        "SELECT sid, id, name, tags FROM series WHERE id >= ? ORDER BY id",
-      ),
-      expired: db.prepare<[number], { sid: number; id: string }>("SELECT sid, id FROM series WHERE last_t < ?"),
-      allSids: db.prepare("SELECT sid FROM series WHERE sid > ? ORDER BY sid LIMIT ?").pluck(),
-      deleteSeries: db.prepare("DELETE FROM series WHERE sid = ?"),
-    };
     this.points = new SqlitePoints(db, this.resolutions, this.stats);
+    this.series = new SqliteSeries(db, this.points);
     this.dashboards = new SqliteDocs(db, "dashboards");
     this.leases = new SqliteLeases(db);
     this.alerts = new SqliteAlerts(db, this.leases);
@@ -147,12 +129,12 @@ export class SqliteStore implements Store {
       for (const w of batch) w.reject(new StoreError("unavailable", "the store is closed"));
       return;
     }
-    let results: Array<ReturnType<typeof this.writeTx>>;
+    let results: SeriesWrite[];
     try {
       results = this.db
         .transaction(() => {
           const seq = { last: this.points.lastSeq() };
-          const out = batch.map((w) => this.writeTx(w.points, w.maxSeries, seq));
+          const out = batch.map((w) => this.series.write(w.points, w.maxSeries, seq));
           this.points.setLastSeq(seq.last);
           return out;
         })
@@ -175,10 +157,9 @@ export class SqliteStore implements Store {
     }
     this.stats.writes++;
     for (let i = 0; i < batch.length; i++) {
-      const result = results[i] as ReturnType<typeof this.writeTx>;
+      const result = results[i] as SeriesWrite;
       // Committed: only now does the cache learn the new ids and seconds.
-      for (const [id, entry] of result.resolved) this.cache.set(id, entry);
-      for (const [entry, t] of result.touched) if (t > entry.lastT) entry.lastT = t;
+      this.series.committed(result);
       (batch[i] as QueuedWrite).resolve(result.refusals);
     }
     if (this.points.dueForFold) setImmediate(this.foldQuietly);
@@ -212,67 +193,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  private writeTx(points: readonly SeriesPoint[], maxSeries: number, seq: { last: number }) {
-    this.cache.sync(this.st.gen.get() as number);
-    const st = this.st;
-    const refusals: PointRefusal[] = [];
-    const resolved = new Map<string, CachedSeries | null>();
-    const bySid = new Map<number, CachedSeries>();
-    const sidPoints: SidPoint[] = [];
-    for (let i = 0; i < points.length; i++) {
-      const p = points[i] as SeriesPoint;
-      let entry = this.cache.get(p.id) ?? resolved.get(p.id);
-      if (entry === undefined) {
-        const row = st.sidOf.get(p.id);
-        if (row !== undefined) entry = { sid: row.sid, lastT: row.last_t };
-        else if (st.claimSeries.run(maxSeries).changes === 0) entry = null;
-        else {
-          const sid = Number(st.insertSeries.run(p.id, p.name, JSON.stringify(p.tags ?? {})).lastInsertRowid);
-          entry = { sid, lastT: 0 };
-        }
-        resolved.set(p.id, entry);
-      }
-      if (entry === null) {
-        refusals.push({
-          index: i,
-          code: ApiErrorCode.LimitReached,
-          error: `series limit reached (${maxSeries}): new series ${p.id} refused`,
-        });
-        continue;
-      }
-      bySid.set(entry.sid, entry);
-      sidPoints.push({ sid: entry.sid, ts: p.ts, value: p.value });
-    }
-    const groups = groupBySecond(sidPoints);
-    seq.last = this.points.append(groups, seq.last);
-    // The series' newest second, written once per series and second (what expiry reads).
-    // Groups are sorted by (sid, t): a series' last group holds its newest second.
-    const touched: Array<[CachedSeries, number]> = [];
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i] as (typeof groups)[number];
-      if (groups[i + 1]?.sid === g.sid) continue;
-      const entry = bySid.get(g.sid) as CachedSeries;
-      if (g.t <= entry.lastT) continue;
-      st.touchSeries.run(g.t, g.sid);
-      touched.push([entry, g.t]);
-    }
-    const fresh = [...resolved].filter((e): e is [string, CachedSeries] => e[1] !== null);
-    return { refusals, resolved: fresh, touched };
-  }
-
-  /** The sid of `id` (cached, else from the database). */
-  private sidOf(id: string): number | undefined {
-    this.cache.sync(this.st.gen.get() as number);
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached.sid;
-    const row = this.st.sidOf.get(id);
-    if (row === undefined) return undefined;
-    this.cache.set(id, { sid: row.sid, lastT: row.last_t });
-    return row.sid;
-  }
-
   async query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]> {
-    const sid = this.sidOf(id);
+    const sid = this.series.sidOf(id);
     if (sid === undefined || res < 0 || res >= this.resolutions.length) return [];
     return this.read(() => this.points.range(sid, res, from, to, limit));
   }
@@ -282,7 +204,7 @@ export class SqliteStore implements Store {
       return Promise.all(ids.map(async (id) => JSON.stringify(await this.query(id, res, from, to, limit))));
     return this.read(() =>
       this.points.rangesText(
-        ids.map((id) => this.sidOf(id)),
+        ids.map((id) => this.series.sidOf(id)),
         from,
         to,
         limit,
@@ -293,7 +215,7 @@ export class SqliteStore implements Store {
   async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
     return this.read(() => {
       const cells = this.points.cells(
-        ids.map((id) => this.sidOf(id)),
+        ids.map((id) => this.series.sidOf(id)),
         t,
       );
       const out: Array<[string, BucketTuple]> = [];
@@ -307,27 +229,19 @@ export class SqliteStore implements Store {
 
   async listSeries(match: SeriesMatch, limit: number): Promise<SeriesInfo[]> {
     const out: SeriesInfo[] = [];
-    for (const row of this.matching(match)) {
+    for (const row of this.series.matching(match)) {
       if (out.length >= limit) break;
       out.push({ id: row.id, name: row.name, tags: JSON.parse(row.tags) as SeriesInfo["tags"] });
     }
     return out;
   }
 
-  private *matching(match: SeriesMatch): Generator<{ sid: number; id: string; name: string; tags: string }> {
-    const start = "exact" in match ? match.exact : match.prefix;
-    for (const row of this.st.seriesFrom.iterate(start)) {
-      if ("exact" in match ? row.id !== match.exact : !row.id.startsWith(match.prefix)) return;
-      yield row;
-    }
-  }
-
   async deleteSeries(match: SeriesMatch): Promise<number> {
     try {
       return this.db
         .transaction(() => {
-          const rows = [...this.matching(match)];
-          this.dropSeries(rows);
+          const rows = [...this.series.matching(match)];
+          this.series.drop(rows);
           return rows.length;
         })
         .immediate();
@@ -336,17 +250,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Removes series and all their rows (in the caller's transaction), and tells other processes. */
-  private dropSeries(rows: ReadonlyArray<{ sid: number; id: string }>): void {
-    if (rows.length === 0) return;
-    this.points.drop(rows.map((r) => r.sid));
-    for (const { sid } of rows) this.st.deleteSeries.run(sid);
-    this.st.releaseSeries.run(rows.length);
-    this.st.bumpGen.run();
-  }
-
   async seriesCount(): Promise<number> {
-    return this.st.seriesCount.get() as number;
+    return this.series.count();
   }
 
   async diskBytes(): Promise<number> {
@@ -367,7 +272,7 @@ export class SqliteStore implements Store {
       const bucketsBefore = this.resolutions.slice(1).map((r) => nowMs - r.retentionMs);
       let after = 0;
       for (;;) {
-        const sids = this.st.allSids.all(after, PRUNE_CHUNK) as number[];
+        const sids = this.series.sidsAfter(after, PRUNE_CHUNK);
         if (sids.length === 0) break;
         after = sids.at(-1) as number;
         result.rows += this.db
@@ -381,8 +286,8 @@ export class SqliteStore implements Store {
       }
       result.series = this.db
         .transaction(() => {
-          const rows = this.st.expired.all(nowMs - coarsest.retentionMs - coarsest.ms);
-          this.dropSeries(rows);
+          const rows = this.series.expired(nowMs - coarsest.retentionMs - coarsest.ms);
+          this.series.drop(rows);
           return rows.length;
         })
         .immediate();
