@@ -17,14 +17,13 @@ import {
 } from "@dashwire/protocol";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
-import { WebSocketServer } from "ws";
 import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory-broker.js";
 import type { Client } from "./client.js";
 import { ClusterMetricsWorker, type MetricJson, registryJson } from "./cluster/cluster-metrics.js";
 import type { ConnectMiddleware } from "./connect-context.js";
 import { ServerCore, type ServerEvents } from "./core.js";
-import { closeReason, destroySocket, inTarpit, refuseUpgrade } from "./edge.js";
+import { inTarpit } from "./edge.js";
 import { boundedErr } from "./errors.js";
 import {
   addReadMetrics,
@@ -44,7 +43,7 @@ import type { EventHandler, EventMiddleware, Namespace } from "./router.js";
 import type { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
 import { CLOSED_LINGER_MS } from "./transport/polling-transport.js";
-import { WebSocketTransport } from "./transport/websocket-transport.js";
+import { WebSocketAcceptor } from "./transport/websocket-acceptor.js";
 import { type DisconnectOptions, disconnectCommand } from "./user-disconnect.js";
 
 /**
@@ -65,7 +64,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   /** This node's id (random per process unless set): names its HTTP transports for routing. */
   readonly nodeId: string;
   private readonly core: ServerCore;
-  private readonly wss: WebSocketServer;
+  private readonly websockets: WebSocketAcceptor;
   private registry: Promise<Registry> | undefined;
   /** Asks the primary for the machine's figures (`clusterMetrics` in a cluster worker). */
   private readonly clusterMetrics: ClusterMetricsWorker | undefined;
@@ -110,12 +109,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     );
     if (resolved.clusterMetrics && typeof process.send === "function")
       this.clusterMetrics = new ClusterMetricsWorker(async () => registryJson(await this.metricsRegistry()));
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: resolved.limits.frameBytes,
-      perMessageDeflate: false,
-      clientTracking: false,
-    });
+    this.websockets = new WebSocketAcceptor(core, () => this.attached.every((s) => s.listenerCount("upgrade") <= 1));
   }
 
   // ---------------------------------------------------------------- application API
@@ -198,7 +192,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   attach(server: http.Server): this {
     this.attached.push(server);
     server.on("connection", this.onConnection);
-    server.on("upgrade", this.onUpgrade);
+    server.on("upgrade", this.websockets.onUpgrade);
     // Serve our routes first and hand every other request to the listeners already there.
     const previous = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners("request");
@@ -343,10 +337,10 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     await this.core.channel.close();
     await this.core.channel.posted();
     for (const server of this.attached) {
-      server.off("upgrade", this.onUpgrade);
+      server.off("upgrade", this.websockets.onUpgrade);
       server.off("connection", this.onConnection);
     }
-    this.wss.close();
+    this.websockets.close();
     if (this.ownServer !== undefined) {
       const server = this.ownServer;
       await new Promise<void>((resolve) => {
@@ -365,41 +359,6 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
 
   /** A connection loop far past its rate goes to the tarpit at accept. */
   private readonly onConnection = (socket: Duplex): void => this.core.screen(socket);
-
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (inTarpit(socket)) return;
-    // Split by hand: `new URL` throws on targets like `//` (found by fuzzing).
-    const target = req.url ?? "/";
-    const q = target.indexOf("?");
-    const pathname = q < 0 ? target : target.slice(0, q);
-    if (pathname !== this.core.options.path) {
-      // Another upgrade handler on this server may want it; if we are alone, refuse.
-      if (this.attached.every((s) => s.listenerCount("upgrade") <= 1)) socket.destroy();
-      return;
-    }
-    // A shared listener, not a closure: a closure here would share this scope's context and
-    // keep `req` and `url` alive for the whole life of the connection (found in a heap snapshot).
-    socket.on("error", destroySocket);
-    // A connection loop is refused before the handshake, as cheaply as possible.
-    const core = this.core;
-    if (!core.takeRate(req)) {
-      refuseUpgrade(socket);
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      try {
-        socket.off("error", destroySocket);
-        const transport = new WebSocketTransport(ws, socket, core.options.limits.transportHighWaterBytes);
-        // Other refusals go out as a close code after the upgrade, so clients learn why.
-        const refused = core.admit(req, true);
-        if (refused === undefined) core.open(transport, req, new URLSearchParams(q < 0 ? "" : target.slice(q + 1)));
-        else transport.close(refused, closeReason(refused));
-      } catch (err) {
-        core.logger.error({ err }, "opening a WebSocket connection failed");
-        ws.terminate();
-      }
-    });
-  };
 }
 
 /** The path of a request target, for logs: no query (it may hold a token), at most 200 bytes. */
