@@ -174,12 +174,12 @@ export class Hub {
     const { topic } = msg;
     const core = this.core;
     try {
-      let sub = session.subscription(topic);
+      let sub = session.subs.get(topic);
       let entry: TopicEntry;
       if (sub === undefined) {
         if (this.admissions.has(session, topic))
           throw new DashwireError(ErrorCode.AlreadySubscribed, `already subscribing to ${topic}`);
-        if (session.subscriptionCount + this.admissions.count(session) >= core.options.limits.subscriptions) {
+        if (session.subs.count + this.admissions.count(session) >= core.options.limits.subscriptions) {
           core.stats.limit("subscriptions");
           throw new DashwireError(
             ErrorCode.TooManySubscriptions,
@@ -190,7 +190,7 @@ export class Hub {
         if (config.options.canSubscribe !== undefined) await this.admit(session, topic, config);
         if (!session.isOpen) return;
         // Cannot happen while `admissions` holds the topic; coded all the same, never unanswered.
-        if (session.subscription(topic) !== undefined)
+        if (session.subs.get(topic) !== undefined)
           throw new DashwireError(ErrorCode.AlreadySubscribed, `already subscribed to ${topic}`);
         const latest = msg.mode === "latest";
         const cap = config.options.maxRate ?? 60;
@@ -198,7 +198,7 @@ export class Hub {
         const rate = Math.max(MIN_RATE, Math.min(msg.maxRate ?? cap, cap));
         entry = this.entryFor(topic, config);
         sub = new Subscription(session, topic, latest, latest ? 1000 / rate : 0, msg.presence === true);
-        session.addSubscription(sub);
+        session.subs.add(sub);
         entry.add(sub);
         core.stats.subscriptions++;
         if (entry.present !== undefined) this.join(entry, session);
@@ -221,7 +221,7 @@ export class Hub {
       answer(reply);
       current.goLive(result, this.encoder);
     } catch (err) {
-      const sub = session.subscription(topic);
+      const sub = session.subs.get(topic);
       if (sub?.pending && !(err instanceof DashwireError && err.code === ErrorCode.AlreadySubscribed))
         this.remove(session, sub);
       throw err;
@@ -257,7 +257,7 @@ export class Hub {
 
   /** Ends one subscription. */
   unsubscribe(session: Session, topic: string, id: number | undefined): void {
-    const sub = session.subscription(topic);
+    const sub = session.subs.get(topic);
     if (sub === undefined) {
       // A subscribe still in its hook is ended there; it is answered `NotSubscribed` (admit).
       if (this.admissions.cancel(session, topic)) session.reply(id, undefined);
@@ -270,7 +270,7 @@ export class Hub {
 
   /** Server code ends `session`'s subscription to `topic` (`client.leave`); false when there is none. */
   drop(session: Session, topic: string): boolean {
-    const sub = session.subscription(topic);
+    const sub = session.subs.get(topic);
     // A subscribe still in its hook is ended there (it is answered, or its join rejects, 4000).
     if (sub === undefined) return this.admissions.cancel(session, topic);
     this.remove(session, sub);
@@ -280,13 +280,13 @@ export class Hub {
 
   /** Ends every subscription of a closing session. */
   removeSession(session: Session): void {
-    if (session.subscriptionCount === 0) return;
-    for (const sub of [...session.subscriptions()]) this.remove(session, sub);
+    if (session.subs.count === 0) return;
+    for (const sub of [...session.subs.values()]) this.remove(session, sub);
   }
 
   private remove(session: Session, sub: Subscription): void {
     const entry = this.entries.get(sub.topic) as TopicEntry;
-    session.removeSubscription(sub);
+    session.subs.remove(sub);
     sub.dispose();
     entry.remove(sub);
     this.core.stats.subscriptions--;

@@ -33,7 +33,7 @@ export async function publishFromServer(
   const threshold = typeof report === "object" ? report.thresholdBytes : core.options.limits.queueBytes / 2;
   const seen = report ? core.hub.backpressure(topic, threshold) : undefined;
   const input = publishInput(topic, data, retention, options.key, options.urgent, core.binaryData);
-  const except = options.except === undefined ? undefined : core.sessions.get(options.except.id)?.subscription(topic);
+  const except = options.except === undefined ? undefined : core.sessions.get(options.except.id)?.subs.get(topic);
   const own = except?.expectOwn(input.data);
   let pub: Publication;
   try {

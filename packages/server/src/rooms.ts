@@ -70,7 +70,7 @@ export class Rooms {
     // client sent with its handshake (resumes with `since`) are registered first, and win.
     await Promise.resolve();
     if (!session.isOpen) throw new DashwireError(ErrorCode.Disconnected, "the client is not connected");
-    if (session.subscription(topic) !== undefined) return false;
+    if (session.subs.get(topic) !== undefined) return false;
     const msg: SubscribeMessage = { t: "sub", topic };
     if (options.mode !== undefined) msg.mode = options.mode;
     if (options.maxRate !== undefined) msg.maxRate = options.maxRate;

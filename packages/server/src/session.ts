@@ -18,6 +18,7 @@ import type { ResolvedServerOptions } from "./options.js";
 import { OutboundQueue, type QueueHost, type QueueOwner } from "./outbound-queue.js";
 import { type HandoverHost, SessionHandover } from "./session-handover.js";
 import { type ReaderHost, type ReadingSession, type ServiceMessage, SessionReader } from "./session-reader.js";
+import { SessionSubscriptions } from "./session-subscriptions.js";
 import type { ServerStats } from "./stats.js";
 import type { Subscriber, Subscription } from "./subscription.js";
 import type { Transport, TransportSink } from "./transport/transport.js";
@@ -62,8 +63,8 @@ export class Session
   private identity: UserIdentity | undefined = undefined;
   /** Presence info shown to others (set by connect middleware). */
   private presenceData: unknown = undefined;
-  /** Subscriptions by topic (created on first subscribe). */
-  private subs: Map<string, Subscription> | undefined = undefined;
+  /** This client's subscriptions by topic (the hub adds and removes them). */
+  readonly subs = new SessionSubscriptions();
   /** Handlers in flight that owe an ack. */
   private acksPending = 0;
 
@@ -137,39 +138,12 @@ export class Session
   }
 
   topics(): IterableIterator<string> {
-    return (this.subs ?? new Map<string, Subscription>()).keys();
+    return this.subs.topics();
   }
 
   disconnect(code: number = CloseCode.Normal, reason = "closed by server"): void {
     if (!isCloseCode(code)) throw new RangeError(`close code ${code} is not 1000, 1001 or 3000-4999`);
     this.close(code, reason);
-  }
-
-  /** This client's subscription to `topic`, if any. */
-  subscription(topic: string): Subscription | undefined {
-    return this.subs?.get(topic);
-  }
-
-  /** Number of subscriptions (bounded by `limits.subscriptions`). */
-  get subscriptionCount(): number {
-    return this.subs?.size ?? 0;
-  }
-
-  /** Every subscription of this client. */
-  subscriptions(): IterableIterator<Subscription> {
-    return (this.subs ?? new Map<string, Subscription>()).values();
-  }
-
-  /** Adds a new subscription (the caller checked there is none on its topic). */
-  addSubscription(sub: Subscription): void {
-    (this.subs ??= new Map()).set(sub.topic, sub);
-  }
-
-  /** Forgets a subscription; false when it is not this client's current one. */
-  removeSubscription(sub: Subscription): boolean {
-    if (this.subs?.get(sub.topic) !== sub) return false;
-    this.subs.delete(sub.topic);
-    return true;
   }
 
   /** Handlers in flight that owe an ack. */
