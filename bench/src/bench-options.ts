@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { INGEST_TARGET_NAMES, type IngestTargetName } from "./ingest/ingest-target.js";
+import { DEFAULT_INGEST_TARGETS, INGEST_TARGET_NAMES, type IngestTargetName } from "./ingest/ingest-target.js";
 import { TRANSPORT_NAMES, type TransportName } from "./load/links/link.js";
 import { TARGET_NAMES, type TargetName } from "./targets/target-definition.js";
 
@@ -93,7 +93,7 @@ export interface BenchOptions {
 export const benchDefaults: BenchOptions = {
   scenario: "seed-100",
   targets: [...TARGET_NAMES],
-  ingestTargets: [...INGEST_TARGET_NAMES],
+  ingestTargets: [...DEFAULT_INGEST_TARGETS],
   durationS: 20,
   warmupS: 5,
   drainS: 5,

@@ -54,6 +54,12 @@ describe("the storage scenarios on the command line", () => {
     expect(o.connections).toBe(8);
     expect(parseBenchArgs(["ingest-restart", "--points", "2000"]).points).toBe(2000);
     expect(parseBenchArgs(["ingest-query"]).ingestTargets).toEqual(["dashwire", "influxdb"]);
+    // dashwire on PostgreSQL on request only (it needs a PostgreSQL server).
+    expect(parseBenchArgs(["ingest", "--targets", "dashwire,dashwire-pg,influxdb"]).ingestTargets).toEqual([
+      "dashwire",
+      "dashwire-pg",
+      "influxdb",
+    ]);
     expect(() => parseBenchArgs(["ingest", "--targets", "socketio"])).toThrow(/unknown target "socketio" for ingest/);
     expect(() => parseBenchArgs(["seed-100", "--targets", "influxdb"])).toThrow(/unknown target "influxdb"/);
     expect(() => parseBenchArgs(["ingest", "--lines", "1000", "--series", "3"])).toThrow(/whole multiple/);

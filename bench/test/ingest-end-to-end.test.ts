@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { runIngest } from "../src/ingest/ingest-run.js";
-import type { IngestTarget } from "../src/ingest/ingest-target.js";
 import { INGEST_TARGETS } from "../src/ingest/ingest-targets.js";
 import { runQueryLatency, runRestart } from "../src/ingest/store-figures.js";
+import { ingestsAndCountsEveryPoint } from "./ingest-checks.js";
 import { ingestTools } from "./ingest-tools.js";
 
 // Tiny runs of the storage scenarios against the real servers, unpinned: 500-point bodies over
@@ -14,26 +13,6 @@ let missing: { wrk?: string; influxdb?: string } = {};
 beforeAll(() => {
   missing = ingestTools();
 }, 300_000);
-
-async function ingestsAndCountsEveryPoint(target: IngestTarget): Promise<void> {
-  const f = await runIngest(target, {
-    ...unpinned,
-    workload: { ...shape, strideMs: 1 },
-    warmupS: 1,
-    durationS: 1,
-    connections: 2,
-  });
-  expect(f.window.ok).toBeGreaterThan(0);
-  expect(f.window.statuses).toEqual({});
-  expect(f.pointsPerSec).toBe(Math.round((f.window.ok * 500) / f.window.durationS));
-  // Every acknowledged point of warm-up and window is counted back by the target's query.
-  expect(f.drop.acknowledged).toBe((f.window.ok + (f.warmup?.ok ?? 0)) * 500);
-  expect(f.drop).toMatchObject({ missing: 0, overcounted: 0, ok: true });
-  expect(f.drop.stored).toBeGreaterThanOrEqual(f.drop.acknowledged);
-  expect(f.server.cpuPct).toBeGreaterThan(0);
-  expect(f.server.rssAvgMB).toBeGreaterThan(10);
-  expect(f.window.latencyMs.p99).toBeGreaterThan(0);
-}
 
 describe("the storage scenarios end to end", () => {
   it("ingest: dashwire acknowledges, and its query counts every acknowledged point", async (ctx) => {

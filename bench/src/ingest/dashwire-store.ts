@@ -14,6 +14,11 @@ const DASHBOARD = fileURLToPath(new URL("../../../apps/dashboard/", import.meta.
 const BIN = `${DASHBOARD}bin/dashwire.js`;
 const BUILT = `${DASHBOARD}dist/cli/main.js`;
 
+/** Why this checkout's dashwire cannot run (not built), or undefined. */
+export function dashwireUnbuilt(): string | undefined {
+  return existsSync(BUILT) ? undefined : `dashwire is not built (${BUILT}): npm run build`;
+}
+
 /** One answer of `GET /api/v1/query`: buckets `[t, count, sum, min, max, last]`. */
 interface QueryAnswer {
   points: number[][];
@@ -55,7 +60,8 @@ function dashwireStoreKind(): "memory" | "sqlite" {
   return kind;
 }
 
-async function start(o: StoreStartOptions): Promise<RunningStore> {
+/** Starts `dashwire start` as the bench runs it, with `storeArgs` choosing its store. */
+export async function startDashwire(o: StoreStartOptions, storeArgs: readonly string[]): Promise<RunningStore> {
   const server = await startServer(
     {
       name: "dashwire",
@@ -75,8 +81,7 @@ async function start(o: StoreStartOptions): Promise<RunningStore> {
           o.dataDir,
           "--log-level",
           "warn",
-          // Durability on, as by default, and said so in the command.
-          ...(dashwireStoreKind() === "sqlite" ? ["--sync", "full"] : []),
+          ...storeArgs,
         ],
       }),
     },
@@ -98,8 +103,9 @@ export const dashwireStore: IngestTarget = {
   label: "dashwire (--workers 1)",
   durability: () => DASHWIRE_DURABILITY[dashwireStoreKind()],
   writePath: "/api/v1/metrics?precision=ms",
-  unavailable: () => (existsSync(BUILT) ? undefined : `dashwire is not built (${BUILT}): npm run build`),
-  start,
+  unavailable: dashwireUnbuilt,
+  // Durability on, as by default, and said so in the command.
+  start: (o) => startDashwire(o, dashwireStoreKind() === "sqlite" ? ["--sync", "full"] : []),
   async countPoints(baseUrl: string, w: IngestWorkload, fromMs: number): Promise<number[]> {
     const counts: number[] = [];
     const to = Date.now();

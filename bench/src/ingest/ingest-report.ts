@@ -71,12 +71,16 @@ function ingestTable(targets: IngestOutcome[]): string[] {
     );
   }
   const figure = (name: IngestTargetName) => targets.find((t) => t.target === name)?.ingest;
-  const r = ratio(figure("dashwire")?.pointsPerSec, figure("influxdb")?.pointsPerSec);
-  const perCpu = ratio(figure("dashwire")?.pointsPerCpuSecond, figure("influxdb")?.pointsPerCpuSecond);
-  if (r !== undefined) {
+  for (const [name, label] of [
+    ["dashwire", "dashwire"],
+    ["dashwire-pg", "dashwire on PostgreSQL"],
+  ] as const) {
+    const r = ratio(figure(name)?.pointsPerSec, figure("influxdb")?.pointsPerSec);
+    const perCpu = ratio(figure(name)?.pointsPerCpuSecond, figure("influxdb")?.pointsPerCpuSecond);
+    if (r === undefined) continue;
     rows.push(
       "",
-      `**dashwire / InfluxDB: ${r.toFixed(2)}×** the points/s accepted` +
+      `**${label} / InfluxDB: ${r.toFixed(2)}×** the points/s accepted` +
         (perCpu === undefined ? "." : `; ${perCpu.toFixed(2)}× the points per CPU-second.`),
     );
   }

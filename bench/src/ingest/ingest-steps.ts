@@ -37,6 +37,7 @@ export async function withStore<T>(
   const startOptions = { cpus: o.serverCpus, host: o.host, port: 0, dataDir };
   const session: StoreSession = {
     store: await target.start(startOptions).catch((error: unknown) => {
+      target.cleanup?.(dataDir);
       removeTempDir(dataDir);
       throw error;
     }),
@@ -54,6 +55,7 @@ export async function withStore<T>(
     return await fn(session);
   } finally {
     await session.store.stop();
+    target.cleanup?.(dataDir);
     removeTempDir(dataDir);
   }
 }

@@ -1,8 +1,11 @@
 import type { ServerProcess } from "../targets/server-process.js";
 import type { IngestWorkload } from "./ingest-workload.js";
 
-/** Targets of the storage scenarios. */
-export const INGEST_TARGET_NAMES = ["dashwire", "influxdb"] as const;
+/** Targets of the storage scenarios (`dashwire-pg`: dashwire on PostgreSQL, `--store postgres://…`). */
+export const INGEST_TARGET_NAMES = ["dashwire", "dashwire-pg", "influxdb"] as const;
+
+/** Targets run when `--targets` is not given (`dashwire-pg` needs a PostgreSQL server: on request). */
+export const DEFAULT_INGEST_TARGETS: readonly IngestTargetName[] = ["dashwire", "influxdb"];
 
 /** A storage target's name. */
 export type IngestTargetName = (typeof INGEST_TARGET_NAMES)[number];
@@ -46,6 +49,8 @@ export interface IngestTarget {
   /** Why it cannot run on this machine, or undefined when it can. */
   unavailable(): string | undefined;
   start(o: StoreStartOptions): Promise<RunningStore>;
+  /** Removes what the target keeps outside `dataDir` for it (a database), once its server stopped. */
+  cleanup?(dataDir: string): void;
   /** Points stored of each series of the workload (index = series), by the target's query API. */
   countPoints(baseUrl: string, w: IngestWorkload, fromMs: number): Promise<number[]>;
   /** Path and query asking for series `i`'s 1 s rollups (count, sum, min, max, last) in [from, to). */
