@@ -36,11 +36,6 @@ export class Credentials {
     this.renewTimer = new Timer(() => this.renew(), host.scheduler);
   }
 
-  /** True when new credentials can be had (`getToken` given). */
-  get renewable(): boolean {
-    return this.getToken !== undefined;
-  }
-
   /**
    * The token for the next connect attempt. Rejects with `TokenExpired` when the only token to
    * offer is the one the server called expired; other rejections are `getToken` failures.

@@ -96,6 +96,10 @@ describe("emit, publish, presence, refresh", () => {
     await expect(c.emit("ok", cyclic)).rejects.toMatchObject({ code: ErrorCode.InvalidField });
     await expect(c.emit("big", "x".repeat(70_000))).rejects.toMatchObject({ code: ErrorCode.PayloadTooLarge });
     expect(() => c.subscribe("t", () => {}, { maxRate: -1 })).toThrow(/maxRate/);
+    // A `since` of null (from untyped code) is a coded refusal, not a TypeError.
+    expect(() => c.subscribe("t", () => {}, { since: null as never })).toThrow(
+      expect.objectContaining({ code: ErrorCode.InvalidField, message: expect.stringMatching(/^since/) }),
+    );
     expect(() => c.subscribe("has space", () => {})).toThrow(DashwireClientError);
     await sleep(20);
     expect(conn.messages.filter((m) => m.t !== "connect")).toEqual([]);

@@ -1,34 +1,17 @@
-import { ErrorCode, MAX_TOPIC_LENGTH } from "@dashwire/protocol";
+import { ErrorCode, MAX_TOPIC_LENGTH, parseClientMessage, Violation } from "@dashwire/protocol";
 import { DashwireClientError } from "./errors.js";
 import type { SubscribeOptions } from "./subscription.js";
 
-function invalid(field: string, what: string): DashwireClientError {
-  return new DashwireClientError(ErrorCode.InvalidField, `${field} ${what}`);
-}
-
-function isCount(v: unknown): v is number {
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-}
-
 /**
- * Checks `subscribe` options with the rules the server applies (protocol `parseClientMessage`),
- * so a mistake throws at the call site instead of failing later in an ack.
+ * Checks `subscribe` options with the validator the server runs on `sub` (protocol
+ * `parseClientMessage`), so a mistake throws at the call site instead of failing later in an
+ * ack. A saved position's epoch is also held to the topic length, as every string the client
+ * resends on each reconnect.
  */
 export function checkSubscribeOptions(o: SubscribeOptions): void {
-  if (o.mode !== undefined && o.mode !== "stream" && o.mode !== "latest")
-    throw invalid("mode", 'must be "stream" or "latest"');
-  if (o.maxRate !== undefined && !(typeof o.maxRate === "number" && o.maxRate > 0))
-    throw invalid("maxRate", "must be a positive number");
-  if (o.last !== undefined && !isCount(o.last)) throw invalid("last", "must be a non-negative integer");
-  const since = o.since;
-  if (
-    since !== undefined &&
-    !(
-      typeof since === "object" &&
-      typeof since.epoch === "string" &&
-      since.epoch.length <= MAX_TOPIC_LENGTH &&
-      isCount(since.offset)
-    )
-  )
-    throw invalid("since", "must be {epoch: string, offset: integer}");
+  const { mode, maxRate, last, since } = o;
+  const checked = parseClientMessage({ t: "sub", topic: "t", mode, maxRate, last, since });
+  if (checked instanceof Violation) throw new DashwireClientError(checked.code, checked.message);
+  if (since !== undefined && since.epoch.length > MAX_TOPIC_LENGTH)
+    throw new DashwireClientError(ErrorCode.InvalidField, "since must be {epoch: string, offset: integer}");
 }
