@@ -20,22 +20,29 @@ export class RollupPublisher {
     private readonly log: DashwireServer["logger"],
   ) {}
 
-  /** Publishes one bucket of series `id` (the `BucketSink` of `LiveRollups`). */
-  readonly publish = (id: string, b: BucketTuple): void => {
+  /**
+   * Publishes one bucket of series `id` (the `BucketSink` of `LiveRollups`): resolves true once
+   * the broker took it, false when skipped (in-flight limit) or failed (counted and logged).
+   */
+  readonly publish = (id: string, b: BucketTuple): Promise<boolean> => {
     const stats = this.stats;
     if (this.inflight >= MAX_INFLIGHT_PUBLISHES) {
       stats.publishesSkipped++;
-      return;
+      return Promise.resolve(false);
     }
     this.inflight++;
     stats.publishes++;
     const bucket = { t: b[0], count: b[1], sum: b[2], min: b[3], max: b[4], last: b[5] } satisfies LiveBucket;
-    this.server
+    return this.server
       .publish(seriesTopic(id), withSeriesId(id, bucket), { key: id })
-      .catch((err: unknown) => {
-        stats.publishErrors++;
-        this.log.warn({ err, series: id }, "publish failed");
-      })
+      .then(
+        () => true,
+        (err: unknown) => {
+          stats.publishErrors++;
+          this.log.warn({ err, series: id }, "publish failed");
+          return false;
+        },
+      )
       .finally(() => this.inflight--);
   };
 

@@ -30,7 +30,7 @@ async function earlyInASecond(): Promise<void> {
   await until(() => Date.now() % 1000 < 300, 2000);
 }
 
-function setup(watched: (id: string) => boolean) {
+function setup(watched: (id: string) => boolean, now: () => number = Date.now, takes = (_id: string) => true) {
   const published: [string, BucketTuple][] = [];
   let reads = 0;
   const counting = new Proxy(store, {
@@ -40,7 +40,11 @@ function setup(watched: (id: string) => boolean) {
       return typeof v === "function" ? v.bind(target) : v;
     },
   });
-  const live = new LiveRollups(counting, (id, b) => published.push([id, b]), Date.now, watched);
+  const sink = (id: string, b: BucketTuple) => {
+    published.push([id, b]);
+    return Promise.resolve(takes(id));
+  };
+  const live = new LiveRollups(counting, sink, now, watched);
   const writer = new MetricsWriter(store, { maxSeries: 100, futureSkewMs: 5000, now: Date.now }, live.stored);
   return { live, writer, published, reads: () => reads };
 }
@@ -79,6 +83,30 @@ describe("LiveRollups", () => {
     // timestamps are 3 points, `last` the newest timestamp's (written last by i = 8).
     expect(reads()).toBeLessThanOrEqual(3);
     expect(published.at(-1)?.[1].slice(1)).toEqual([3, 7 + 8 + 9, 7, 9, 8]);
+    live.stop();
+  });
+
+  it("does not publish a closed second again when its last preview went out unchanged", async () => {
+    // The rollups' clock is the test's: the second closes when the test says so.
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    let clock = second + 100;
+    // "skipped" stands for a preview the publisher could not send (in-flight limit, broker error).
+    const { live, writer, published } = setup(
+      () => true,
+      () => clock,
+      (id) => id !== "skipped",
+    );
+    const point = (name: string, value: number, ts = second + 100) => ({ name, tags: {}, value, ts });
+    await writer.write([point("same", 1), point("later", 2), point("skipped", 3)], true);
+    await until(() => published.length === 3, 1000);
+    // Written after its preview, by a writer that does not preview (a feed): the close has news.
+    await writer.write([point("later", 5, second + 200)], false);
+    published.length = 0;
+    clock = second + 1005;
+    await live.closeSeconds();
+    // A subscriber holds `same` as it is stored; `later` grew to 2 points; `skipped` never went out.
+    expect(published.map(([id]) => id).sort()).toEqual(["later", "skipped"]);
+    expect(published.find(([id]) => id === "later")?.[1].slice(1)).toEqual([2, 7, 2, 5, 5]);
     live.stop();
   });
 });

@@ -13,6 +13,12 @@
  * every `PROMPT_PREVIEW_GAP_MS` (a burst of writes is one read), so the point reaches a panel in
  * tens of milliseconds. Previews are read back from the store like closed seconds: what a panel
  * shows is what the database holds.
+ *
+ * A closed second whose bucket is the same as its last preview is not published again: every
+ * subscriber has it already, and under `latest` conflation (`maxRate`) a needless publication
+ * just after a second boundary took the leading edge, so a point POSTed right after it waited
+ * for the next conflation window (up to 100 ms at maxRate 10). A preview counts as sent once
+ * the sink confirms the broker took it; a skipped or failed one leaves the close to publish.
  */
 import type { BucketTuple, Store } from "./store.js";
 
@@ -22,8 +28,17 @@ export const MAX_LATE_SECONDS = 60;
 /** Shortest time between two prompt previews, ms. */
 export const PROMPT_PREVIEW_GAP_MS = 20;
 
-/** Where buckets go (the app's publish, with its in-flight limit). */
-export type BucketSink = (id: string, bucket: BucketTuple) => void;
+/**
+ * Where buckets go (the app's publish, with its in-flight limit): resolves true once the broker
+ * took the bucket, false when it was skipped or failed (never rejects).
+ */
+export type BucketSink = (id: string, bucket: BucketTuple) => Promise<boolean>;
+
+/** True when two buckets hold the same rollup. */
+function sameBucket(a: BucketTuple, b: BucketTuple): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
+}
 
 /** Tracks written seconds and publishes them; one per node. */
 export class LiveRollups {
@@ -37,6 +52,12 @@ export class LiveRollups {
   private lastPrompt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private ticking = false;
+  /**
+   * Open second (ms) → series → the last preview the broker took, to skip republishing it
+   * unchanged when the second closes. Emptied as seconds close (bounded by the series written
+   * in the open second or two).
+   */
+  private readonly previewed = new Map<number, Map<string, BucketTuple>>();
 
   constructor(
     private readonly store: Store,
@@ -78,7 +99,7 @@ export class LiveRollups {
     const current = Math.floor(this.now() / 1000) * 1000;
     this.store.cells(ids, current).then(
       (cells) => {
-        for (const [id, bucket] of cells) this.sink(id, bucket);
+        for (const [id, bucket] of cells) this.sendPreview(current, id, bucket);
       },
       // A failed read (database busy) leaves them to the next tick's preview or close.
       () => {
@@ -105,8 +126,15 @@ export class LiveRollups {
         const ids = this.pending.get(second) as Set<string>;
         this.pending.delete(second);
         if (second < current - MAX_LATE_SECONDS * 1000) continue;
-        for (const [id, bucket] of await this.store.cells([...ids], second)) this.sink(id, bucket);
+        const sent = this.previewed.get(second);
+        this.previewed.delete(second);
+        for (const [id, bucket] of await this.store.cells([...ids], second)) {
+          const last = sent?.get(id);
+          if (last === undefined || !sameBucket(last, bucket)) void this.sink(id, bucket);
+        }
       }
+      // Previews of seconds closed without a pending entry (a late confirmation): nothing to skip.
+      for (const second of this.previewed.keys()) if (second < current) this.previewed.delete(second);
     } finally {
       this.ticking = false;
     }
@@ -118,7 +146,21 @@ export class LiveRollups {
     const ids = [...this.previewIds];
     this.previewIds = new Set();
     const current = Math.floor(this.now() / 1000) * 1000;
-    for (const [id, bucket] of await this.store.cells(ids, current)) this.sink(id, bucket);
+    for (const [id, bucket] of await this.store.cells(ids, current)) this.sendPreview(current, id, bucket);
+  }
+
+  /** Publishes a preview of `second` and, once the broker took it, remembers it for the close. */
+  private sendPreview(second: number, id: string, bucket: BucketTuple): void {
+    void this.sink(id, bucket).then((sent) => {
+      if (!sent) return;
+      let m = this.previewed.get(second);
+      if (m === undefined) {
+        // Too late: the second closed meanwhile (its close published it again anyway).
+        if (second < Math.floor(this.now() / 1000) * 1000) return;
+        this.previewed.set(second, (m = new Map()));
+      }
+      m.set(id, bucket);
+    });
   }
 
   /** Seconds waiting to be published (bounded by `MAX_LATE_SECONDS` + the open one). */
