@@ -1,3 +1,4 @@
+import { BINARY_BODY_TYPE, type Frame, joinBinaryFrames } from "@dashwire/protocol";
 import { ABNORMAL_CLOSE, refusal } from "./http-fetch.js";
 import type { FetchLike } from "./transport.js";
 
@@ -18,13 +19,14 @@ export interface HttpSenderEvents {
 }
 
 /**
- * The upstream half of the HTTP transports: frames go by `POST {path}/send?tid=…` (text/plain,
- * a "simple" CORS request, so no preflight), one POST in flight at a time so the server receives
- * them in order.
+ * The upstream half of the HTTP transports: frames go by `POST {path}/send?tid=…`, one POST in
+ * flight at a time so the server receives them in order. A text frame goes as text/plain (a
+ * "simple" CORS request, so no preflight); a binary one in a binary body (`BINARY_BODY_TYPE`,
+ * issue 19), which a cross-origin page sends after a preflight the browser caches (10 min).
  */
 export class HttpSender {
   private url: string | undefined = undefined;
-  private queue: string[] = [];
+  private queue: Frame[] = [];
   private busy = false;
   private quiet = false;
   private dead = false;
@@ -57,7 +59,7 @@ export class HttpSender {
   }
 
   /** Queues one frame; returns false (busy) whenever a POST is in flight after the call. */
-  send(frame: string): boolean {
+  send(frame: Frame): boolean {
     if (this.dead || this.quiet || this.url === undefined) return true;
     if (this.queue.length >= MAX_QUEUED_POSTS) {
       this.fail(ABNORMAL_CLOSE, `more than ${MAX_QUEUED_POSTS} frames waiting to be sent`, false);
@@ -86,10 +88,11 @@ export class HttpSender {
       return;
     }
     this.busy = true;
+    const text = typeof frame === "string";
     this.fetch(this.url as string, {
       method: "POST",
-      body: frame,
-      headers: { "content-type": "text/plain;charset=UTF-8" },
+      body: text ? frame : joinBinaryFrames([frame]),
+      headers: { "content-type": text ? "text/plain;charset=UTF-8" : BINARY_BODY_TYPE },
       credentials: "include",
       cache: "no-store",
     }).then(this.onPosted, this.onError);

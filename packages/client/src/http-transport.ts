@@ -46,8 +46,6 @@ export abstract class HttpTransport implements ClientTransport {
   }
 
   send(frame: Frame): boolean {
-    // Binary codecs are WebSocket-only (the options refuse them with these transports).
-    if (typeof frame !== "string") throw new TypeError("binary frames need the websocket transport");
     return this.sender.send(frame);
   }
 
@@ -86,7 +84,7 @@ export abstract class HttpTransport implements ClientTransport {
   }
 
   /** Hands one downstream frame on; false when the transport closed meanwhile. */
-  protected frame(frame: string): boolean {
+  protected frame(frame: Frame): boolean {
     this.handlers?.onFrame(frame);
     return !this.closed;
   }

@@ -51,7 +51,8 @@ export interface ClientOptions {
   maxBufferedSends?: number;
   /**
    * Frame codec, asked for at connect with `?codec=<name>` (the server must list it). Default
-   * JSON; `msgpackCodec` from `@dashwire/client/msgpack` for binary frames (WebSocket only).
+   * JSON; `msgpackCodec` from `@dashwire/client/msgpack` for binary frames, on every transport
+   * (docs/client.md, Binary payloads).
    */
   codec?: Codec;
   /** Timers and clock; replace in tests. */
@@ -102,11 +103,7 @@ function positive(name: string, v: number): number {
 /** Applies defaults and checks values; throws `DashwireClientError` (InvalidField) on bad ones. */
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
   const codec = options.codec ?? clientDefaults.codec;
-  // A binary codec is WebSocket-only (SSE is text; see docs/transports.md): it defaults to
-  // `["websocket"]`, and a list with another transport is refused rather than silently cut.
-  const transports = options.transports ?? (codec.binary ? ["websocket" as const] : clientDefaults.transports);
-  if (codec.binary && transports.some((name) => name !== "websocket"))
-    throw invalid(`codec ${codec.name} is binary and needs transports: ["websocket"]`);
+  const transports = options.transports ?? clientDefaults.transports;
   if (transports.length === 0) throw invalid("transports must name at least one transport");
   for (const name of transports)
     if (!Object.hasOwn(transportFactories, name)) throw invalid(`unknown transport ${JSON.stringify(name)}`);

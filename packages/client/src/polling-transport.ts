@@ -1,3 +1,4 @@
+import { BINARY_BODY_TYPE, BinaryBodyError, bodyEmpty, type Frame, splitBinaryFrames } from "@dashwire/protocol";
 import { ABNORMAL_CLOSE, networkFailure, refusal, transportUrl } from "./http-fetch.js";
 import { HttpTransport } from "./http-transport.js";
 import type { ClientTransport, TransportEnv } from "./transport.js";
@@ -7,8 +8,9 @@ const POLL_RETRIES = 2;
 
 /**
  * HTTP long-polling, the last resort: `POST {path}/poll` opens the transport (`{"tid"}`), then a
- * loop of `GET {path}/poll?tid=…` each answered with everything pending (frames separated by
- * newlines; JSON text never holds a raw newline) or empty after the server's hold time; frames
+ * loop of `GET {path}/poll?tid=…` each answered with everything pending (text frames separated
+ * by newlines, as JSON text never holds a raw newline; binary frames in a binary body, issue 19)
+ * or empty after the server's hold time; frames
  * go up by POST like SSE. One GET is outstanding at a time; it carries `seq`, the answers with frames
  * received so far, so a poll that failed on the network can be retried without losing an answer.
  */
@@ -50,7 +52,7 @@ export class PollingTransport extends HttpTransport {
     let seq = 0;
     let failures = 0;
     while (!this.closed) {
-      let body: string;
+      let body: string | Uint8Array;
       try {
         const res = await this.fetch(`${pollUrl}&seq=${seq}`, init);
         if (this.closed) return;
@@ -59,7 +61,7 @@ export class PollingTransport extends HttpTransport {
           this.fail(code, reason);
           return;
         }
-        body = await res.text();
+        body = await bodyOf(res);
       } catch (error) {
         if (this.closed) return;
         // A keep-alive connection the server closed just as this poll went out ("other side
@@ -69,17 +71,43 @@ export class PollingTransport extends HttpTransport {
         this.fail(ABNORMAL_CLOSE, `poll failed: ${networkFailure(error)}`);
         return;
       }
-      if (body !== "") seq++;
+      if (!bodyEmpty(body)) seq++;
       failures = 0;
-      let start = 0;
-      while (start < body.length) {
-        let end = body.indexOf("\n", start);
-        if (end < 0) end = body.length;
-        if (end > start && !this.frame(body.slice(start, end))) return;
-        start = end + 1;
+      const frames = framesOf(body);
+      if (frames === undefined) {
+        this.fail(ABNORMAL_CLOSE, "poll answer is not a sequence of binary frames");
+        return;
       }
+      for (const frame of frames) if (!this.frame(frame)) return;
     }
   }
+}
+
+/** A poll answer's body: bytes when the server labelled it a binary body, else text. */
+async function bodyOf(res: Response): Promise<string | Uint8Array> {
+  const type = res.headers.get("content-type") ?? "";
+  return type.startsWith(BINARY_BODY_TYPE) ? new Uint8Array(await res.arrayBuffer()) : res.text();
+}
+
+/** The frames of a poll answer, undefined when a binary body is malformed. */
+function framesOf(body: string | Uint8Array): Frame[] | undefined {
+  if (typeof body !== "string") {
+    try {
+      return splitBinaryFrames(body, Number.POSITIVE_INFINITY);
+    } catch (error) {
+      if (error instanceof BinaryBodyError) return undefined;
+      throw error;
+    }
+  }
+  const frames: string[] = [];
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf("\n", start);
+    if (end < 0) end = body.length;
+    if (end > start) frames.push(body.slice(start, end));
+    start = end + 1;
+  }
+  return frames;
 }
 
 /** Factory for the registry; fails clearly when the platform has no `fetch`. */

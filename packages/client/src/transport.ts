@@ -1,10 +1,10 @@
 /**
- * The client-side transport seam (engine.io's split): a transport moves text frames and knows
+ * The client-side transport seam (engine.io's split): a transport moves frames and knows
  * nothing of topics or events. A new transport is a new file implementing `ClientTransport` plus
  * one line in `transport-registry.ts`; every transport runs the same contract suite
  * (`packages/server/test/transport-contract.test.ts`).
  */
-import type { Frame } from "@dashwire/protocol";
+import type { Codec, Frame } from "@dashwire/protocol";
 import type { Scheduler } from "./timer.js";
 
 /** Names of the transports this SDK ships, in `options.transports`. */
@@ -67,6 +67,8 @@ export interface TransportEnv {
   fetch?: FetchLike;
   /** Timers for the HTTP transports' own deadlines; default the platform's. */
   scheduler?: Scheduler;
+  /** The connection's codec: a binary one's frames arrive on SSE as base64 text (issue 19). */
+  codec?: Pick<Codec, "binary">;
 }
 
 /** Creates a transport for one connection attempt. */

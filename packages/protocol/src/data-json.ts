@@ -6,6 +6,8 @@
  * they reach the wire (issue 19). JSON connections receive the tagged object as is.
  */
 
+import { fromBase64, toBase64 } from "./base64.js";
+
 /** Typed-array kinds in the tag, by constructor name. */
 const KINDS: Readonly<Record<string, string>> = {
   Uint8Array: "u8",
@@ -62,21 +64,6 @@ export function typedArrayOf(kind: string, bytes: Uint8Array): ArrayBufferView {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   return kind === "u8" ? copy : new Ctor(copy.buffer, 0, copy.byteLength / Ctor.BYTES_PER_ELEMENT);
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let text = "";
-  // Chunks keep `fromCharCode`'s argument list far below engines' limits.
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
-  return btoa(text);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const raw = atob(text);
-  const out = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-  return out;
 }
 
 /** Replacer: reads the holder's own value, before `toJSON` (a `Buffer` has one). */

@@ -7,3 +7,5 @@ export * from "./text.js";
 export * from "./backoff.js";
 export type * from "./schema.js";
 export * from "./data-json.js";
+export * from "./binary-body.js";
+export * from "./base64.js";

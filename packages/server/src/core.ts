@@ -224,7 +224,8 @@ export class ServerCore implements SessionHost {
 
   /**
    * The codec a connection asked for (`?codec=`; none: the default), or why it is refused: a
-   * name this server does not list, or a binary codec on a transport without binary frames.
+   * name this server does not list, or a binary codec on a transport without binary frames
+   * (every shipped transport carries them, issue 19; a transport without `setBinary` does not).
    * (Every frame is decoded with the connection's codec, so it is fixed before the first one.)
    */
   codecFor(name: string | null, binaryFrames: boolean, transport: string): Codec | string {

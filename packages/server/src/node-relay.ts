@@ -1,3 +1,4 @@
+import type { Frame } from "@dashwire/protocol";
 import type { Logger } from "pino";
 import type { NodeChannel } from "./node-channel.js";
 import { GONE, type HttpTransports, pollSeq, type TransportRelay } from "./transport/http-transports.js";
@@ -29,7 +30,8 @@ export class NodeRelay implements TransportRelay {
   ) {
     channel.on("relay.send", (b) => {
       const { tid, f } = b as { tid?: unknown; f?: unknown };
-      if (typeof tid === "string" && typeof f === "string") transports.deliver(tid, f);
+      const frame = fromWire(f);
+      if (typeof tid === "string" && frame !== undefined) transports.deliver(tid, frame);
     });
     channel.on("relay.close", (b) => {
       const { tid } = b as { tid?: unknown };
@@ -38,23 +40,23 @@ export class NodeRelay implements TransportRelay {
     channel.on(
       "relay.poll",
       (b, ctx) =>
-        new Promise<string>((resolve) => {
+        new Promise<WireFrame>((resolve) => {
           const { tid, seq } = b as { tid?: unknown; seq?: unknown };
           const responder: PollResponder = {
-            respond: resolve,
+            respond: (body) => resolve(toWire(body)),
             onAbort: (listener) => ctx.signal?.addEventListener("abort", listener),
           };
           if (
             typeof tid !== "string" ||
             !transports.poll(tid, responder, typeof seq === "number" ? pollSeq(String(seq)) : undefined)
           )
-            resolve(GONE);
+            resolve(toWire(GONE));
         }),
     );
   }
 
-  send(home: string, tid: string, frame: string): void {
-    this.post(home, "relay.send", { tid, f: frame });
+  send(home: string, tid: string, frame: Frame): void {
+    this.post(home, "relay.send", { tid, f: toWire(frame) });
   }
 
   close(home: string, tid: string): void {
@@ -73,7 +75,7 @@ export class NodeRelay implements TransportRelay {
     });
     // No answer from the home node in time, or it went away: so did the transport.
     this.channel.request(home, "relay.poll", { tid, seq }, this.pollWaitMs, poll.abort.signal).then(
-      (body) => this.answer(poll, typeof body === "string" ? body : GONE),
+      (body) => this.answer(poll, fromWire(body) ?? GONE),
       () => this.answer(poll, GONE),
     );
   }
@@ -95,11 +97,27 @@ export class NodeRelay implements TransportRelay {
     }
   }
 
-  private answer(poll: RelayedPoll, body: string): void {
+  private answer(poll: RelayedPoll, body: Frame): void {
     if (this.waiting.delete(poll)) poll.responder.respond(body);
   }
 
   private post(home: string, kind: string, body: unknown): void {
     this.channel.send(home, kind, body).catch((err: unknown) => this.logger.warn({ err, node: home }, "relay failed"));
   }
+}
+
+/** A frame or poll body on the node channel (JSON): text as is, bytes (issue 19) as `{"b64"}`. */
+type WireFrame = string | { b64: string };
+
+function toWire(frame: Frame): WireFrame {
+  return typeof frame === "string"
+    ? frame
+    : { b64: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("base64") };
+}
+
+/** The frame of a `WireFrame`, undefined for anything else. */
+function fromWire(value: unknown): Frame | undefined {
+  if (typeof value === "string") return value;
+  const b64 = (value as { b64?: unknown } | null)?.b64;
+  return typeof b64 === "string" ? Buffer.from(b64, "base64") : undefined;
 }

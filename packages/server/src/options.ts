@@ -41,13 +41,17 @@ export interface ServerOptions {
   path: string;
   /** Moves publications between nodes and keeps history. Default: in-memory. */
   broker?: Broker;
-  /** Wire codec of connections that ask for none (default JSON). */
+  /**
+   * Wire codec of connections that ask for none (default JSON), on every transport: a binary
+   * default is served to SSE and polling clients too, so every client of such a server must
+   * speak it (list `jsonCodec` in `codecs` for clients that ask `?codec=json`).
+   */
   codec: Codec;
   /**
    * Further codecs a connection may ask for at connect with `?codec=<name>`, e.g.
-   * `[msgpackCodec]` from `@dashwire/protocol/msgpack` (issue 19). A name the server does not
-   * list is refused with close code 4507; a binary codec is WebSocket-only (4507 on SSE and
-   * polling).
+   * `[msgpackCodec]` from `@dashwire/protocol/msgpack` (issue 19), on every transport (binary
+   * frames in binary bodies on polling, as base64 on SSE). A name the server does not list is
+   * refused with close code 4507.
    */
   codecs: Codec[];
   /** A pino logger; otherwise one is created at `logLevel`. */

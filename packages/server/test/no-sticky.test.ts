@@ -1,6 +1,9 @@
 import { RedisBroker } from "@dashwire/broker-redis";
+import { BINARY_BODY_TYPE, joinBinaryFrames, splitBinaryFrames } from "@dashwire/protocol";
+import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import { createServer, type DashwireServer } from "@dashwire/server";
 import { afterEach, describe, expect, it } from "vitest";
+import { openRawSse } from "./raw-sse.js";
 
 const REDIS = process.env.DASHWIRE_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const nodes: DashwireServer[] = [];
@@ -12,7 +15,8 @@ async function startNodes(count: number): Promise<void> {
   const prefix = `dw-nosticky-${process.pid}-${Date.now()}:`;
   bases = [];
   for (let i = 0; i < count; i++) {
-    const node = createServer({ logLevel: "silent", broker: new RedisBroker({ connection: REDIS, prefix }) });
+    const broker = new RedisBroker({ connection: REDIS, prefix });
+    const node = createServer({ logLevel: "silent", broker, codecs: [msgpackCodec] });
     node.topic("feed", { history: { size: 1000 } });
     node.on("whoami", () => node.nodeId);
     const { port } = await node.listen(0, "127.0.0.1");
@@ -72,25 +76,7 @@ describe("no sticky sessions", () => {
 
   it("SSE works when its POSTs land on the other node", async () => {
     await startNodes(2);
-    const stream = await fetch(`${bases[0]}/sse`);
-    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    const data: string[] = [];
-    let tid = "";
-    const read = async (match: () => boolean) => {
-      while (!match()) {
-        const { value } = await reader.read();
-        buffer += decoder.decode(value, { stream: true });
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (block.includes("event: tid")) tid = block.slice(block.indexOf("data: ") + 6);
-          else if (block.startsWith("data: ")) data.push(block.slice(6));
-        }
-      }
-    };
-    await read(() => tid !== "");
+    const { tid, data, read, cancel } = await openRawSse(`${bases[0]}/sse`);
     const res = await fetch(`${bases[1]}/send?tid=${tid}`, {
       method: "POST",
       body: JSON.stringify([
@@ -102,6 +88,47 @@ describe("no sticky sessions", () => {
     await read(() => data.some((d) => d.includes('"id":1')));
     const ack = data.flatMap((d) => messagesOf(d)).find((m) => m.t === "ack" && m.id === 1);
     expect(ack?.data).toBe(nodes[0]!.nodeId);
-    await reader.cancel();
+    await cancel();
+  });
+
+  it("long-polling with msgpack: binary bodies relayed both ways between round-robin nodes (issue 19)", async () => {
+    await startNodes(2);
+    const open = await fetch(`${next()}/poll?codec=msgpack`, { method: "POST" });
+    const { tid } = (await open.json()) as { tid: string };
+    const send = async (...frames: unknown[]) => {
+      const body = joinBinaryFrames(frames.map((f) => msgpackCodec.encode(f)));
+      const res = await fetch(`${next()}/send?tid=${tid}`, {
+        method: "POST",
+        body,
+        headers: { "content-type": BINARY_BODY_TYPE },
+      });
+      expect(res.status).toBe(204);
+    };
+    const received: Record<string, unknown>[] = [];
+    let seq = 0;
+    const waitFor = async (match: (m: Record<string, unknown>) => boolean) => {
+      for (let i = 0; i < 20 && !received.some(match); i++) {
+        const bytes = new Uint8Array(await (await fetch(`${next()}/poll?tid=${tid}&seq=${seq}`)).arrayBuffer());
+        if (bytes.byteLength > 0) seq++;
+        for (const frame of splitBinaryFrames(bytes, Number.POSITIVE_INFINITY))
+          received.push(...(msgpackCodec.decode(frame) as Record<string, unknown>[]));
+      }
+      return received.find(match);
+    };
+    // Two frames in one body, both relayed when the POST lands on the other node.
+    await send({ t: "connect", v: 1 }, { t: "sub", id: 1, topic: "feed" });
+    expect(await waitFor((m) => m.t === "ack" && m.id === 1)).toBeDefined();
+    const series = new Float64Array([0.5, -1.5]);
+    await nodes[0]!.publish("feed", { series });
+    await nodes[1]!.publish("feed", { bytes: new Uint8Array([1, 2, 3]) });
+    await waitFor((m) => m.t === "msg" && received.filter((r) => r.t === "msg").length === 2);
+    expect(received.filter((m) => m.t === "msg").map((m) => m.d)).toEqual([
+      { series },
+      { bytes: new Uint8Array([1, 2, 3]) },
+    ]);
+    await send({ t: "evt", id: 2, event: "whoami" });
+    expect((await waitFor((m) => m.t === "ack" && m.id === 2))?.data).toSatisfy((n) =>
+      nodes.some((x) => x.nodeId === n),
+    );
   });
 });

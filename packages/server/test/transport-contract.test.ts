@@ -1,8 +1,8 @@
 /**
  * The transport contract: the same cases run over "websocket", "sse" and "polling" (forced with
- * `options.transports`) with the JSON codec, and over "websocket" with the MessagePack codec
- * (binary frames; SSE and polling refuse it, see binary-payloads.test.ts), with the real client
- * and the real server on port 0. The server speaks both codecs in every run. Fallback, upgrade
+ * `options.transports`), each with the JSON codec and with the MessagePack codec (binary frames:
+ * WebSocket binary frames, base64 SSE events, binary poll and POST bodies; issue 19), with the
+ * real client and the real server on port 0. The server speaks both codecs in every run. Fallback, upgrade
  * and closing are in transport-fallback.test.ts.
  */
 import { msgpackCodec } from "@dashwire/client/msgpack";
@@ -17,6 +17,8 @@ const runs = [
   ["sse", "json"],
   ["polling", "json"],
   ["websocket", "msgpack"],
+  ["sse", "msgpack"],
+  ["polling", "msgpack"],
 ] as const;
 
 describe.each(runs)("transport contract: %s, codec %s", (name, codecName) => {

@@ -1,6 +1,16 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_BYTES, truncateUtf8 } from "@dashwire/protocol";
+import {
+  BINARY_BODY_TYPE,
+  BINARY_FRAME_HEADER_MAX,
+  BinaryBodyError,
+  CloseCode,
+  ErrorCode,
+  type Frame,
+  MAX_ERROR_MESSAGE_BYTES,
+  splitBinaryFrames,
+  truncateUtf8,
+} from "@dashwire/protocol";
 import { closeReason } from "../edge.js";
 import { type PollResponder, PollingTransport } from "./polling-transport.js";
 import { SseTransport } from "./sse-transport.js";
@@ -12,7 +22,7 @@ export interface HttpTransportHost {
   admit(req: IncomingMessage): number | undefined;
   /** Opens a session on an admitted transport. */
   open(transport: Transport, req: IncomingMessage, query: URLSearchParams): void;
-  /** The codec `?codec=` names on a text transport, or why it is refused (close code 4507). */
+  /** The codec `?codec=` names, or why it is refused (close code 4507). */
   codecFor(name: string | null, binaryFrames: boolean, transport: string): unknown;
   originAllowed(req: IncomingMessage): boolean;
   /** Whether the request's `Host` is allowed (DNS-rebinding defense). */
@@ -30,7 +40,7 @@ export interface HttpTransportHost {
 
 /** Forwards transport requests to the node that holds the transport. */
 export interface TransportRelay {
-  send(home: string, tid: string, frame: string): void;
+  send(home: string, tid: string, frame: Frame): void;
   close(home: string, tid: string): void;
   poll(home: string, tid: string, responder: PollResponder, seq?: number): void;
 }
@@ -48,7 +58,8 @@ type HttpTransport = SseTransport | PollingTransport;
  * - `GET  {path}/sse`           opens an SSE stream (first event `tid` names the transport);
  * - `POST {path}/poll`          opens a long-polling transport, answers `{"tid":"…"}`;
  * - `GET  {path}/poll?tid=…`    long-polls for frames;
- * - `POST {path}/send?tid=…`    delivers one client frame (either transport), answers 204;
+ * - `POST {path}/send?tid=…`    delivers the client's frame (either transport), answers 204: one
+ *                               text frame, or binary frames in a binary body (`BINARY_BODY_TYPE`);
  * - `POST {path}/close?tid=…`   closes the transport at once (page unload, upgrade), 204.
  * Cross-origin requests get CORS headers only for allowed origins.
  */
@@ -135,9 +146,9 @@ export class HttpTransports {
       fail(res, refusalStatus(refused), refused, closeReason(refused), cors);
       return undefined;
     }
-    // Refused before a transport exists: an unknown codec, or a binary one (SSE and polling
-    // carry text; issue 19).
-    const codec = this.host.codecFor(query.get("codec"), false, route);
+    // Refused before a transport exists: an unknown codec. Binary codecs are served (issue 19):
+    // polling in binary bodies, SSE as base64 text.
+    const codec = this.host.codecFor(query.get("codec"), true, route);
     if (typeof codec === "string") {
       fail(res, 400, CloseCode.UnsupportedCodec, codec, cors);
       return undefined;
@@ -187,7 +198,7 @@ export class HttpTransports {
   }
 
   /** Delivers a frame to a transport of this node; false when there is no such transport. */
-  deliver(tid: string, frame: string): boolean {
+  deliver(tid: string, frame: Frame): boolean {
     const t = this.live.get(tid);
     if (t === undefined) return false;
     t.receive(frame);
@@ -209,7 +220,9 @@ export class HttpTransports {
       fail(res, 500, ErrorCode.Internal, BODY_ALREADY_READ, cors);
       return;
     }
-    const limit = this.host.frameBytes;
+    // A binary body is the frames behind their length headers (one frame per POST from the SDK).
+    const binary = req.headers["content-type"]?.toLowerCase().startsWith(BINARY_BODY_TYPE) === true;
+    const limit = this.host.frameBytes + (binary ? BINARY_FRAME_HEADER_MAX : 0);
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
@@ -228,21 +241,48 @@ export class HttpTransports {
     req.on("end", () => {
       if (over) return;
       const bytes = Buffer.concat(chunks);
-      // Frames are UTF-8 JSON: bad bytes decoded to U+FFFD would make different inputs one text.
-      if (!isUtf8(bytes)) {
-        fail(res, 400, ErrorCode.BadFrame, "frame is not valid UTF-8", cors);
-        return;
-      }
+      const frames = binary ? this.binaryFrames(bytes, res, cors, t) : textFrame(bytes, res, cors);
+      if (frames === undefined) return;
       res.writeHead(204, cors);
       res.end();
-      const frame = bytes.toString();
-      if (t !== undefined) t.receive(frame);
-      else this.host.relay?.send(home, tid, frame);
+      for (const frame of frames) {
+        if (t !== undefined) t.receive(frame);
+        else this.host.relay?.send(home, tid, frame);
+      }
     });
     req.on("error", () => {
       over = true;
     });
   }
+
+  /**
+   * The frames of a binary POST body, or undefined when it is malformed (400 BadFrame) or holds a
+   * frame over the limit (413, and the transport closes 1009 as for an oversized text body).
+   */
+  private binaryFrames(
+    bytes: Buffer,
+    res: ServerResponse,
+    cors: Record<string, string>,
+    t: HttpTransport | undefined,
+  ): Uint8Array[] | undefined {
+    try {
+      return splitBinaryFrames(bytes, this.host.frameBytes);
+    } catch (error) {
+      if (!(error instanceof BinaryBodyError)) throw error;
+      const tooBig = error.code === CloseCode.MessageTooBig;
+      fail(res, tooBig ? 413 : 400, error.code, error.message, cors);
+      if (tooBig) t?.close(CloseCode.MessageTooBig, "frame too large");
+      return undefined;
+    }
+  }
+}
+
+/** The one text frame of a POST body, or undefined (answered 400) when it is not UTF-8. */
+function textFrame(bytes: Buffer, res: ServerResponse, cors: Record<string, string>): string[] | undefined {
+  // Frames are UTF-8 JSON: bad bytes decoded to U+FFFD would make different inputs one text.
+  if (isUtf8(bytes)) return [bytes.toString()];
+  fail(res, 400, ErrorCode.BadFrame, "frame is not valid UTF-8", cors);
+  return undefined;
 }
 
 /** Why a `send` whose body another handler already read is refused. */
@@ -263,7 +303,10 @@ function localResponder(res: ServerResponse, cors: Record<string, string>): Poll
   return {
     respond(body) {
       if (body === GONE) fail(res, 404, CloseCode.Normal, "unknown or closed transport", cors);
-      else {
+      else if (typeof body !== "string") {
+        res.writeHead(200, { "content-type": BINARY_BODY_TYPE, "cache-control": "no-store", ...cors });
+        res.end(body);
+      } else {
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...cors });
         res.end(body);
       }

@@ -1,4 +1,4 @@
-import type { Frame } from "@dashwire/protocol";
+import { bodyEmpty, type Frame, joinBinaryFrames } from "@dashwire/protocol";
 import type { Transport, TransportSink } from "./transport.js";
 
 /**
@@ -6,8 +6,11 @@ import type { Transport, TransportSink } from "./transport.js";
  * sticky sessions: a poll may land on any node; see `NodeRelay`).
  */
 export interface PollResponder {
-  /** Sends the body (frames separated by newlines; empty: nothing new). Called once. */
-  respond(body: string): void;
+  /**
+   * Sends the body, called once: text frames separated by newlines, or binary frames in a binary
+   * body (`joinBinaryFrames`); empty (`""`): nothing new.
+   */
+  respond(body: Frame): void;
   /** Calls `listener` if the requester goes away before `respond`. */
   onAbort(listener: () => void): void;
 }
@@ -21,14 +24,17 @@ export const CLOSED_LINGER_MS = 5_000;
 
 /**
  * HTTP long-polling: the client GETs to receive and POSTs to send. A poll response carries
- * everything pending, frames separated by newlines (JSON text never contains a raw newline).
+ * everything pending: text frames separated by newlines (JSON text never contains a raw newline),
+ * or, with a binary codec, binary frames each behind a length header (issue 19).
  * `send` returns false whenever no poll is waiting, so the session keeps batching in its own
  * bounded queue until the next poll arrives.
  */
 export class PollingTransport implements Transport {
   readonly name = "polling";
   private sink: TransportSink | undefined = undefined;
-  private pending: string[] = [];
+  private pending: Frame[] = [];
+  /** A binary codec was negotiated: answers are binary bodies. */
+  private binary = false;
   private held: PollResponder | undefined = undefined;
   private holdTimer: NodeJS.Timeout | undefined = undefined;
   private goneTimer: NodeJS.Timeout | undefined = undefined;
@@ -39,7 +45,7 @@ export class PollingTransport implements Transport {
    * may answer one itself (when it stops) without this transport knowing.
    */
   private answered = 0;
-  private last = "";
+  private last: Frame = "";
 
   constructor(
     /** Transport id the client puts on its requests. */
@@ -54,12 +60,13 @@ export class PollingTransport implements Transport {
     this.sink = sink;
   }
 
-  send(input: Frame): boolean {
-    // Binary codecs are refused on this transport at open (close 4507): frames here are text.
-    if (typeof input !== "string") throw new TypeError("binary frame on a text transport");
-    const frame = input;
+  setBinary(): void {
+    this.binary = true;
+  }
+
+  send(frame: Frame): boolean {
     if (this.held !== undefined) {
-      this.respond(this.held, frame);
+      this.respond(this.held, this.body([frame]));
       return false;
     }
     this.pending.push(frame);
@@ -67,7 +74,7 @@ export class PollingTransport implements Transport {
   }
 
   /** A frame POSTed by the client. */
-  receive(frame: string): void {
+  receive(frame: Frame): void {
     this.sink?.onFrame(frame);
   }
 
@@ -89,7 +96,7 @@ export class PollingTransport implements Transport {
     clearTimeout(this.goneTimer);
     this.supersede();
     if (this.pending.length > 0 || this.closed) {
-      const body = this.pending.join("\n");
+      const body = this.body(this.pending);
       this.pending = [];
       this.respond(res, body);
       if (this.closed) this.gone(this);
@@ -110,7 +117,7 @@ export class PollingTransport implements Transport {
     this.closed = true;
     clearTimeout(this.goneTimer);
     if (this.held !== undefined) {
-      this.respond(this.held, this.pending.join("\n"));
+      this.respond(this.held, this.body(this.pending));
       this.pending = [];
     }
     // Keep the last frames (the disconnect message) for one more poll, then forget.
@@ -132,12 +139,19 @@ export class PollingTransport implements Transport {
     old.respond("");
   }
 
-  private respond(res: PollResponder, body: string): void {
+  /** One answer's body holding `frames` (none: empty). */
+  private body(frames: readonly Frame[]): Frame {
+    if (frames.length === 0) return "";
+    // Binary transports get only bytes: the session's codec, control frames included, is binary.
+    return this.binary ? joinBinaryFrames(frames as readonly Uint8Array[]) : frames.join("\n");
+  }
+
+  private respond(res: PollResponder, body: Frame): void {
     if (res === this.held) {
       this.held = undefined;
       clearTimeout(this.holdTimer);
     }
-    if (body !== "") {
+    if (!bodyEmpty(body)) {
       this.answered++;
       this.last = body;
     }

@@ -6,9 +6,27 @@ import type { Transport, TransportSink } from "./transport.js";
 const PADDING = `:${" ".repeat(2048)}\n\n`;
 
 /**
+ * The base64 text of the frame sent last. A publication's frame is one object shared by every
+ * connection it goes to (the flusher's shared frame), so SSE connections written one after
+ * another encode it once, not once each; one entry, so nothing is held past the next frame.
+ */
+let lastFrame: Uint8Array | undefined;
+let lastText = "";
+
+function base64Of(frame: Uint8Array): string {
+  if (frame !== lastFrame) {
+    lastText = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("base64");
+    lastFrame = frame;
+  }
+  return lastText;
+}
+
+/**
  * Server-Sent Events downstream (one `data:` event per frame, `EventSource`-compatible); the
  * client's frames arrive by HTTP POST (see `HttpTransports`). One stream carries every
- * subscription of the client, so a browser tab needs one long-lived HTTP connection.
+ * subscription of the client, so a browser tab needs one long-lived HTTP connection. SSE is
+ * UTF-8 text by spec (HTML, "Server-sent events"), so a binary codec's frames go as base64
+ * (issue 19; docs/transports.md has the byte counts).
  */
 export class SseTransport implements Transport {
   readonly name = "sse";
@@ -39,16 +57,16 @@ export class SseTransport implements Transport {
     this.sink = sink;
   }
 
-  send(input: Frame): boolean {
-    // Binary codecs are refused on this transport at open (close 4507): frames here are text.
-    if (typeof input !== "string") throw new TypeError("binary frame on a text transport");
-    const frame = input;
+  /** Binary frames need no switch here: each is sent as the base64 of its bytes. */
+  setBinary(): void {}
+
+  send(frame: Frame): boolean {
     if (this.closed) return true;
-    return this.res.write(`data: ${frame}\n\n`);
+    return this.res.write(`data: ${typeof frame === "string" ? frame : base64Of(frame)}\n\n`);
   }
 
   /** A frame POSTed by the client. */
-  receive(frame: string): void {
+  receive(frame: Frame): void {
     this.sink?.onFrame(frame);
   }
 

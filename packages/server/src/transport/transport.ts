@@ -1,7 +1,7 @@
 /**
- * The transport seam: a transport moves frames (text, or bytes on WebSocket) and nothing else. It knows no topics, events
- * or sessions (the engine.io / socket.io split). WebSocket, SSE and long-polling each implement it
- * in their own file and run the same contract suite.
+ * The transport seam: a transport moves frames (text, or bytes with a binary codec) and nothing
+ * else. It knows no topics, events or sessions (the engine.io / socket.io split). WebSocket, SSE
+ * and long-polling each implement it in their own file and run the same contract suite.
  */
 
 import type { Frame } from "@dashwire/protocol";
