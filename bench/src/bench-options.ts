@@ -243,7 +243,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (!Number.isInteger(o.lines) || o.lines % o.series !== 0)
     throw new UsageError(`--lines (${o.lines}) must be a whole multiple of --series (${o.series})`);
   if (!Number.isInteger(o.nodes) || o.nodes < 1) throw new UsageError("--nodes must be a whole number ≥ 1");
-  // MessagePack is WebSocket-only (docs/transports.md): no silent JSON fallback in a measurement.
+  // The bench's HTTP load links speak text only (the server takes msgpack on SSE and polling
+  // since issue 19, the links do not yet): refused, never a silent JSON run in a measurement.
   if (o.codec !== "json" && o.transports.some((t) => t !== "websocket"))
     throw new UsageError(`--codec ${o.codec} runs over websocket only`);
   return o;

@@ -55,7 +55,7 @@ class CloseCode:
     FORCE_DISCONNECT = 4506
     """Disconnected by the server (server API or `server.disconnectUser`): logged out or banned. Terminal."""
     UNSUPPORTED_CODEC = 4507
-    """The codec asked for is unknown, or binary on a transport without binary frames (SSE, polling). Terminal."""
+    """The codec asked for is not one the server speaks. Terminal."""
 
 
 class ErrorCode:

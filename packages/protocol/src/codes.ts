@@ -68,8 +68,8 @@ export const CloseCode = {
   /** Disconnected by the server (server API or `server.disconnectUser`): logged out or banned. Terminal. */
   ForceDisconnect: 4506,
   /**
-   * The codec asked for at connect (`?codec=`) is not one the server speaks, or is binary on a
-   * transport without binary frames (SSE, polling). Terminal: reconnect with another codec.
+   * The codec asked for at connect (`?codec=`) is not one the server speaks (or, on a custom
+   * transport without binary frames, is binary). Terminal: reconnect with another codec.
    */
   UnsupportedCodec: 4507,
 } as const;

@@ -63,7 +63,7 @@ export abstract class HttpLink implements Link, HttpHandler {
   }
 
   send(frame: OutFrame): boolean {
-    // Binary frames (msgpack) are WebSocket-only: the CLI refuses --codec msgpack on HTTP links.
+    // This link posts text only (no binary bodies yet): the CLI refuses --codec msgpack on it.
     if (typeof frame !== "string") throw new TypeError("binary frames need the websocket transport");
     if (!this.open) return false;
     this.posts.send(frame);
