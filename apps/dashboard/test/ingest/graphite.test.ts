@@ -3,7 +3,7 @@
  * and by socat (a real command-line client) as an operator would pipe them, are queryable over
  * HTTP; hostile input is counted and never closes the listener.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
@@ -18,6 +18,21 @@ beforeAll(async () => {
   port = (t.app.listeners.graphite as net.AddressInfo).port;
 });
 afterAll(() => t.close());
+
+/**
+ * Runs a command and resolves with its exit code (-1 when it cannot start). Not spawnSync: that
+ * blocks this process, the app under test included, and a block past the server's 5 s keep-alive
+ * makes the next fetch on an idle connection fail with ECONNRESET (see statsd.test.ts).
+ */
+function run(cmd: string, args: string[], input = ""): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["pipe", "ignore", "ignore"] });
+    child.on("error", () => resolve(-1));
+    child.on("close", (code) => resolve(code ?? -1));
+    child.stdin.on("error", () => {}); // EPIPE when it could not start or exited early
+    child.stdin.end(input);
+  });
+}
 
 const refused = () => counter(t, 'dashwire_ingest_points_total{format="graphite",result="refused"}');
 const accepted = () => counter(t, 'dashwire_ingest_points_total{format="graphite",result="accepted"}');
@@ -48,9 +63,9 @@ describe("Graphite plaintext over TCP", { timeout: 90_000 }, () => {
   });
 
   it("takes lines piped through socat, a real command-line client", async (ctx) => {
-    if (spawnSync("socat", ["-V"]).status !== 0) ctx.skip();
+    if ((await run("socat", ["-V"])) !== 0) ctx.skip();
     const ts = now() - 1;
-    execFileSync("socat", ["-u", "-", `TCP:127.0.0.1:${port}`], { input: `gr.socat.load 1.25 ${ts}\n` });
+    expect(await run("socat", ["-u", "-", `TCP:127.0.0.1:${port}`], `gr.socat.load 1.25 ${ts}\n`)).toBe(0);
     expect((await rowsOf(t, "gr.socat.load", 1, 30_000))[0]?.slice(0, 3)).toEqual([ts * 1000, 1, 1.25]);
   });
 

@@ -4,11 +4,12 @@
  * values; python3's socket module (a real client stack) sends one; hostile input is counted and
  * bounded. Each case sends its samples in one datagram, so they fall in one interval.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import dgram from "node:dgram";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
@@ -89,7 +90,10 @@ describe("StatsD over UDP", { timeout: 90_000 }, () => {
   });
 
   it("takes a datagram sent by python3's socket module", async () => {
-    execFileSync("python3", [
+    // Not execFileSync: that blocks this process, the app's server included, for as long as
+    // python3 takes to start. Past 5 s (a loaded machine) the server's keep-alive timer and the
+    // next fetch on its idle connection then run back to back, and the fetch got ECONNRESET.
+    await promisify(execFile)("python3", [
       "-c",
       `import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"sd.py.hits:3|c\\nsd.py.hits:4|c", ("127.0.0.1", ${port}))`,
     ]);
