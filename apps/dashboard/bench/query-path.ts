@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeQueryAnswer } from "../src/query/query-answer.js";
-import type { SeriesPoint } from "../src/store/store.js";
 import { SqliteStore } from "../src/store/sqlite-store.js";
+import { queryIds, writeQueryWorkload } from "./query-workload.js";
 
 const [series = 100, rounds = 20] = process.argv.slice(2).map(Number);
 
@@ -24,28 +24,11 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-const ids = Array.from({ length: series }, (_, s) => `bench_cpu,host=host-${String(s).padStart(3, "0")}`);
+const ids = queryIds(series);
 const dir = mkdtempSync(join(tmpdir(), "dashwire-query-bench-"));
 try {
   const store = new SqliteStore({ dataDir: dir, sync: "normal" });
-  const now = Date.now();
-  const start = Math.floor((now - 870_000) / 1000) * 1000;
-  // One write per 10 s of data: 100 points per series.
-  for (let t = start; t < now - 1000; t += 10_000) {
-    const points: SeriesPoint[] = [];
-    for (let s = 0; s < series; s++)
-      for (let j = 0; j < 100 && t + j * 100 < now - 1000; j++)
-        points.push({
-          id: ids[s] as string,
-          name: "bench_cpu",
-          tags: undefined,
-          value: ((s + j) % 100) / 10,
-          ts: t + j * 100,
-        });
-    await store.write(points, 10_000);
-  }
-  const to = Math.floor(now / 1000) * 1000;
-  const from = to - 900_000;
+  const { from, to } = await writeQueryWorkload(store, ids, Date.now());
   await store.query(ids[0] as string, 0, from, to, 5000); // folds what waits
   console.log(
     `load average ${loadavg()
@@ -78,7 +61,7 @@ try {
     bytes += encodeQueryAnswer({ step: 1000, from, to }, ids, await store.queryText(ids, 0, from, to, 901)).length;
   ms = (cpuMs() - t0) / rounds;
   console.log(`queryText, cached       ${ms.toFixed(2)} ms CPU a round (${Math.round(bytes / rounds / 1024)} KiB)`);
-  const parsed = (text: string) => JSON.stringify(JSON.parse(text));
+  const parsed = (json: Buffer | string) => JSON.stringify(JSON.parse(json.toString()));
   const slow = JSON.stringify({
     step: 1000,
     from,
