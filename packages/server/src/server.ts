@@ -43,7 +43,7 @@ import type { EventHandler, EventMiddleware, Namespace } from "./router.js";
 import type { ServerStats } from "./stats.js";
 import { TopicConfig, type TopicOptions, topicDefaults } from "./topic-config.js";
 import { CLOSED_LINGER_MS } from "./transport/polling-transport.js";
-import { WebSocketAcceptor } from "./transport/websocket-acceptor.js";
+import { transportsOpenedBy, type UpgradeAcceptor } from "./transport/transport-registry.js";
 import { type DisconnectOptions, disconnectCommand } from "./user-disconnect.js";
 
 /**
@@ -64,7 +64,8 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   /** This node's id (random per process unless set): names its HTTP transports for routing. */
   readonly nodeId: string;
   private readonly core: ServerCore;
-  private readonly websockets: WebSocketAcceptor;
+  /** The transports opened by an HTTP upgrade (WebSocket), from the transport registry. */
+  private readonly upgrades: UpgradeAcceptor[];
   private registry: Promise<Registry> | undefined;
   /** Asks the primary for the machine's figures (`clusterMetrics` in a cluster worker). */
   private readonly clusterMetrics: ClusterMetricsWorker | undefined;
@@ -109,7 +110,9 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     );
     if (resolved.clusterMetrics && typeof process.send === "function")
       this.clusterMetrics = new ClusterMetricsWorker(async () => registryJson(await this.metricsRegistry()));
-    this.websockets = new WebSocketAcceptor(core, () => this.attached.every((s) => s.listenerCount("upgrade") <= 1));
+    // Alone: no other upgrade listener shares the HTTP servers, so an upgrade off our path is refused.
+    const alone = () => this.attached.every((s) => s.listenerCount("upgrade") <= this.upgrades.length);
+    this.upgrades = transportsOpenedBy("upgrade").map(([, entry]) => entry.acceptor(core, alone));
   }
 
   // ---------------------------------------------------------------- application API
@@ -192,7 +195,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   attach(server: http.Server): this {
     this.attached.push(server);
     server.on("connection", this.onConnection);
-    server.on("upgrade", this.websockets.onUpgrade);
+    for (const upgrades of this.upgrades) server.on("upgrade", upgrades.onUpgrade);
     // Serve our routes first and hand every other request to the listeners already there.
     const previous = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners("request");
@@ -337,10 +340,10 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     await this.core.channel.close();
     await this.core.channel.posted();
     for (const server of this.attached) {
-      server.off("upgrade", this.websockets.onUpgrade);
+      for (const upgrades of this.upgrades) server.off("upgrade", upgrades.onUpgrade);
       server.off("connection", this.onConnection);
     }
-    this.websockets.close();
+    for (const upgrades of this.upgrades) upgrades.close();
     if (this.ownServer !== undefined) {
       const server = this.ownServer;
       await new Promise<void>((resolve) => {

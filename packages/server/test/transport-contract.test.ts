@@ -1,25 +1,22 @@
 /**
- * The transport contract: the same cases run over "websocket", "sse" and "polling" (forced with
- * `options.transports`), each with the JSON codec and with the MessagePack codec (binary frames:
- * WebSocket binary frames, base64 SSE events, binary poll and POST bodies; issue 19), with the
- * real client and the real server on port 0. The server speaks both codecs in every run. Fallback, upgrade
+ * The transport contract: the same cases run over every transport the server registers
+ * (`serverTransports`: "websocket", "sse" and "polling", forced with `options.transports`), each
+ * with the JSON codec and with the MessagePack codec (binary frames: WebSocket binary frames,
+ * base64 SSE events, binary poll and POST bodies; issue 19), with the real client and the real
+ * server on port 0. The server speaks both codecs in every run. Fallback, upgrade
  * and closing are in transport-fallback.test.ts.
  */
 import { msgpackCodec } from "@dashwire/client/msgpack";
 import { CloseCode, jsonCodec, type TransportName } from "@dashwire/client/node";
 import { DashwireError } from "@dashwire/server";
 import { describe, expect, it } from "vitest";
+import { serverTransports } from "../src/transport/transport-registry.js";
 import { client, faultProxy, publishThroughCuts, server, sleep, start } from "./transport-fixture.js";
 import { until } from "./until.js";
 
-const runs = [
-  ["websocket", "json"],
-  ["sse", "json"],
-  ["polling", "json"],
-  ["websocket", "msgpack"],
-  ["sse", "msgpack"],
-  ["polling", "msgpack"],
-] as const;
+/** Every transport of the server's registry with JSON, then each with MessagePack. */
+const names = Object.keys(serverTransports) as TransportName[];
+const runs = [...names.map((name) => [name, "json"] as const), ...names.map((name) => [name, "msgpack"] as const)];
 
 describe.each(runs)("transport contract: %s, codec %s", (name, codecName) => {
   const codec = codecName === "msgpack" ? msgpackCodec : jsonCodec;

@@ -13,8 +13,8 @@ import {
 } from "@dashwire/protocol";
 import { closeReason } from "../edge.js";
 import { type PollResponder, PollingTransport } from "./polling-transport.js";
-import { SseTransport } from "./sse-transport.js";
 import type { Transport } from "./transport.js";
+import { type HttpTransport, type HttpTransportEntry, transportsOpenedBy } from "./transport-registry.js";
 
 /** What the HTTP transports need from the server. */
 export interface HttpTransportHost {
@@ -51,12 +51,14 @@ export function homeOf(tid: string): string {
   return dot < 0 ? "" : tid.slice(0, dot);
 }
 
-type HttpTransport = SseTransport | PollingTransport;
+/** An HTTP transport's entry with its name. */
+type NamedEntry = HttpTransportEntry & { readonly name: string };
 
 /**
  * Routes the HTTP transports under the server path:
- * - `GET  {path}/sse`           opens an SSE stream (first event `tid` names the transport);
- * - `POST {path}/poll`          opens a long-polling transport, answers `{"tid":"…"}`;
+ * - the request each HTTP transport of `serverTransports` opens with (no `tid`):
+ *   `GET {path}/sse` opens an SSE stream (first event `tid` names the transport),
+ *   `POST {path}/poll` a long-polling transport (answers `{"tid":"…"}`);
  * - `GET  {path}/poll?tid=…`    long-polls for frames;
  * - `POST {path}/send?tid=…`    delivers the client's frame (either transport), answers 204: one
  *                               text frame, or binary frames in a binary body (`BINARY_BODY_TYPE`);
@@ -69,7 +71,19 @@ export class HttpTransports {
     if (this.live.get(t.id) === t) this.live.delete(t.id);
   };
 
-  constructor(private readonly host: HttpTransportHost) {}
+  /** The HTTP transports served, by the request that opens one (`GET sse`, `POST poll`). */
+  private readonly openers: Map<string, NamedEntry>;
+  /** Routes under the server path served here: those that open a transport, `poll`, `send`, `close`. */
+  private readonly routes: Set<string>;
+
+  constructor(
+    private readonly host: HttpTransportHost,
+    /** The HTTP transports of `serverTransports` (a test may serve one of its own). */
+    entries: readonly [name: string, entry: HttpTransportEntry][] = transportsOpenedBy("http"),
+  ) {
+    this.openers = new Map(entries.map(([name, e]) => [`${e.method} ${e.route}`, { name, ...e }]));
+    this.routes = new Set([...this.openers.values()].map((e) => e.route).concat("poll", "send", "close"));
+  }
 
   private newId(): string {
     return `${this.host.nodeId}.${this.host.newSessionId()}`;
@@ -80,9 +94,9 @@ export class HttpTransports {
     return this.live.size;
   }
 
-  /** Serves `route` ("sse", "poll" or "send"); false when the route is not ours. */
+  /** Serves `route` (one that opens a transport of the registry, "poll", "send" or "close"); false when not ours. */
   handle(req: IncomingMessage, res: ServerResponse, route: string, query: URLSearchParams): boolean {
-    if (route !== "sse" && route !== "poll" && route !== "send" && route !== "close") return false;
+    if (!this.routes.has(route)) return false;
     if (!this.host.hostAllowed(req)) {
       req.resume();
       fail(res, 403, CloseCode.ForbiddenHost, "host not allowed");
@@ -108,8 +122,8 @@ export class HttpTransports {
       return true;
     }
     const tid = query.get("tid");
-    if (route === "sse" && req.method === "GET") this.openSse(req, res, query, cors);
-    else if (route === "poll" && req.method === "POST" && tid === null) this.openPolling(req, res, query, cors);
+    const opener = tid === null ? this.openers.get(`${req.method} ${route}`) : undefined;
+    if (opener !== undefined) this.open(opener, req, res, query, cors);
     else if (route === "poll" && req.method === "GET" && tid !== null) {
       const responder = localResponder(res, cors);
       const home = homeOf(tid);
@@ -132,52 +146,30 @@ export class HttpTransports {
     return true;
   }
 
-  /** Opens an SSE or polling transport after admission; undefined (answered) when refused. */
-  private openTransport<T extends HttpTransport>(
-    route: string,
+  /** Opens the transport of `entry` after admission; a refusal is answered with its close code. */
+  private open(
+    entry: NamedEntry,
     req: IncomingMessage,
     res: ServerResponse,
     query: URLSearchParams,
     cors: Record<string, string>,
-    make: (id: string) => T,
-  ): T | undefined {
+  ): void {
     const refused = this.host.admit(req);
     if (refused !== undefined) {
       fail(res, refusalStatus(refused), refused, closeReason(refused), cors);
-      return undefined;
+      return;
     }
     // Refused before a transport exists: an unknown codec. Binary codecs are served (issue 19):
     // polling in binary bodies, SSE as base64 text.
-    const codec = this.host.codecFor(query.get("codec"), true, route);
+    const codec = this.host.codecFor(query.get("codec"), true, entry.name);
     if (typeof codec === "string") {
       fail(res, 400, CloseCode.UnsupportedCodec, codec, cors);
-      return undefined;
+      return;
     }
-    const t = make(this.newId());
+    const t = entry.create(this.newId(), res, this.forget, cors);
     this.live.set(t.id, t);
     this.host.open(t, req, query);
-    return t;
-  }
-
-  private openSse(
-    req: IncomingMessage,
-    res: ServerResponse,
-    query: URLSearchParams,
-    cors: Record<string, string>,
-  ): void {
-    this.openTransport("sse", req, res, query, cors, (id) => new SseTransport(id, res, this.forget, cors));
-  }
-
-  private openPolling(
-    req: IncomingMessage,
-    res: ServerResponse,
-    query: URLSearchParams,
-    cors: Record<string, string>,
-  ): void {
-    const t = this.openTransport("polling", req, res, query, cors, (id) => new PollingTransport(id, this.forget));
-    if (t === undefined) return;
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", ...cors });
-    res.end(JSON.stringify({ tid: t.id }));
+    entry.opened?.(t, res, cors);
   }
 
   /**
