@@ -134,6 +134,30 @@ describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
     await page.close();
   });
 
+  it("strokes chart lines at most 1 device px wide, so software raster draws them as hairlines", async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    // Every stroke's width, as the chart sets it on its canvas (the probe runs before the app).
+    await page.addInitScript(() => {
+      const widths: number[] = [];
+      (window as unknown as { __widths: number[] }).__widths = widths;
+      const stroke = CanvasRenderingContext2D.prototype.stroke;
+      CanvasRenderingContext2D.prototype.stroke = function (this: CanvasRenderingContext2D, ...args: never[]) {
+        widths.push(this.lineWidth);
+        return stroke.apply(this, args);
+      };
+    });
+    await page.goto(`${app.url}/#/d/demo`);
+    await expect
+      .poll(async () => Number(await page.locator("[data-panel-id=cpu]").getAttribute("data-points")), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(2);
+    const widths = await page.evaluate(() => (window as unknown as { __widths: number[] }).__widths);
+    expect(widths.length).toBeGreaterThan(0);
+    expect(Math.max(...widths)).toBeLessThanOrEqual(1);
+    await page.close();
+  });
+
   it("saves a screenshot of the demo dashboard with a full window", async () => {
     await warmDemoHistory(app.url, Date.now());
     const page = await openPage("#/d/demo");

@@ -10,6 +10,15 @@ import { chartZoom, rangeZoom } from "../time/chart-zoom.js";
 import { BasePanel } from "./base-panel.js";
 import type { PanelContext } from "./panel-context.js";
 
+/**
+ * Width of a series' line, CSS px: 1, as Grafana's default. At one device pixel Skia draws an
+ * anti-aliased stroke as a hairline; a wider one (it was 1.75) goes through its path stroker,
+ * about 9 times the raster time. Canvas drawing is recorded in JS and rasterized on the main
+ * thread at the frame's commit, so in software-rendered Chromium (no GPU: VMs, kiosks, the
+ * `ui` bench) the 1.75 px lines of a 40-panel dashboard were most of every long frame.
+ */
+const SERIES_LINE_WIDTH = 1;
+
 /** Resolves `var(--x)` to its value: canvas cannot read CSS variables. */
 function canvasColor(c: string): string {
   const m = /^var\((--[\w-]+)\)$/.exec(c);
@@ -190,7 +199,7 @@ export class TimeseriesPanel extends BasePanel {
           return {
             label: id,
             stroke: c,
-            width: 1.75,
+            width: SERIES_LINE_WIDTH,
             fill: this.def.series.length === 1 ? withAlpha(c, 0.14) : undefined,
             points: { show: false },
           };
