@@ -27,7 +27,6 @@ import { Connection } from "./connection.js";
 import { Credentials } from "./credentials.js";
 import { Emitter } from "./emitter.js";
 import { DashwireClientError } from "./errors.js";
-import { EventHandlers, type ServerEventHandler } from "./event-handlers.js";
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./options.js";
 import { type RequestSink, RequestTracker } from "./requests.js";
 import type { PublicationInfo, SubscribeOptions, Subscription } from "./subscription.js";
@@ -70,7 +69,8 @@ export class Client<S = AppSchema> {
   private readonly connection: Connection;
   private readonly requests: RequestTracker;
   private readonly subs: ClientSubscriptions;
-  private readonly eventHandlers: EventHandlers;
+  /** `onEvent` handlers by server event name (the same emitter as `on`'s, keyed by event). */
+  private readonly serverEvents = new Emitter<Record<string, ServerEventHandler>>();
   private readonly credentials: Credentials;
   private readonly answers: Answers;
   private lastId = 0;
@@ -122,7 +122,6 @@ export class Client<S = AppSchema> {
       sink,
       nextId: () => ++this.lastId,
     });
-    this.eventHandlers = new EventHandlers(this.events);
     this.answers = new Answers((m) => {
       if (this.connection.ready) this.connection.outbox.push(this.options.codec.encode(m));
     });
@@ -170,7 +169,7 @@ export class Client<S = AppSchema> {
     event: K,
     handler: (data: ServerEventData<S, K>, ns: string | undefined) => void,
   ): () => void {
-    return this.eventHandlers.add(event, handler as ServerEventHandler);
+    return this.serverEvents.on(event, handler as ServerEventHandler);
   }
 
   /**
@@ -313,7 +312,11 @@ export class Client<S = AppSchema> {
         return;
       case "evt":
         if (typeof m.id === "number") this.answers.answer(m.id, m.event, m.data, m.ns);
-        else this.eventHandlers.dispatch(m.event, m.data, m.ns);
+        else {
+          // The client's `event` listeners first, then the handlers of that event.
+          this.events.emit("event", m.event, m.data, m.ns);
+          this.serverEvents.emit(m.event, m.data as never, m.ns);
+        }
         return;
       case "subscribed":
         this.subs.serverSubscribed(m);
@@ -337,6 +340,9 @@ export class Client<S = AppSchema> {
     return this.requests.settle(id, data, error) || this.subs.settle(id, data, error);
   }
 }
+
+/** A handler of one server event (`client.onEvent`). */
+type ServerEventHandler = (data: never, ns: string | undefined) => void;
 
 function rejected<T>(code: number, message: string): Promise<T> {
   return Promise.reject(new DashwireClientError(code, message));
