@@ -11,7 +11,7 @@
  * and runs the other files on. `DASHWIRE_WATCHDOG_LOG=<file>` also appends each line there
  * (scripts/test.sh counts them as failures). See CONTRIBUTING.md, "Tests".
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Reporter } from "vitest/reporters";
@@ -19,6 +19,16 @@ import type { WatchdogRecord } from "./worker.ts";
 
 /** The limit when `DASHWIRE_TEST_WATCHDOG_S` is unset: far past testTimeout (30 s) and hookTimeout (60 s). */
 export const DEFAULT_LIMIT_S = 300;
+
+const DIR_PREFIX = "dashwire-watchdog-";
+
+/** Removes the directories of runs that were killed before they could (their Vitest is gone). */
+function removeOrphans(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = Number(/^dashwire-watchdog-(\d+)-/.exec(name)?.[1]);
+    if (owner > 0 && !existsSync(`/proc/${owner}`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
 
 /** The parent pid of `pid` (from /proc), or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
@@ -47,7 +57,8 @@ export default class Watchdog implements Reporter {
   private timer: NodeJS.Timeout | undefined;
 
   onInit(): void {
-    this.dir = mkdtempSync(join(tmpdir(), "dashwire-watchdog-"));
+    removeOrphans();
+    this.dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
     // Workers are forked after this, with this environment: worker.ts finds the directory here.
     process.env.DASHWIRE_WATCHDOG_DIR = this.dir;
     const every = Math.min(Math.max(this.limitMs / 5, 200), 10_000);
