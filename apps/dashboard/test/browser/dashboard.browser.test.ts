@@ -141,9 +141,9 @@ describe.skipIf(!chromiumPath)("dashboard UI in Chromium", () => {
       const widths: number[] = [];
       (window as unknown as { __widths: number[] }).__widths = widths;
       const stroke = CanvasRenderingContext2D.prototype.stroke;
-      CanvasRenderingContext2D.prototype.stroke = function (this: CanvasRenderingContext2D, ...args: never[]) {
+      CanvasRenderingContext2D.prototype.stroke = function (this: CanvasRenderingContext2D, path?: Path2D) {
         widths.push(this.lineWidth);
-        return stroke.apply(this, args);
+        Reflect.apply(stroke, this, path === undefined ? [] : [path]);
       };
     });
     await page.goto(`${app.url}/#/d/demo`);
