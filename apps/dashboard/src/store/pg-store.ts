@@ -30,6 +30,7 @@ import { lockCells, mergeBuckets, putCells, readRaw, recomputeBucket } from "./p
 import { PgAnnotations } from "./pg-annotations.js";
 import { PgDocs } from "./pg-docs.js";
 import { PgLeases } from "./pg-leases.js";
+import { type RangeSource, readRanges, readRangesText } from "./pg-ranges.js";
 import { pgFailure, pgRows, pgTx } from "./pg-tx.js";
 import { groupBySecond, planWrite, type SidPoint } from "./write-plan.js";
 
@@ -226,47 +227,46 @@ export class PgStore implements Store {
     return row.rows[0] === undefined ? null : { sid: row.rows[0].sid, lastT: row.rows[0].last_t };
   }
 
-  /** The sid of `id` (cached, else from the database). */
-  private async sidOf(id: string): Promise<number | undefined> {
+  /** The sids of `ids` (cached, else from the database; undefined: no such series). */
+  private async sidsOf(ids: readonly string[]): Promise<Array<number | undefined>> {
     const gen = await this.q<{ v: number }>("SELECT v FROM meta WHERE k = 'gen'");
     this.cache.sync(gen[0]?.v ?? 0);
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached.sid;
-    const row = (
-      await this.q<{ sid: number; last_t: number }>("SELECT sid, last_t FROM series WHERE id = $1", [id])
-    )[0];
-    if (row === undefined) return undefined;
-    this.cache.set(id, { sid: row.sid, lastT: row.last_t });
-    return row.sid;
+    const unknown = [...new Set(ids.filter((id) => this.cache.get(id) === undefined))];
+    if (unknown.length > 0) {
+      const rows = await this.q<{ sid: number; id: string; last_t: number }>(
+        "SELECT sid, id, last_t FROM series WHERE id = ANY($1::text[])",
+        [unknown],
+      );
+      for (const r of rows) this.cache.set(r.id, { sid: r.sid, lastT: r.last_t });
+    }
+    return ids.map((id) => this.cache.get(id)?.sid);
+  }
+
+  /** The buckets of `ids` (in that order) in [from, to) of resolution `res`, in one statement. */
+  private async ranges(ids: readonly string[], res: number, from: number, to: number, limit: number) {
+    if (res < 0 || res >= this.resolutions.length) return ids.map(() => []);
+    const sids = await this.sidsOf(ids);
+    const known = [...new Set(sids.filter((sid): sid is number => sid !== undefined))];
+    const bySid = await readRanges(this.pool, { sids: known, source: this.sourceOf(res), from, to, limit });
+    return sids.map((sid) => (sid === undefined ? [] : (bySid.get(sid) ?? [])));
   }
 
   async queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]> {
-    return Promise.all(ids.map(async (id) => JSON.stringify(await this.query(id, res, from, to, limit))));
+    if (res < 0 || res >= this.resolutions.length) return ids.map(() => "[]");
+    const sids = await this.sidsOf(ids);
+    const known = sids.filter((sid): sid is number => sid !== undefined);
+    const texts = await readRangesText(this.pool, { sids: known, source: this.sourceOf(res), from, to, limit });
+    let k = 0;
+    return sids.map((sid) => (sid === undefined ? "[]" : (texts[k++] as string)));
+  }
+
+  /** Where resolution `res`'s buckets are. */
+  private sourceOf(res: number): RangeSource {
+    return res === 0 ? { cells: true } : { bucketMs: this.coarseMs[res - 1] as number };
   }
 
   async query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]> {
-    const sid = await this.sidOf(id);
-    if (sid === undefined || res < 0 || res >= this.resolutions.length) return [];
-    const cols = "t, count, sum, min, max, last";
-    const r =
-      res === 0
-        ? await this.arrays(
-            `SELECT ${cols} FROM cells WHERE sid = $1 AND t >= $2 AND t < $3 AND count > 0 ORDER BY t LIMIT $4`,
-            [sid, from, to, limit],
-          )
-        : await this.arrays(
-            `SELECT ${cols} FROM buckets WHERE res = $5 AND sid = $1 AND t >= $2 AND t < $3 AND count > 0 ORDER BY t LIMIT $4`,
-            [sid, from, to, limit, this.coarseMs[res - 1]],
-          );
-    return r as BucketTuple[];
-  }
-
-  private async arrays(sql: string, values: unknown[]): Promise<unknown[][]> {
-    try {
-      return (await this.pool.query({ text: sql, values, rowMode: "array" })).rows as unknown[][];
-    } catch (err) {
-      pgFailure(err);
-    }
+    return (await this.ranges([id], res, from, to, limit))[0] ?? [];
   }
 
   async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {

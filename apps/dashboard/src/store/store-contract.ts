@@ -252,6 +252,13 @@ export function storeContract(name: string, create: () => Promise<StoreFixture>)
         expect(await store.queryText(["c.t,h=3"], 0, base - 600_000, base + 600_000, 10)).toEqual([
           JSON.stringify([[base + 70_000, 1, 8, 8, 8, 8]]),
         ]);
+        // In the order asked, a series asked twice answered twice, an unknown one empty.
+        const h3 = JSON.stringify([[base + 70_000, 1, 8, 8, 8, 8]]);
+        expect(await store.queryText(["c.t,h=3", "c.none", "c.t,h=3"], 0, base, base + 600_000, 10)).toEqual([
+          h3,
+          "[]",
+          h3,
+        ]);
         // The window holds.
         expect(await store.queryText(["c.t,h=3", "c.t,h=2"], 0, base + 1, base + 70_000, 5)).toEqual(["[]", "[]"]);
         expect(await store.queryText(["c.t,h=1"], 0, base, base + 600_000, 0)).toEqual(["[]"]);

@@ -111,7 +111,8 @@ export interface Store {
   query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]>;
   /**
    * `query` of each of `ids` (same window), each answer as its JSON text (`[[t, count, …], …]`):
-   * what `POST /api/v1/query` sends, which the SQLite store serves from a cache of cell texts.
+   * what `POST /api/v1/query` sends, which the SQLite store serves from a cache of cell texts and
+   * PostgreSQL writes itself (the same values; a very large or small one may have an exponent).
    */
   queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]>;
   /** The 1-second buckets starting at `t` of the given series (those that have one). */
