@@ -2,11 +2,11 @@ import { type Frame, jsonCodec } from "@dashwire/protocol";
 import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { frameTextArb, httpInputArb, wireInputArb } from "./fuzz/arbitraries.js";
+import { frameTextArb, wireInputArb } from "./fuzz/arbitraries.js";
 import { type ProcessWatch, type TestServer, watchProcess } from "./fuzz/harness.js";
 import { HttpFuzzer } from "./fuzz/http-target.js";
 import { isKnownFrameCrasher } from "./fuzz/known-crashers.js";
-import { msgpackFrameArb } from "./fuzz/msgpack-arbitraries.js";
+import { httpAnyInputArb, msgpackFrameArb } from "./fuzz/msgpack-arbitraries.js";
 import { checkProtocolFrame } from "./fuzz/protocol-target.js";
 import { TextFuzzer, textInputArb } from "./fuzz/text-target.js";
 import { fuzzServerOptions, startFuzzServer, WireFuzzer } from "./fuzz/wire-target.js";
@@ -149,7 +149,7 @@ describe("fuzz", { timeout: FUZZ_RUN_TIMEOUT_MS }, () => {
     t = await startFuzzServer();
     const fuzzer = new HttpFuzzer(t, true);
     await fc.assert(
-      fc.asyncProperty(httpInputArb, async (input) => {
+      fc.asyncProperty(httpAnyInputArb, async (input) => {
         await fuzzer.run(input);
         if (fuzzer.stats.inputs % 100 === 0) await fuzzer.checkHealth();
         expect(watch.failures).toEqual([]);
@@ -159,6 +159,9 @@ describe("fuzz", { timeout: FUZZ_RUN_TIMEOUT_MS }, () => {
     await fuzzer.checkHealth();
     expect(watch.failures).toEqual([]);
     expect(Object.keys(fuzzer.stats.statuses).length).toBeGreaterThan(3);
+    // Binary bodies reach both outcomes of the binary path: taken (204) and refused (400/413).
+    expect(fuzzer.stats.binary["204"]).toBeGreaterThan(0);
+    expect(fuzzer.stats.binary["400"]).toBeGreaterThan(0);
     console.log("http fuzz", JSON.stringify(fuzzer.stats));
   });
 });

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { connect as connectWithoutWs } from "@dashwire/client";
-import { connect, type TransportName } from "@dashwire/client/node";
+import { msgpackCodec } from "@dashwire/client/msgpack";
+import { connect, jsonCodec, type TransportName } from "@dashwire/client/node";
 import { createServer, DashwireError } from "@dashwire/server";
 import { describe, expect, it } from "vitest";
 import { client, clients, closers, endpoint, port, server, sleep, start } from "./transport-fixture.js";
@@ -207,14 +208,20 @@ describe("fallback", () => {
   });
 });
 
-describe.each(["polling", "sse"] as const)("upgrade from %s to WebSocket", (from) => {
+describe.each([
+  ["polling", "json"],
+  ["sse", "json"],
+  ["polling", "msgpack"],
+  ["sse", "msgpack"],
+] as const)("upgrade from %s to WebSocket, codec %s", (from, codecName) => {
   it("switches while 1000 publications flow: each received exactly once, in order; requests answered", async () => {
     await start();
+    const codec = codecName === "msgpack" ? msgpackCodec : jsonCodec;
     server.on("slow", async (n: number) => {
       await sleep(15);
       return n;
     });
-    const c = client({ transportMemory: memory(from), upgrade: { minDelayMs: 200, maxDelayMs: 300 } });
+    const c = client({ codec, transportMemory: memory(from), upgrade: { minDelayMs: 200, maxDelayMs: 300 } });
     const announced: [string, string | undefined][] = [];
     c.on("transport", (t, prev) => announced.push([t, prev]));
     const offsets: number[] = [];

@@ -153,7 +153,8 @@ export interface HttpInput {
   method: string;
   target: string;
   headers: [string, string][];
-  body: string;
+  /** Text (sent as UTF-8) or raw bytes (binary bodies, issue 19). */
+  body: string | Uint8Array;
 }
 
 const TARGETS = [

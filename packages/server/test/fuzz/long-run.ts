@@ -1,11 +1,11 @@
 import type { Codec } from "@dashwire/protocol";
 import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import fc from "fast-check";
-import { frameTextArb, httpInputArb, type WireInput, wireInputArb } from "./arbitraries.js";
+import { frameTextArb, type WireInput, wireInputArb } from "./arbitraries.js";
 import { type ProcessWatch, type TestServer, watchProcess } from "./harness.js";
 import { HttpFuzzer } from "./http-target.js";
 import { isKnownFrameCrasher, isKnownHttpCrasher, isKnownWireCrasher } from "./known-crashers.js";
-import { msgpackFrameArb } from "./msgpack-arbitraries.js";
+import { httpAnyInputArb, msgpackFrameArb } from "./msgpack-arbitraries.js";
 import { checkProtocolFrame } from "./protocol-target.js";
 import { TextFuzzer, textInputArb } from "./text-target.js";
 import { startFuzzServer, WireFuzzer } from "./wire-target.js";
@@ -191,7 +191,7 @@ async function httpTarget(o: LongRunOptions): Promise<number> {
   const skipped = { n: 0 };
   try {
     await fc.assert(
-      fc.asyncProperty(withoutKnown(httpInputArb, o, isKnownHttpCrasher, skipped), async (input) => {
+      fc.asyncProperty(withoutKnown(httpAnyInputArb, o, isKnownHttpCrasher, skipped), async (input) => {
         try {
           await fuzzer.run(input);
         } catch (err) {
@@ -211,6 +211,7 @@ async function httpTarget(o: LongRunOptions): Promise<number> {
       { numRuns: o.runs, seed: o.seed },
     );
   } finally {
+    await fuzzer.finish().catch((err: unknown) => failures.add(err, "finish"));
     await closeServer(t, failures);
     failures.drain(watch, "close");
     watch.stop();

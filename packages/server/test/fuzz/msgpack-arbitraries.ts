@@ -1,7 +1,8 @@
 import { encode } from "@msgpack/msgpack";
+import { BINARY_BODY_TYPE, joinBinaryFrames } from "@dashwire/protocol";
 import { msgpackCodec } from "@dashwire/protocol/msgpack";
 import fc from "fast-check";
-import { frameTextArb } from "./arbitraries.js";
+import { frameTextArb, type HttpInput, httpInputArb } from "./arbitraries.js";
 
 /**
  * Inputs of the MessagePack decoder target (issue 19): the JSON target's frames re-encoded as
@@ -66,20 +67,21 @@ const deepArb = fc.tuple(fc.integer({ min: 60, max: 2000 }), fc.boolean()).map((
   return out;
 });
 
+/** One of `heads`, a 32-bit length claiming what the bytes after it may not hold, then a few bytes. */
+function liar(heads: number[], restBytes: number): fc.Arbitrary<Uint8Array> {
+  return fc
+    .tuple(fc.constantFrom(...heads), fc.integer({ min: 0, max: 0xffffffff }), fc.uint8Array({ maxLength: restBytes }))
+    .map(([head, length, rest]) => {
+      const out = new Uint8Array(5 + rest.length);
+      out[0] = head;
+      new DataView(out.buffer).setUint32(1, length);
+      out.set(rest, 5);
+      return out;
+    });
+}
+
 /** Headers claiming lengths the frame does not hold (str32, bin32, array32, map32, ext32). */
-const liarArb = fc
-  .tuple(
-    fc.constantFrom(0xdb, 0xc6, 0xdd, 0xdf, 0xc9),
-    fc.integer({ min: 0, max: 0xffffffff }),
-    fc.uint8Array({ maxLength: 16 }),
-  )
-  .map(([head, length, rest]) => {
-    const out = new Uint8Array(5 + rest.length);
-    out[0] = head;
-    new DataView(out.buffer).setUint32(1, length);
-    out.set(rest, 5);
-    return out;
-  });
+const liarArb = liar([0xdb, 0xc6, 0xdd, 0xdf, 0xc9], 16);
 
 /** One binary frame for the MessagePack decoder target. */
 export const msgpackFrameArb: fc.Arbitrary<Uint8Array> = fc.oneof(
@@ -89,4 +91,43 @@ export const msgpackFrameArb: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 2, arbitrary: binaryArb },
   { weight: 1, arbitrary: deepArb },
   { weight: 1, arbitrary: liarArb },
+);
+
+/**
+ * A binary HTTP body (issue 19): frames of the decoder target behind valid `bin` headers, the
+ * same cut or with bytes flipped, headers that claim more than the body holds, and raw bytes.
+ */
+const binaryBodyArb: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 6, arbitrary: fc.array(msgpackFrameArb, { minLength: 1, maxLength: 4 }).map(joinBinaryFrames) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.array(msgpackFrameArb, { minLength: 1, maxLength: 3 }).map(joinBinaryFrames), fc.nat(), fc.nat(255))
+      .map(([body, at, byte]) => {
+        const out = body.slice(0, Math.max(1, body.length - (at % 4)));
+        out[at % out.length] = byte;
+        return out;
+      }),
+  },
+  // bin8/16/32 headers whose length says more or less than follows.
+  { weight: 2, arbitrary: liar([0xc4, 0xc5, 0xc6], 40) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) },
+);
+
+/** HTTP inputs with binary bodies POSTed to a live transport (msgpack or JSON, see `HttpFuzzer`). */
+const binaryHttpInputArb: fc.Arbitrary<HttpInput> = fc.record({
+  method: fc.constant("POST"),
+  target: fc.constantFrom("/dashwire/send?tid=$TID", "/dashwire/send?tid=nope"),
+  headers: fc.constantFrom<[string, string][]>(
+    [["content-type", BINARY_BODY_TYPE]],
+    [["content-type", `${BINARY_BODY_TYPE}; x=1`]],
+    [["content-type", "APPLICATION/VND.MSGPACK"]],
+  ),
+  body: binaryBodyArb,
+});
+
+/** Inputs of the HTTP target: the text ones and, one in four, a binary body. */
+export const httpAnyInputArb: fc.Arbitrary<HttpInput> = fc.oneof(
+  { weight: 3, arbitrary: httpInputArb },
+  { weight: 1, arbitrary: binaryHttpInputArb },
 );
