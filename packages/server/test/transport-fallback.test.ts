@@ -146,16 +146,29 @@ describe("fallback", () => {
     expect(proxy.log).toEqual(["UPGRADE /dashwire"]);
   });
 
-  it("falls back to long-polling when SSE is refused too", async () => {
+  it.each([
+    ["json", jsonCodec],
+    ["msgpack", msgpackCodec],
+  ] as const)("falls back to long-polling when SSE is refused too (codec %s)", async (_name, codec) => {
     await start();
     const proxy = new BlockingProxy();
     const url = await proxy.listen();
     proxy.websocket = "refuse";
     proxy.blocked.add("/sse");
-    const c = client({ transportMemory: memory(), upgrade: false }, url);
-    await c.subscribe("feed", () => {}).ready;
+    const c = client({ codec, transportMemory: memory(), upgrade: false }, url);
+    const got: unknown[] = [];
+    await c.subscribe("feed", (d) => got.push(d)).ready;
     expect(c.transport).toBe("polling");
-    expect(proxy.log.slice(0, 3)).toEqual(["UPGRADE /dashwire", "GET /dashwire/sse", "POST /dashwire/poll"]);
+    const tried = proxy.log.slice(0, 3).map((line) => line.split("?")[0]);
+    expect(tried).toEqual(["UPGRADE /dashwire", "GET /dashwire/sse", "POST /dashwire/poll"]);
+    await server.publish("feed", { series: new Float32Array([1.5]) });
+    await until(() => got.length === 1);
+    // A msgpack client gets the typed array back; a JSON one its tag.
+    expect(got[0]).toEqual({
+      series: codec.binary
+        ? new Float32Array([1.5])
+        : { $bin: "f32", b64: Buffer.from(new Float32Array([1.5]).buffer).toString("base64") },
+    });
   });
 
   it("skips a transport that cannot be created here, or whose constructor throws", async () => {
