@@ -55,6 +55,8 @@ export default class Watchdog implements Reporter {
   private readonly limitMs = Number(process.env.DASHWIRE_TEST_WATCHDOG_S || DEFAULT_LIMIT_S) * 1000;
   private dir: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Per worker pid: the step last read and when this process first saw it (its own clock). */
+  private readonly seen = new Map<number, { file: string; step: number; at: number }>();
 
   onInit(): void {
     removeOrphans();
@@ -74,7 +76,9 @@ export default class Watchdog implements Reporter {
   private check(): void {
     const dir = this.dir;
     if (dir === undefined) return;
-    for (const name of readdirSync(dir)) {
+    const names = readdirSync(dir);
+    for (const pid of this.seen.keys()) if (!names.includes(String(pid))) this.seen.delete(pid);
+    for (const name of names) {
       const pid = Number(name);
       // Only a live worker of this run: a record left by a worker that died, or a pid reused by
       // another process, is not ours to kill.
@@ -84,7 +88,12 @@ export default class Watchdog implements Reporter {
       }
       const r = readRecord(join(dir, name));
       if (r === undefined) continue;
-      const ran = Date.now() - r.since;
+      let seen = this.seen.get(pid);
+      if (seen === undefined || seen.file !== r.file || seen.step !== r.step) {
+        seen = { file: r.file, step: r.step, at: Date.now() };
+        this.seen.set(pid, seen);
+      }
+      const ran = Date.now() - seen.at;
       if (ran <= Math.max(this.limitMs, 2 * r.timeout)) continue;
       rmSync(join(dir, name), { force: true });
       process.kill(pid, "SIGKILL");

@@ -1,8 +1,8 @@
 /**
  * The worker half of the test watchdog (scripts/watchdog/reporter.ts), run by Vitest as a setup
  * file before every test file. It writes, synchronously, what this worker process is doing to
- * `$DASHWIRE_WATCHDOG_DIR/<pid>`: the test file, the test (or the step between tests) and since
- * when. Synchronously, because a test that hangs blocks this process's event loop for good: Vitest
+ * `$DASHWIRE_WATCHDOG_DIR/<pid>`: the test file and the test (or the step between tests).
+ * Synchronously, because a test that hangs blocks this process's event loop for good: Vitest
  * batches its own "test started" events behind a 100 ms timer, so a test that hangs at once is
  * never reported as started; this record is already on disk.
  */
@@ -16,8 +16,12 @@ export interface WatchdogRecord {
   file: string;
   /** The test running, or the step between tests ("loading the file", "after <test>"). */
   doing: string;
-  /** Epoch ms when it started. */
-  since: number;
+  /**
+   * Counts this file's steps: a new value is a new step. Not a time: tests fake `Date` (set
+   * back years, or stopped), so the reporter times each step on its own clock from when it
+   * first sees it.
+   */
+  step: number;
   /** The longest it may legitimately take, ms (the test's own timeout). */
   timeout: number;
 }
@@ -26,8 +30,9 @@ const dir = process.env.DASHWIRE_WATCHDOG_DIR;
 if (dir !== undefined && dir !== "") {
   const record = join(dir, String(process.pid));
   const file = relative(process.cwd(), expect.getState().testPath ?? "(unknown file)");
+  let step = 0;
   const write = (doing: string, timeout: number): void => {
-    const r: WatchdogRecord = { file, doing, since: Date.now(), timeout };
+    const r: WatchdogRecord = { file, doing, step: ++step, timeout };
     writeFileSync(record, JSON.stringify(r));
   };
   write("loading the file", 0);
