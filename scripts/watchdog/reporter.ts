@@ -11,7 +11,7 @@
  * and runs the other files on. `DASHWIRE_WATCHDOG_LOG=<file>` also appends each line there
  * (scripts/test.sh counts them as failures). See CONTRIBUTING.md, "Tests".
  */
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Reporter } from "vitest/reporters";
@@ -26,11 +26,21 @@ const DIR_PREFIX = "dashwire-watchdog-";
 function removeOrphans(): void {
   for (const name of readdirSync(tmpdir())) {
     const owner = Number(/^dashwire-watchdog-(\d+)-/.exec(name)?.[1]);
-    if (owner > 0 && !existsSync(`/proc/${owner}`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (owner > 0 && !alive(owner)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
-/** The parent pid of `pid` (from /proc), or undefined when it is gone. */
+/** True while process `pid` exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // exists, not ours
+  }
+}
+
+/** The parent pid of `pid` (from /proc: Linux, where the suite runs), or undefined when it is gone. */
 function parentOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
