@@ -21,6 +21,23 @@ import { ApiErrorCode } from "../errors.js";
 import { checkNameFor, formatSeriesId, makeTags, type Tags, tagSetSize } from "../series/series-id.js";
 import { invalidUtf8Lines, lineEnd, newlines } from "./line-bounds.js";
 import {
+  BSL,
+  COMMA,
+  CR,
+  EQ,
+  HASH,
+  KEY_ESCAPES,
+  LineCursor,
+  MEASUREMENT_ESCAPES,
+  NAME_ESCAPES,
+  NL,
+  QUOTE,
+  SP,
+  showChar,
+  spellingHash,
+  TAB,
+} from "./line-cursor.js";
+import {
   FieldRefusal,
   fastFloat,
   fastTimestampMs,
@@ -34,23 +51,6 @@ import {
 import { type ParseResult, type Point, type Rejection, refuse, rejectionMessage } from "./point.js";
 
 export { type Precision, parsePrecision } from "./line-values.js";
-
-const NL = 10;
-const CR = 13;
-const SP = 32;
-const TAB = 9;
-const QUOTE = 34;
-const HASH = 35;
-const COMMA = 44;
-const EQ = 61;
-const BSL = 92;
-
-/** Unescapes `\,` and `\ ` (measurements). */
-const MEASUREMENT_ESCAPES = /\\([, ])/g;
-/** Unescapes `\,` `\=` `\ ` (tag keys, tag values, field keys). */
-const KEY_ESCAPES = /\\([,= ])/g;
-/** Characters escaped when a measurement becomes the first part of a name. */
-const NAME_ESCAPES = /[\\.]/g;
 
 /** Most distinct measurement-and-tags spellings (and field names of one) memoized per body. */
 const MAX_SECTIONS = 4096;
@@ -85,31 +85,8 @@ interface Section {
   last: Field | undefined;
 }
 
-/**
- * FNV-1a over `s[start, end)`, kept below 2^30 so Map keys stay small integers (unboxed); -1
- * when a character is a control character (a line end among them), with `stopOnControl`.
- */
-function spellingHash(s: string, start: number, end: number, stopOnControl: boolean): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 && stopOnControl) return -1;
-    h = Math.imul(h ^ c, 16777619);
-  }
-  return h & 0x3fffffff;
-}
-
-/** A character for an error message. */
-function showChar(c: number): string {
-  return Number.isNaN(c) ? "end of line" : JSON.stringify(String.fromCharCode(c));
-}
-
 /** One pass over a body. */
-class LineParser {
-  private pos = 0;
-  /** Physical line (1-based) of `pos`. */
-  private line = 1;
-  private readonly len: number;
+class LineParser extends LineCursor {
   /** Measurement-and-tags spellings seen in this body, by `spellingHash`; collisions chained. */
   private readonly sections = new Map<number, Section>();
   private sectionCount = 0;
@@ -127,24 +104,14 @@ class LineParser {
   private readonly tsSpec: TimestampSpec;
 
   constructor(
-    private readonly s: string,
+    s: string,
     private readonly precision: Precision,
     /** Physical lines that were not valid UTF-8. */
     private readonly badLines: ReadonlySet<number> | undefined,
     private readonly out: ParseResult,
   ) {
-    this.len = s.length;
+    super(s);
     this.tsSpec = timestampSpec(precision);
-  }
-
-  private code(i: number): number {
-    return this.s.charCodeAt(i); // NaN past the end
-  }
-
-  /** True at a line end: `\n`, `\r\n`, a `\r` ending the body, or the end of the body. */
-  private atEol(): boolean {
-    const c = this.code(this.pos);
-    return c === NL || Number.isNaN(c) || (c === CR && (this.pos + 1 === this.len || this.code(this.pos + 1) === NL));
   }
 
   run(): void {
@@ -209,36 +176,6 @@ class LineParser {
     refuse(this.out, r);
   }
 
-  /** Scans a key or measurement up to an unescaped stop; returns it unescaped. */
-  private token(escapes: RegExp, stopEq: boolean): string {
-    const s = this.s;
-    const start = this.pos;
-    const keyEscapes = escapes === KEY_ESCAPES;
-    let escaped = false;
-    for (;;) {
-      const c = s.charCodeAt(this.pos);
-      if (c === BSL) {
-        const next = s.charCodeAt(this.pos + 1);
-        if (next === COMMA || next === SP || (keyEscapes && next === EQ)) {
-          escaped = true;
-          this.pos += 2;
-          continue;
-        }
-      } else if (
-        c === COMMA ||
-        c === SP ||
-        c === NL ||
-        Number.isNaN(c) ||
-        (stopEq && c === EQ) ||
-        (c === CR && this.atEol())
-      )
-        break;
-      this.pos++;
-    }
-    const raw = s.slice(start, this.pos);
-    return escaped ? raw.replace(escapes, "$1") : raw;
-  }
-
   /**
    * The measurement and tags at the cursor, parsed and checked once per distinct spelling in a
    * body (a batch repeats few series many times), then taken from `sections` by a hash of the
@@ -271,29 +208,6 @@ class LineParser {
     this.sections.set(h, parsed);
     this.sectionCount++;
     return parsed;
-  }
-
-  /** Where the spelling starting at `start` ends: its first unescaped space, or the line end. */
-  private sectionEnd(start: number): number {
-    const s = this.s;
-    let end = start;
-    for (;;) {
-      const c = s.charCodeAt(end);
-      if (c === BSL) {
-        const next = s.charCodeAt(end + 1);
-        if (next === COMMA || next === SP || next === EQ) {
-          end += 2;
-          continue;
-        }
-      } else if (
-        c === SP ||
-        c === NL ||
-        Number.isNaN(c) ||
-        (c === CR && (end + 1 === this.len || s.charCodeAt(end + 1) === NL))
-      )
-        return end;
-      end++;
-    }
   }
 
   private parseSection(text: string): Section {
