@@ -76,6 +76,27 @@ export function planFold(
 }
 
 /**
+ * `planFold` of cells whose pending rows are already merged (as a store connection's journal
+ * keeps them, `pending-journal.ts`): a cell whose rows' time spans do not overlap is one row of
+ * their rollup; one whose rows do (`disjoint` false) is folded from all its rows. Cells come out
+ * in the given order.
+ */
+export function planFoldCells(
+  cells: Iterable<PendingRow & { disjoint: boolean }>,
+  folded: number,
+  existing: (sid: number, t: number) => FoldedCell | undefined,
+  rowsOf: (sid: number, t: number) => CellRow[],
+): CellFold[] {
+  const out: CellFold[] = [];
+  for (const cell of cells)
+    out.push(
+      (cell.disjoint ? appendOnly([cell], 0, 1, existing(cell.sid, cell.t)) : undefined) ??
+        foldFromRows(cell.sid, cell.t, rowsOf(cell.sid, cell.t), folded),
+    );
+  return out;
+}
+
+/**
  * The common case: the cell's new rows (`rows[from, to)`, by first timestamp) cover time
  * ranges that overlap neither each other nor the folded cell's, so no timestamp is there twice
  * and the rollups simply merge. Undefined when they may overlap.

@@ -1,7 +1,8 @@
 /**
  * What the SQLite store's layout promises beyond the store contract: a write only appends raw
  * rows; the writer folds them into the rollups by itself once enough wait (no read needed); a
- * cell whose rows repeat a timestamp is compacted into one row, so retries do not pile up.
+ * read of open cells (the live previews) folds nothing; a cell whose rows repeat a timestamp is
+ * compacted into one row, so retries do not pile up.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -55,6 +56,30 @@ it("folds by itself once FOLD_AFTER_ROWS rows wait, with no read", async () => {
   await store.write(rows(500), 1000);
   await until(() => meta("seq") === meta("folded"), 5000, "the rows folded");
   expect(count("SELECT sum(count) FROM cells")).toBe(FOLD_AFTER_ROWS);
+});
+
+it("reads open cells with nothing folded, this connection's waiting rows and another's", async () => {
+  await store.write([p("j.a", base + 10, 1), p("j.a", base + 20, 2)], 10);
+  await store.write([p("j.a", base + 5, 5)], 10); // an older point, after: rows out of time order
+  expect(await store.cells(["j.a"], base)).toEqual([["j.a", [base, 3, 8, 1, 5, 2]]]);
+  // Nothing was folded: the read wrote nothing (no transaction, no fsync on the live path).
+  expect(meta("seq") - meta("folded")).toBe(2);
+  expect(count("SELECT count(*) FROM cells")).toBe(0);
+  await store.write([p("j.a", base + 20, 7)], 10); // a replaced point: its rows overlap
+  expect(await store.cells(["j.a"], base)).toEqual([["j.a", [base, 3, 13, 1, 7, 7]]]);
+  // A second connection on the data dir (another worker) writes, then folds every row.
+  const other = new SqliteStore({ dataDir: dir });
+  try {
+    await other.write([p("j.a", base + 30, 3)], 10);
+    expect(await store.cells(["j.a"], base)).toEqual([["j.a", [base, 4, 16, 1, 7, 3]]]);
+    expect(await other.query("j.a", 0, base, base + 1000, 10)).toEqual([[base, 4, 16, 1, 7, 3]]);
+    expect(meta("seq")).toBe(meta("folded"));
+    await store.write([p("j.a", base + 40, 4)], 10);
+    expect(await store.cells(["j.a"], base)).toEqual([["j.a", [base, 5, 20, 1, 7, 4]]]);
+    expect(await other.cells(["j.a"], base)).toEqual([["j.a", [base, 5, 20, 1, 7, 4]]]);
+  } finally {
+    await other.close();
+  }
 });
 
 it("compacts a cell whose rows repeat a timestamp into one row", async () => {

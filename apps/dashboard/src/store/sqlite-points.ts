@@ -14,12 +14,28 @@
 import type Database from "better-sqlite3";
 import { type Agg, type AggRow, aggOf, aggOfRow, decodeRaw, emptyAgg, encodeRaw, mergeAgg } from "./cell.js";
 import { CellTextCache } from "./cell-text-cache.js";
-import { type CellFold, type CellRow, foldedBuckets, type PendingRow, planFold, type TimedAgg } from "./fold-plan.js";
+import { everyCell, type JournalCell, type JournalCells, PendingJournal } from "./pending-journal.js";
+import {
+  type CellFold,
+  type CellRow,
+  type FoldedCell,
+  foldedBuckets,
+  type PendingRow,
+  planFold,
+  planFoldCells,
+  type TimedAgg,
+} from "./fold-plan.js";
 import type { BucketTuple, Resolution, StoreStats } from "./store.js";
 import type { CellGroup } from "./write-plan.js";
 
-/** Rows written since the last fold after which the writer folds (about 20 bodies of 100 series). */
-export const FOLD_AFTER_ROWS = 2000;
+/**
+ * Rows written since the last fold after which the writer folds. A fold's cost is per cell it
+ * changes, not per row (the journal holds each cell's rows merged, `pending-journal.ts`), so
+ * the more rows per cell a fold takes the less it costs a point: 20,000 rows are 10 s of 100
+ * series at 20 points/s, or 10 writes of 2,000 points over 1,000 series. A read of ranges folds
+ * first, and a fold of that many takes tens of ms.
+ */
+export const FOLD_AFTER_ROWS = 20_000;
 
 /** Prepared statements of the points tables. */
 function statements(db: Database.Database) {
@@ -34,8 +50,8 @@ function statements(db: Database.Database) {
       .prepare("SELECT (SELECT v FROM meta WHERE k = 'seq') - (SELECT v FROM meta WHERE k = 'folded')")
       .pluck(),
     putRaw: db.prepare("INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-    pending: db.prepare<[number], AggRow & { seq: number; t: number; sid: number; first_ts: number }>(
-      "SELECT seq, t, sid, count, sum, min, max, last, last_ts, first_ts FROM raw WHERE seq > ? ORDER BY seq",
+    pending: db.prepare<[number], PendingRow>(
+      "SELECT seq, t, sid, count, sum, min, max, last, last_ts AS lastTs, first_ts AS firstTs FROM raw WHERE seq > ? ORDER BY seq",
     ),
     cellRows: db.prepare<[number, number], { seq: number; pts: Buffer }>(
       "SELECT seq, pts FROM raw WHERE t = ? AND sid = ? ORDER BY seq",
@@ -82,6 +98,8 @@ export class SqlitePoints {
   private unfolded = 0;
   /** The cells as JSON text, for `rangesText`. */
   private readonly text: CellTextCache;
+  /** The rows this connection committed since its last fold (`pending-journal.ts`). */
+  private readonly journal = new PendingJournal();
 
   constructor(
     private readonly db: Database.Database,
@@ -91,6 +109,7 @@ export class SqlitePoints {
     this.st = statements(db);
     this.coarseMs = resolutions.slice(1).map((r) => r.ms);
     this.text = new CellTextCache((sid, from, to) => this.st.cellRange.all(sid, from, to, 61) as unknown[][]);
+    if (!this.waiting()) this.journal.folded(this.st.gen.get() as number);
   }
 
   /**
@@ -99,7 +118,9 @@ export class SqlitePoints {
    */
   append(groups: readonly CellGroup[], seq: number): number {
     for (const g of groups) {
-      this.putRaw(++seq, g.sid, g.t, aggOf(g.pairs), g.pairs);
+      const a = aggOf(g.pairs);
+      this.putRaw(++seq, g.sid, g.t, a, g.pairs);
+      this.journal.add(seq, g.sid, g.t, a, g.pairs[0] as number);
     }
     this.unfolded += groups.length;
     return seq;
@@ -108,6 +129,12 @@ export class SqlitePoints {
   /** Inserts raw row `seq`: the `points` of `sid` in second `t`, with their rollup `a`. */
   private putRaw(seq: number, sid: number, t: number, a: Agg, points: Float64Array): void {
     this.st.putRaw.run(seq, t, sid, a.count, a.sum, a.min, a.max, a.last, a.lastTs, points[0], encodeRaw(points));
+  }
+
+  /** The transaction that appended rows committed or rolled back (`SqliteStore` tells after each write's). */
+  settled(committed: boolean): void {
+    if (committed) this.journal.commit();
+    else this.journal.rollback();
   }
 
   /** Number of the last raw row written (by any connection). */
@@ -132,7 +159,16 @@ export class SqlitePoints {
 
   /** Folds every waiting row into cells and buckets, in one transaction; returns the cells changed. */
   fold(): number {
-    const cells = this.waiting() ? this.db.transaction(() => this.applyFold()).immediate() : 0;
+    let gen = this.st.gen.get() as number;
+    const cells = this.waiting()
+      ? this.db
+          .transaction(() => {
+            gen = this.st.gen.get() as number;
+            return this.applyFold();
+          })
+          .immediate()
+      : 0;
+    this.journal.folded(gen);
     this.unfolded = 0;
     return cells;
   }
@@ -187,31 +223,25 @@ export class SqlitePoints {
 
   /** The fold of the rows above `folded`, read from the database (nothing written). */
   private plan(folded: number): CellFold[] {
-    const pending: PendingRow[] = this.st.pending.all(folded).map((r) => ({
-      seq: r.seq,
-      sid: r.sid,
-      t: r.t,
-      count: r.count,
-      sum: r.sum,
-      min: r.min,
-      max: r.max,
-      last: r.last,
-      lastTs: r.last_ts,
-      firstTs: r.first_ts,
-    }));
-    return planFold(
-      pending,
-      folded,
-      (sid, t) => {
-        const row = this.st.getCell.get(sid, t);
-        return row === undefined ? undefined : { ...aggOfRow(row), firstTs: row.first_ts };
-      },
-      (sid, t) =>
-        this.st.cellRows
-          .all(t, sid)
-          .map((r): CellRow => ({ seq: r.seq, points: decodeRaw(r.pts) ?? new Float64Array(0) })),
-    );
+    const mine = this.journalCells(folded);
+    if (mine !== undefined) return planFoldCells(everyCell(mine), folded, this.storedCell, this.rowsOfCell);
+    return planFold(this.st.pending.all(folded), folded, this.storedCell, this.rowsOfCell);
   }
+
+  /** The journal's rows above `folded` by cell, when it holds exactly those (in the caller's transaction). */
+  private journalCells(folded: number): JournalCells | undefined {
+    return this.journal.between(folded, this.st.seq.get() as number, this.st.gen.get() as number);
+  }
+
+  /** A cell's folded rollup, as `planFold` reads it. */
+  private readonly storedCell = (sid: number, t: number): FoldedCell | undefined => {
+    const row = this.st.getCell.get(sid, t);
+    return row === undefined ? undefined : { ...aggOfRow(row), firstTs: row.first_ts };
+  };
+
+  /** Every raw row of a cell, in write order, as `planFold` reads them. */
+  private readonly rowsOfCell = (sid: number, t: number): CellRow[] =>
+    this.st.cellRows.all(t, sid).map((r): CellRow => ({ seq: r.seq, points: decodeRaw(r.pts) ?? new Float64Array(0) }));
 
   /** Merges what the fold added into the coarse buckets, or recomputes those a replaced point touched. */
   private foldCoarse(plan: readonly CellFold[]): void {
@@ -299,16 +329,42 @@ export class SqlitePoints {
     return sids.map((sid) => (sid === undefined ? "[]" : JSON.stringify(this.range(sid, 0, from, to, limit))));
   }
 
-  /** The 1-second cells starting at `t` of the series `sids` (undefined: none), with every written row folded in. */
+  /**
+   * The 1-second cells starting at `t` of the series `sids` (undefined: none), with every written
+   * row folded in. When the journal holds the waiting rows, nothing is written: their part in
+   * these cells is folded in memory, in one read transaction. The live previews read this a few
+   * times a second, and folding first made every preview a write transaction with its fsync.
+   */
   cells(sids: ReadonlyArray<number | undefined>, t: number): Array<BucketTuple | undefined> {
-    return this.reading((plan) =>
-      sids.map((sid) => {
-        if (sid === undefined) return undefined;
-        const folded = plan?.find((c) => c.sid === sid && c.t === t)?.cell;
-        const row = folded ?? this.st.getCell.get(sid, t);
-        return row === undefined ? undefined : [t, row.count, row.sum, row.min, row.max, row.last];
-      }),
-    );
+    const read = this.db.transaction(() => {
+      const folded = this.st.folded.get() as number;
+      const mine = this.journalCells(folded);
+      if (mine === undefined) return undefined;
+      const second = mine.get(t);
+      const groups: JournalCell[] = [];
+      if (second !== undefined)
+        for (const sid of new Set(sids)) {
+          const cell = sid === undefined ? undefined : second.get(sid);
+          if (cell !== undefined) groups.push(cell);
+        }
+      return this.cellsWith(planFoldCells(groups, folded, this.storedCell, this.rowsOfCell), sids, t);
+    })();
+    return read ?? this.reading((plan) => this.cellsWith(plan?.filter((c) => c.t === t) ?? [], sids, t));
+  }
+
+  /** The cells at `t` of `sids`: from `plan` (cells of second `t`, folded in memory), else stored. */
+  private cellsWith(
+    plan: readonly CellFold[],
+    sids: ReadonlyArray<number | undefined>,
+    t: number,
+  ): Array<BucketTuple | undefined> {
+    const planned = new Map<number, FoldedCell>();
+    for (const c of plan) planned.set(c.sid, c.cell);
+    return sids.map((sid) => {
+      if (sid === undefined) return undefined;
+      const row = planned.get(sid) ?? this.st.getCell.get(sid, t);
+      return row === undefined ? undefined : [t, row.count, row.sum, row.min, row.max, row.last];
+    });
   }
 
   /** Deletes every row of these series (in the caller's transaction). */

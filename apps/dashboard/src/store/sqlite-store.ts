@@ -140,6 +140,7 @@ export class SqliteStore implements Store {
         })
         .immediate();
     } catch (err) {
+      this.points.settled(false);
       let failure: unknown = err;
       try {
         sqliteFailure(err);
@@ -155,6 +156,7 @@ export class SqliteStore implements Store {
       }
       return;
     }
+    this.points.settled(true);
     this.stats.writes++;
     for (let i = 0; i < batch.length; i++) {
       const result = results[i] as SeriesWrite;
