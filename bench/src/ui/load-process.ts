@@ -9,7 +9,7 @@
  *   node load-process.js <url> <rate> <lines> <connections>
  */
 import http from "node:http";
-import { loadBody } from "./ui-workload.js";
+import { LOAD_SERIES, loadBody } from "./ui-workload.js";
 
 const [url, rateText, linesText, connText] = process.argv.slice(2);
 const rate = Number(rateText);
@@ -24,6 +24,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const counts = { sent: 0, ok: 0, failed: 0, skipped: 0, points: 0 };
 let busy = 0;
 let first = 0;
+let lastNow = 0;
 
 function send(): void {
   if (busy >= connections) {
@@ -32,7 +33,13 @@ function send(): void {
   }
   busy++;
   counts.sent++;
-  const body = loadBody(lines, first, Date.now());
+  // A body's points of one series are 1 ms apart, its oldest `floor((lines - 1) / LOAD_SERIES)`
+  // ms before its newest: each body starts after the last one ended, so two bodies sent in one
+  // millisecond do not repeat a series and timestamp (the store takes that as a retry, the
+  // point replaced, not as new points).
+  const now = Math.max(Date.now(), lastNow + Math.floor((lines - 1) / LOAD_SERIES) + 1);
+  lastNow = now;
+  const body = loadBody(lines, first, now);
   first = (first + lines) % 1_000_000;
   const req = http.request(
     target,
