@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
 import { FOLD_AFTER_ROWS } from "./sqlite-points.js";
-import { SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
+import { SMALL_WRITE_POINTS, SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
 import type { SeriesPoint } from "./store.js";
 
 let dir = "";
@@ -155,4 +155,26 @@ it("answers queryText with every acknowledged point while the fold waits for ano
   }
   expect(await store.queryText(["f.text"], 0, base, base + 10_000, 10)).toEqual([both]);
   expect(meta("seq")).toBe(meta("folded"));
+});
+
+it("commits a small write queued with large ones first, unless they share a series", async () => {
+  const large = (from: number) =>
+    Array.from({ length: SMALL_WRITE_POINTS + 1 }, (_, i) => p(`o.s${(from + i) % 50}`, base + 100 + i, i));
+  const order: string[] = [];
+  const done = (name: string) => () => order.push(name);
+  // Queued in one turn: one group commit, split.
+  await Promise.all([
+    store.write(large(0), 1000).then(done("large")),
+    store.write([p("o.probe", base + 1, 1)], 1000).then(done("small")),
+  ]);
+  expect(order).toEqual(["small", "large"]);
+  order.length = 0;
+  // A small write to a series of a large one keeps its place: the later write of a ts wins.
+  await Promise.all([
+    store.write(large(0), 1000).then(done("large")),
+    store.write([p("o.s1", base + 101, 99)], 1000).then(done("small")),
+  ]);
+  expect(order).toEqual(["large", "small"]);
+  // o.s1: ts base + 101 (1, then 99) and base + 151 (51); the other order would leave 1.
+  expect(await store.cells(["o.s1"], base)).toEqual([["o.s1", [base, 2, 150, 51, 99, 51]]]);
 });

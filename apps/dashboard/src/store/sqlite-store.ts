@@ -65,6 +65,27 @@ interface QueuedWrite {
   reject: (err: unknown) => void;
 }
 
+/** Points a write may hold and still be committed ahead of larger writes queued with it. */
+export const SMALL_WRITE_POINTS = 100;
+
+/**
+ * The small writes of `batch` to commit first, in a transaction of their own, when larger ones
+ * wait with them: a client's few points (a probe, an interactive tool, a stat panel's source)
+ * do not wait for other clients' bulk inserts (a 2,000-point body over 1,000 series takes
+ * ~7 ms) at the cost of one more commit. Undefined when there is nothing to split, or when a
+ * small write shares a series with a larger one: their order holds (the later write of a
+ * timestamp wins).
+ */
+function smallAhead(batch: readonly QueuedWrite[]): QueuedWrite[] | undefined {
+  const small = batch.filter((w) => w.points.length <= SMALL_WRITE_POINTS);
+  if (small.length === 0 || small.length === batch.length) return undefined;
+  const ids = new Set<string>();
+  for (const w of small) for (const p of w.points) ids.add(p.id);
+  for (const w of batch)
+    if (w.points.length > SMALL_WRITE_POINTS) for (const p of w.points) if (ids.has(p.id)) return undefined;
+  return small;
+}
+
 /** Series whose rows one prune transaction handles (the rest in the next, after a turn). */
 const PRUNE_CHUNK = 500;
 
@@ -111,8 +132,9 @@ export class SqliteStore implements Store {
   /**
    * Group commit: writes that arrive in one turn of the event loop (requests read while the
    * last commit's fsync blocked the loop) share one transaction and one fsync; each still gets
-   * its own refusals, and all resolve after the commit. The queue holds at most one turn's
-   * requests (bounded by the open connections and the body limit).
+   * its own refusals, and all resolve after the commit; small writes go ahead of large ones in
+   * a transaction of their own (`smallAhead`). The queue holds at most one turn's requests
+   * (bounded by the open connections and the body limit).
    */
   write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
     if (points.length === 0) return Promise.resolve([]);
@@ -125,6 +147,16 @@ export class SqliteStore implements Store {
   private readonly flush = (): void => {
     const batch = this.queue;
     this.queue = [];
+    const small = smallAhead(batch);
+    if (small === undefined) this.commit(batch);
+    else {
+      this.commit(small);
+      this.commit(batch.filter((w) => !small.includes(w)));
+    }
+  };
+
+  /** Writes `batch` in one transaction; see `write`. */
+  private commit(batch: QueuedWrite[]): void {
     if (batch.length === 0 || !this.db.open) {
       for (const w of batch) w.reject(new StoreError("unavailable", "the store is closed"));
       return;
@@ -150,10 +182,7 @@ export class SqliteStore implements Store {
       // A failure of the database fails them all (nothing was kept); any other is one request's:
       // the others are written on their own.
       if (failure instanceof StoreError || batch.length === 1) for (const w of batch) w.reject(failure);
-      else {
-        this.queue = batch;
-        this.flushAlone();
-      }
+      else for (const w of batch) this.commit([w]);
       return;
     }
     this.points.settled(true);
@@ -165,7 +194,7 @@ export class SqliteStore implements Store {
       (batch[i] as QueuedWrite).resolve(result.refusals);
     }
     if (this.points.dueForFold) setImmediate(this.foldQuietly);
-  };
+  }
 
   /**
    * Folds written rows into the rollups outside any request (after `FOLD_AFTER_ROWS` rows), so
@@ -182,16 +211,6 @@ export class SqliteStore implements Store {
       return read();
     } catch (err) {
       sqliteFailure(err);
-    }
-  }
-
-  /** Flushes the queue one write per transaction (after a group failed for one of them). */
-  private flushAlone(): void {
-    const batch = this.queue;
-    this.queue = [];
-    for (const w of batch) {
-      this.queue = [w];
-      this.flush();
     }
   }
 
