@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SqliteThreadStore } from "./sqlite-thread-store.js";
+import { storeContract } from "./store-contract.js";
+
+storeContract("sqlite on a store thread", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "dashwire-sqlite-thread-"));
+  const store = await SqliteThreadStore.open({ dataDir });
+  return {
+    store,
+    peer: async () => SqliteThreadStore.open({ dataDir }),
+    cleanup: async () => {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("the store thread", () => {
+  let dataDir = "";
+  let store: SqliteThreadStore;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "dashwire-sqlite-thread-"));
+    store = await SqliteThreadStore.open({ dataDir });
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("commits a write while this thread's event loop keeps running", async () => {
+    // 200,000 points over 1,000 series: hundreds of ms of inserts and the fsync. In this thread
+    // (SqliteStore) no timer fires until the commit returns.
+    const t = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const points = Array.from({ length: 200_000 }, (_, i) => ({
+      id: `t.s${i % 1000}`,
+      name: `t.s${i % 1000}`,
+      tags: undefined,
+      value: i,
+      ts: t + Math.floor(i / 1000),
+    }));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 2);
+    try {
+      expect(await store.write(points, 10_000)).toEqual([]);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(5);
+    expect(await store.cells(["t.s0"], t)).toEqual([["t.s0", [t, 200, 99_500 * 200, 0, 199_000, 199_000]]]);
+  });
+
+  it("fails every call with a coded StoreError once the thread is gone", async () => {
+    await (store as unknown as { thread: Worker }).thread.terminate();
+    await expect(store.cells(["x"], 0)).rejects.toMatchObject({ name: "StoreError", kind: "unavailable" });
+    await expect(
+      store.write([{ id: "x", name: "x", tags: undefined, value: 1, ts: Date.now() }], 10),
+    ).rejects.toMatchObject({ kind: "unavailable" });
+  });
+
+  it("answers a refused write with the engine's StoreError kind", async () => {
+    await store.write([{ id: "f.a", name: "f.a", tags: undefined, value: 1, ts: Date.now() }], 10);
+    await store.exec(`PRAGMA max_page_count = ${1}`);
+    const many = Array.from({ length: 2000 }, (_, i) => ({
+      id: `f.s${i}`,
+      name: `f.s${i}`,
+      tags: undefined,
+      value: i,
+      ts: Date.now(),
+    }));
+    await expect(store.write(many, 10_000)).rejects.toMatchObject({ name: "StoreError", kind: "full" });
+  });
+});

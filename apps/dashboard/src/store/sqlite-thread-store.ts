@@ -1,0 +1,212 @@
+/**
+ * The SQLite store as the app runs it: points on a thread of their own. A write of points is a
+ * transaction whose commit fsyncs (`--sync full`), and a fold is another; on the thread that
+ * serves requests and publishes, each blocked everything else for its whole length (a 2,000-point
+ * body over 1,000 series: ~7 ms, p99 ~40 ms with its fsync), so a POSTed point waited behind
+ * other clients' bodies on its way to a panel. Here they run on a store thread
+ * (`sqlite-thread.ts`) with its own connection to the same file, which answers the points calls
+ * (write, the reads that fold or read the rows it wrote, delete, prune); this thread keeps a
+ * connection for the rest (dashboards, alerts, leases, annotations, listing series), whose
+ * writes are few and short. SQLite serializes the two connections' write transactions, as it
+ * does those of several workers. An acknowledged write is committed exactly as before: the
+ * thread answers after its commit.
+ *
+ * If the store thread stops (it should not: every call's error is answered to that call), every
+ * waiting call and every later one fails with `StoreError` `unavailable` (503).
+ */
+import { type TransferListItem, Worker } from "node:worker_threads";
+import { SqliteStore, type SqliteStoreOptions, sqliteStoreDefaults } from "./sqlite-store.js";
+import {
+  packPoints,
+  type ThreadCall,
+  type ThreadError,
+  type ThreadOp,
+  type ThreadReply,
+  threadError,
+} from "./sqlite-thread.js";
+import type {
+  BucketTuple,
+  DashboardWrite,
+  Expect,
+  PointRefusal,
+  PruneResult,
+  Resolution,
+  SeriesInfo,
+  SeriesMatch,
+  SeriesPoint,
+  Store,
+  StoredDashboard,
+  StoreStats,
+} from "./store.js";
+import { StoreError } from "./store-error.js";
+
+/** An error from the store thread, as this thread throws it. */
+function errorOf(e: ThreadError): Error {
+  if (e.kind !== undefined) return new StoreError(e.kind, e.message);
+  return Object.assign(new Error(e.message), e.code === undefined ? {} : { code: e.code });
+}
+
+/**
+ * Starts the store thread. Under Vitest this module runs from its TypeScript source, so the
+ * thread loads the source through tsx; built, it runs the compiled file.
+ */
+function startThread(options: SqliteStoreOptions): Worker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = new URL(fromSource ? "./sqlite-thread.ts" : "./sqlite-thread.js", import.meta.url);
+  if (!fromSource) return new Worker(entry, { workerData: options });
+  const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: options });
+}
+
+/** The SQLite `Store` with its points on a store thread; see the file comment. */
+export class SqliteThreadStore implements Store {
+  readonly kind = "sqlite";
+  readonly stats: StoreStats = { writes: 0, cellsRecomputed: 0 };
+  readonly options: SqliteStoreOptions;
+  readonly resolutions: readonly Resolution[];
+  readonly file: string;
+  readonly leases;
+  readonly alerts;
+  readonly annotations;
+  private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  private next = 0;
+  private stopped: StoreError | undefined;
+
+  private constructor(
+    /** This thread's connection (it created or migrated the file before the thread opened it). */
+    private readonly local: SqliteStore,
+    private readonly thread: Worker,
+  ) {
+    this.options = local.options;
+    this.resolutions = local.resolutions;
+    this.file = local.file;
+    this.leases = local.leases;
+    this.alerts = local.alerts;
+    this.annotations = local.annotations;
+    thread.on("message", this.answer);
+    thread.on("error", (err) => this.stop(`the store thread failed: ${err.message}`));
+    thread.on("exit", () => this.stop("the store thread stopped"));
+    thread.unref();
+  }
+
+  /** Opens (creating or migrating) the database, then starts the store thread on it. */
+  static async open(options: Partial<SqliteStoreOptions> = {}): Promise<SqliteThreadStore> {
+    const local = new SqliteStore(options);
+    const thread = startThread({ ...sqliteStoreDefaults, ...options });
+    const started = await new Promise<ThreadReply>((resolve) => {
+      thread.once("message", resolve);
+      thread.once("error", (err) => resolve({ id: "failed", error: threadError(err) }));
+      thread.once("exit", () =>
+        resolve({ id: "failed", error: { message: "the store thread stopped", kind: "unavailable", code: undefined } }),
+      );
+    });
+    if (started.id === "failed") {
+      await thread.terminate();
+      await local.close();
+      throw errorOf(started.error);
+    }
+    return new SqliteThreadStore(local, thread);
+  }
+
+  private readonly answer = (reply: ThreadReply): void => {
+    if (typeof reply.id !== "number" || !("ok" in reply)) return;
+    const call = this.calls.get(reply.id);
+    if (call === undefined) return;
+    this.calls.delete(reply.id);
+    if (this.calls.size === 0) this.thread.unref();
+    this.stats.writes = reply.stats.writes;
+    this.stats.cellsRecomputed = reply.stats.cellsRecomputed;
+    if (reply.ok) call.resolve(reply.value);
+    else call.reject(errorOf(reply.error));
+  };
+
+  /** Fails every waiting call and every later one. */
+  private stop(why: string): void {
+    this.stopped ??= new StoreError("unavailable", why);
+    for (const call of this.calls.values()) call.reject(this.stopped);
+    this.calls.clear();
+  }
+
+  /** Posts a call to the store thread; resolves with its answer. */
+  private call<T>(op: ThreadOp, args: unknown[], transfer: readonly TransferListItem[] = []): Promise<T> {
+    if (this.stopped !== undefined) return Promise.reject(this.stopped);
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      // A waiting call keeps the process alive (a script awaiting a write), an idle thread does not.
+      if (this.calls.size === 0) this.thread.ref();
+      this.calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.thread.postMessage({ id, op, args } satisfies ThreadCall, transfer);
+    });
+  }
+
+  write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
+    if (points.length === 0) return Promise.resolve([]);
+    const packed = packPoints(points);
+    return this.call(
+      "write",
+      [packed, maxSeries],
+      [packed.which.buffer as ArrayBuffer, packed.values.buffer as ArrayBuffer, packed.ts.buffer as ArrayBuffer],
+    );
+  }
+
+  query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]> {
+    return this.call("query", [id, res, from, to, limit]);
+  }
+
+  queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]> {
+    return this.call("queryText", [ids, res, from, to, limit]);
+  }
+
+  cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
+    return this.call("cells", [ids, t]);
+  }
+
+  deleteSeries(match: SeriesMatch): Promise<number> {
+    return this.call("deleteSeries", [match]);
+  }
+
+  prune(nowMs: number): Promise<PruneResult> {
+    return this.call("prune", [nowMs]);
+  }
+
+  /** Runs `sql` on the store thread's connection (tests and tools). */
+  exec(sql: string): Promise<void> {
+    return this.call("exec", [sql]);
+  }
+
+  listSeries(match: SeriesMatch, limit: number): Promise<SeriesInfo[]> {
+    return this.local.listSeries(match, limit);
+  }
+
+  seriesCount(): Promise<number> {
+    return this.local.seriesCount();
+  }
+
+  diskBytes(): Promise<number> {
+    return this.local.diskBytes();
+  }
+
+  listDashboards(): Promise<StoredDashboard[]> {
+    return this.local.listDashboards();
+  }
+
+  getDashboard(id: string): Promise<StoredDashboard | undefined> {
+    return this.local.getDashboard(id);
+  }
+
+  putDashboard(id: string, body: string, expect: Expect, max: number): Promise<DashboardWrite> {
+    return this.local.putDashboard(id, body, expect, max);
+  }
+
+  deleteDashboard(id: string, expect: Expect): Promise<DashboardWrite> {
+    return this.local.deleteDashboard(id, expect);
+  }
+
+  async close(): Promise<void> {
+    // Writes the thread accepted are committed (or refused) before its connection closes.
+    if (this.stopped === undefined) await this.call("close", []).catch(() => {});
+    this.stopped ??= new StoreError("unavailable", "the store is closed");
+    await this.thread.terminate();
+    await this.local.close();
+  }
+}
