@@ -145,14 +145,27 @@ export class SqliteStore implements Store {
   }
 
   private readonly flush = (): void => {
+    this.commitLater(); // (in order: none is left by then, the turn it was put off to came first)
     const batch = this.queue;
     this.queue = [];
     const small = smallAhead(batch);
     if (small === undefined) this.commit(batch);
     else {
       this.commit(small);
-      this.commit(batch.filter((w) => !small.includes(w)));
+      // The large ones in the next turn: the small ones' answers go out first (on the store
+      // thread, a reply is posted in the turn that resolves it).
+      this.later = batch.filter((w) => !small.includes(w));
+      setImmediate(this.commitLater);
     }
+  };
+
+  /** Large writes a split flush left for the next turn. */
+  private later: QueuedWrite[] | undefined;
+
+  private readonly commitLater = (): void => {
+    const later = this.later;
+    this.later = undefined;
+    if (later !== undefined) this.commit(later);
   };
 
   /** Writes `batch` in one transaction; see `write`. */
@@ -342,7 +355,9 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     // Writes already accepted into the queue are committed (or refused) before the file closes.
+    this.commitLater();
     if (this.queue.length > 0) this.flush();
+    this.commitLater();
     if (this.db.open) this.db.close();
   }
 }
