@@ -19,6 +19,7 @@ import { SqliteStore, type SqliteStoreOptions, sqliteStoreDefaults } from "./sql
 import {
   packPoints,
   type ThreadCall,
+  type ThreadData,
   type ThreadError,
   type ThreadOp,
   type ThreadReply,
@@ -50,12 +51,24 @@ function errorOf(e: ThreadError): Error {
  * Starts the store thread. Under Vitest this module runs from its TypeScript source, so the
  * thread loads the source through tsx; built, it runs the compiled file.
  */
-function startThread(options: SqliteStoreOptions): Worker {
+function startThread(data: ThreadData): Worker {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(fromSource ? "./sqlite-thread.ts" : "./sqlite-thread.js", import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: options });
+  if (!fromSource) return new Worker(entry, { workerData: data });
   const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: options });
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+/** Resolves once `thread` said it opened the database; rejects with its error if it did not. */
+async function started(thread: Worker): Promise<void> {
+  const reply = await new Promise<ThreadReply>((resolve) => {
+    thread.once("message", resolve);
+    thread.once("error", (err) => resolve({ id: "failed", error: threadError(err) }));
+    thread.once("exit", () =>
+      resolve({ id: "failed", error: { message: "the store thread stopped", kind: "unavailable", code: undefined } }),
+    );
+  });
+  if (reply.id === "failed") throw errorOf(reply.error);
 }
 
 /** The SQLite `Store` with its points on a store thread; see the file comment. */
@@ -71,11 +84,15 @@ export class SqliteThreadStore implements Store {
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private next = 0;
   private stopped: StoreError | undefined;
+  /** Set when `close` began (the checkpoint thread's exit is then expected). */
+  private closing = false;
+  private closed: Promise<void> | undefined;
 
   private constructor(
     /** This thread's connection (it created or migrated the file before the thread opened it). */
     private readonly local: SqliteStore,
     private readonly thread: Worker,
+    private readonly checkpointer: Worker,
   ) {
     this.options = local.options;
     this.resolutions = local.resolutions;
@@ -87,25 +104,37 @@ export class SqliteThreadStore implements Store {
     thread.on("error", (err) => this.stop(`the store thread failed: ${err.message}`));
     thread.on("exit", () => this.stop("the store thread stopped"));
     thread.unref();
+    checkpointer.unref();
+    // Without it the writers checkpoint again, as SQLite does by default (at 1,000 WAL pages).
+    checkpointer.on("exit", () => {
+      if (this.closing) return;
+      try {
+        this.local.exec("PRAGMA wal_autocheckpoint = 1000");
+      } catch {
+        // Closed meanwhile.
+      }
+      this.call("exec", ["PRAGMA wal_autocheckpoint = 1000"]).catch(() => {});
+    });
   }
 
-  /** Opens (creating or migrating) the database, then starts the store thread on it. */
+  /**
+   * Opens (creating or migrating) the database, then starts the store thread and the
+   * checkpoint thread on it.
+   */
   static async open(options: Partial<SqliteStoreOptions> = {}): Promise<SqliteThreadStore> {
     const local = new SqliteStore(options);
-    const thread = startThread({ ...sqliteStoreDefaults, ...options });
-    const started = await new Promise<ThreadReply>((resolve) => {
-      thread.once("message", resolve);
-      thread.once("error", (err) => resolve({ id: "failed", error: threadError(err) }));
-      thread.once("exit", () =>
-        resolve({ id: "failed", error: { message: "the store thread stopped", kind: "unavailable", code: undefined } }),
-      );
-    });
-    if (started.id === "failed") {
-      await thread.terminate();
+    const all = { ...sqliteStoreDefaults, ...options };
+    const thread = startThread({ role: "store", options: all });
+    const checkpointer = startThread({ role: "checkpoint", options: all });
+    try {
+      await Promise.all([started(thread), started(checkpointer)]);
+    } catch (err) {
+      await Promise.all([thread.terminate(), checkpointer.terminate()]);
       await local.close();
-      throw errorOf(started.error);
+      throw err;
     }
-    return new SqliteThreadStore(local, thread);
+    local.exec("PRAGMA wal_autocheckpoint = 0");
+    return new SqliteThreadStore(local, thread, checkpointer);
   }
 
   private readonly answer = (reply: ThreadReply): void => {
@@ -202,7 +231,14 @@ export class SqliteThreadStore implements Store {
     return this.local.deleteDashboard(id, expect);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closed ??= this.closeOnce();
+    return this.closed;
+  }
+
+  private async closeOnce(): Promise<void> {
+    this.closing = true;
+    await this.checkpointer.terminate();
     // Writes the thread accepted are committed (or refused) before its connection closes.
     if (this.stopped === undefined) await this.call("close", []).catch(() => {});
     this.stopped ??= new StoreError("unavailable", "the store is closed");
