@@ -221,7 +221,7 @@ export class SqlitePoints {
     return plan.length;
   }
 
-  /** The fold of the rows above `folded`, read from the database (nothing written). */
+  /** The fold of the rows above `folded`, from the journal or read back (nothing written). */
   private plan(folded: number): CellFold[] {
     const mine = this.journalCells(folded);
     if (mine !== undefined) return planFoldCells(everyCell(mine), folded, this.storedCell, this.rowsOfCell);

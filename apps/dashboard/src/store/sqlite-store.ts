@@ -145,7 +145,7 @@ export class SqliteStore implements Store {
   }
 
   private readonly flush = (): void => {
-    this.commitLater(); // (in order: none is left by then, the turn it was put off to came first)
+    this.commitLater(); // Normally none is left: the turn they were put off to comes first.
     const batch = this.queue;
     this.queue = [];
     const small = smallAhead(batch);

@@ -9,7 +9,8 @@
  * connection for the rest (dashboards, alerts, leases, annotations, listing series), whose
  * writes are few and short. SQLite serializes the two connections' write transactions, as it
  * does those of several workers. An acknowledged write is committed exactly as before: the
- * thread answers after its commit.
+ * thread answers after its commit. A second thread checkpoints the WAL, so that neither
+ * writing connection does (`sqlite-thread.ts`).
  *
  * If the store thread stops (it should not: every call's error is answered to that call), every
  * waiting call and every later one fails with `StoreError` `unavailable` (503).
@@ -48,8 +49,8 @@ function errorOf(e: ThreadError): Error {
 }
 
 /**
- * Starts the store thread. Under Vitest this module runs from its TypeScript source, so the
- * thread loads the source through tsx; built, it runs the compiled file.
+ * Starts a thread of `sqlite-thread.ts` in `data.role`. Under Vitest this module runs from its
+ * TypeScript source, so the thread loads the source through tsx; built, it runs the compiled file.
  */
 function startThread(data: ThreadData): Worker {
   const fromSource = import.meta.url.endsWith(".ts");
