@@ -71,13 +71,14 @@ describe("the store thread", () => {
     const one = statSync(wal).size;
     let most = one;
     for (let b = 1; b < 10; b++) {
-      await new Promise((r) => setTimeout(r, CHECKPOINT_EVERY_MS + 150));
+      // Two checkpoint periods: a loaded machine may run the checkpoint thread late.
+      await new Promise((r) => setTimeout(r, 2 * CHECKPOINT_EVERY_MS + 100));
       await store.write(body(b), 10_000);
       most = Math.max(most, statSync(wal).size);
     }
     // Ten writes of ~one. Unchecked (far below SQLite's own 1,000-page checkpoint) it holds all
-    // ten; checkpointed between writes, the WAL restarts from its start.
-    expect(most).toBeLessThan(4 * one);
+    // ten (8-10 times one); checkpointed between writes, the WAL restarts from its start.
+    expect(most).toBeLessThan(5 * one);
   });
 
   it("fails every call with a coded StoreError once the thread is gone", async () => {
