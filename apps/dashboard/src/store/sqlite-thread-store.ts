@@ -123,6 +123,23 @@ export class SqliteThreadStore implements Store {
    * checkpoint thread on it.
    */
   static async open(options: Partial<SqliteStoreOptions> = {}): Promise<SqliteThreadStore> {
+    // Workers of a machine open the file together, each with three connections; one that meets
+    // a lock it may not wait for (SQLITE_BUSY without the busy handler, e.g. while another
+    // connection recovers the WAL index) starts again, for a bounded time.
+    const until = Date.now() + 2 * (options.busyTimeoutMs ?? sqliteStoreDefaults.busyTimeoutMs);
+    for (;;) {
+      try {
+        return await SqliteThreadStore.openOnce(options);
+      } catch (err) {
+        const code = String((err as { code?: unknown }).code ?? "");
+        const busy = code.startsWith("SQLITE_BUSY") || /database is locked/.test(String(err));
+        if (!busy || Date.now() > until) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
+      }
+    }
+  }
+
+  private static async openOnce(options: Partial<SqliteStoreOptions>): Promise<SqliteThreadStore> {
     const local = new SqliteStore(options);
     const all = { ...sqliteStoreDefaults, ...options };
     const thread = startThread({ role: "store", options: all });
