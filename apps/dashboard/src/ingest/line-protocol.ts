@@ -52,11 +52,20 @@ import { type ParseResult, type Point, type Rejection, refuse, rejectionMessage 
 
 export { type Precision, parsePrecision } from "./line-values.js";
 
-/** Most distinct measurement-and-tags spellings (and field names of one) memoized per body. */
-const MAX_SECTIONS = 4096;
+/** Most spellings memoized under one hash. */
+const MAX_COLLISIONS = 8;
+
+/** Most field names memoized per measurement-and-tags spelling. */
+const MAX_FIELDS = 4096;
+
+/**
+ * Most measurement-and-tags spellings and field names memoized, together, and most UTF-16 code
+ * units of their text: past either, the memo starts over empty.
+ */
+export const SECTION_MEMO_MAX = { entries: 50_000, chars: 8_000_000 };
 
 /** A field key of one section, as written, and the series it names (memoized per section). */
-interface Field {
+export interface Field {
   /** The key as written (escapes included): what the next line is compared with. */
   raw: string;
   /** The key (unescaped). */
@@ -68,7 +77,7 @@ interface Field {
 }
 
 /** A parsed, checked measurement and tag set. */
-interface Section {
+export interface Section {
   /** The spelling (measurement and tags as written). */
   text: string;
   /** The next section whose spelling has the same hash. */
@@ -85,11 +94,68 @@ interface Section {
   last: Field | undefined;
 }
 
+/**
+ * Measurement-and-tags spellings seen lately, by `spellingHash` (collisions chained), shared by
+ * every body this process parses: an agent sends the same series in every batch, so a line's
+ * series costs a hash and a comparison, not a parse, a check and a series id (a body of 2,000
+ * lines over 1,000 series, each in a body of its own, spent a fifth of its parse on that).
+ * Bounded by `SECTION_MEMO_MAX`: a stream of new series empties it now and then, and each body
+ * then parses its spellings as it did before the memo.
+ */
+export class SectionMemo {
+  private readonly byHash = new Map<number, Section>();
+  private entries = 0;
+  private chars = 0;
+
+  /** The section spelled `s.substring(start, end)`, hashed `h`, if memoized. */
+  find(h: number, s: string, start: number, end: number): Section | undefined {
+    for (let sec = this.byHash.get(h); sec !== undefined; sec = sec.collision)
+      // substring + === compares natively (startsWith at an offset walks characters in JS speed).
+      if (sec.text.length === end - start && s.substring(start, end) === sec.text) return sec;
+    return undefined;
+  }
+
+  /**
+   * Memoizes `sec` under hash `h`, unless `MAX_COLLISIONS` spellings share that hash (FNV-1a is
+   * no defence against a body of crafted collisions: each of its lines would walk the chain).
+   */
+  add(h: number, sec: Section): void {
+    let depth = 0;
+    for (let other = this.byHash.get(h); other !== undefined; other = other.collision)
+      if (++depth >= MAX_COLLISIONS) return;
+    this.count(1, 2 * sec.text.length);
+    sec.collision = this.byHash.get(h);
+    this.byHash.set(h, sec);
+  }
+
+  /** Memoizes field `f` of `sec`. */
+  addField(sec: Section, f: Field): void {
+    if (sec.fields.size >= MAX_FIELDS) return;
+    this.count(1, f.raw.length + f.id.length);
+    sec.fields.set(f.raw, f);
+  }
+
+  /** Spellings and field names memoized, and the code units of their text. */
+  get size(): { entries: number; chars: number } {
+    return { entries: this.entries, chars: this.chars };
+  }
+
+  private count(entries: number, chars: number): void {
+    this.entries += entries;
+    this.chars += chars;
+    if (this.entries <= SECTION_MEMO_MAX.entries && this.chars <= SECTION_MEMO_MAX.chars) return;
+    // Sections already handed out keep working; they are just no longer found.
+    this.byHash.clear();
+    this.entries = entries;
+    this.chars = chars;
+  }
+}
+
+/** The process's memo (exported for tests). */
+export const memo = new SectionMemo();
+
 /** One pass over a body. */
 class LineParser extends LineCursor {
-  /** Measurement-and-tags spellings seen in this body, by `spellingHash`; collisions chained. */
-  private readonly sections = new Map<number, Section>();
-  private sectionCount = 0;
   /** Field keys of the current line, once it has more than one (cleared per line). */
   private readonly seen = new Set<string>();
   /** Fields and values of the current line, reused from line to line. */
@@ -177,9 +243,9 @@ class LineParser extends LineCursor {
   }
 
   /**
-   * The measurement and tags at the cursor, parsed and checked once per distinct spelling in a
-   * body (a batch repeats few series many times), then taken from `sections` by a hash of the
-   * spelling, compared in place: a known spelling costs no string.
+   * The measurement and tags at the cursor, parsed and checked once per distinct spelling (see
+   * `SectionMemo`), then found by a hash of the spelling, compared in place: a known spelling
+   * costs no string.
    */
   private section(): Section {
     const s = this.s;
@@ -193,20 +259,13 @@ class LineParser extends LineCursor {
       end = this.sectionEnd(start);
       h = spellingHash(s, start, end, false);
     }
-    for (let sec = this.sections.get(h); sec !== undefined; sec = sec.collision)
-      // substring + === compares natively (startsWith at an offset walks characters in JS speed).
-      if (sec.text.length === end - start && s.substring(start, end) === sec.text) {
-        this.pos = end;
-        return sec;
-      }
-    const parsed = this.parseSection(s.slice(start, end));
-    if (this.sectionCount >= MAX_SECTIONS) {
-      this.sections.clear();
-      this.sectionCount = 0;
+    const known = memo.find(h, s, start, end);
+    if (known !== undefined) {
+      this.pos = end;
+      return known;
     }
-    parsed.collision = this.sections.get(h);
-    this.sections.set(h, parsed);
-    this.sectionCount++;
+    const parsed = this.parseSection(s.slice(start, end));
+    memo.add(h, parsed);
     return parsed;
   }
 
@@ -266,7 +325,7 @@ class LineParser extends LineCursor {
         name: why === undefined ? full : new FieldRefusal(`field ${JSON.stringify(key)}: ${why}`),
         id: why === undefined && key.length > 0 ? formatSeriesId(full, sec.tags) : "",
       };
-      if (followed && key.length > 0 && sec.fields.size < MAX_SECTIONS) sec.fields.set(raw, f);
+      if (followed && key.length > 0) memo.addField(sec, f);
     }
     if (followed && key.length > 0) sec.last = f;
     return f;
