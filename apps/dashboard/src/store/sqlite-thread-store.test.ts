@@ -100,5 +100,15 @@ describe("the store thread", () => {
       ts: Date.now(),
     }));
     await expect(store.write(many, 10_000)).rejects.toMatchObject({ name: "StoreError", kind: "full" });
+    // The refused write's series joined the thread's series table all the same: writes that
+    // name them next (by index only) reach the right series.
+    await store.exec("PRAGMA max_page_count = 1000000");
+    const t = Math.floor(Date.now() / 1000) * 1000;
+    await store.write([{ id: "f.s7", name: "f.s7", tags: undefined, value: 7, ts: t + 1 }], 10_000);
+    await store.write([{ id: "f.s9", name: "f.s9", tags: undefined, value: 9, ts: t + 1 }], 10_000);
+    expect(await store.cells(["f.s7", "f.s9"], t)).toEqual([
+      ["f.s7", [t, 1, 7, 7, 7, 7]],
+      ["f.s9", [t, 1, 9, 9, 9, 9]],
+    ]);
   });
 });

@@ -18,7 +18,7 @@
 import { type TransferListItem, Worker } from "node:worker_threads";
 import { SqliteStore, type SqliteStoreOptions, sqliteStoreDefaults } from "./sqlite-store.js";
 import {
-  packPoints,
+  SeriesPacker,
   type ThreadCall,
   type ThreadData,
   type ThreadError,
@@ -84,6 +84,8 @@ export class SqliteThreadStore implements Store {
   readonly annotations;
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private next = 0;
+  /** The series table of writes posted to the thread (`sqlite-thread.ts`). */
+  private readonly packer = new SeriesPacker();
   private stopped: StoreError | undefined;
   /** Set when `close` began (the checkpoint thread's exit is then expected). */
   private closing = false;
@@ -188,7 +190,7 @@ export class SqliteThreadStore implements Store {
 
   write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
     if (points.length === 0) return Promise.resolve([]);
-    const packed = packPoints(points);
+    const packed = this.packer.pack(points);
     return this.call(
       "write",
       [packed, maxSeries],

@@ -52,73 +52,95 @@ export type ThreadReply =
   | { id: number; ok: false; error: ThreadError; stats: StoreStats };
 
 /**
- * A write's points as they cross to the store thread: each series once, its id, name and tags
- * (as JSON) in one string of lines, the numbers in typed arrays that are transferred, not
- * copied. Cloning the points as objects (a 2,000-point body: 4,000 objects) cost the serving
- * thread more than the write it handed off, and so did cloning thousands of separate strings.
+ * A write's points as they cross to the store thread: numbers in typed arrays that are
+ * transferred, not copied, and each point's series as an index into a table both threads keep
+ * (`SeriesPacker` here, `SeriesTable` there). A series crosses as text (id, name, tags as JSON)
+ * once, in the first write that names it, not in every write: cloning a 2,000-point body's points
+ * as objects cost the serving thread more than the write it handed off, and so did serializing
+ * and cloning the id, name and tags of each of its 1,000 series in every body.
  */
 export interface PackedPoints {
-  /** `id\nname\ntags\n` per series ("" tags: none); undefined when a part holds a line break. */
-  series: string | undefined;
-  /** The same as arrays (`[id, name, tags]` per series), when `series` is undefined. */
-  parts: string[] | undefined;
-  /** Per point, its series' index. */
+  /** Table generation: when it differs from the thread's, the thread empties its table first. */
+  epoch: number;
+  /** Series new to the table, `[id, name, tags JSON or ""]` each, at the indexes after the last. */
+  fresh: string[];
+  /** Per point, its series' index in the table. */
   which: Uint32Array;
   values: Float64Array;
   ts: Float64Array;
 }
 
-/** Packs `points` (in order) for the store thread. */
-export function packPoints(points: readonly SeriesPoint[]): PackedPoints {
-  const index = new Map<string, number>();
-  const parts: string[] = [];
-  let lineBreak = false;
-  const packed: PackedPoints = {
-    series: undefined,
-    parts: undefined,
-    which: new Uint32Array(points.length),
-    values: new Float64Array(points.length),
-    ts: new Float64Array(points.length),
-  };
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i] as SeriesPoint;
-    let k = index.get(p.id);
-    if (k === undefined) {
-      k = index.size;
-      index.set(p.id, k);
-      // JSON escapes line breaks; an id or name (validated ones cannot) might hold one.
-      if (p.id.includes("\n") || p.name.includes("\n")) lineBreak = true;
-      parts.push(p.id, p.name, p.tags === undefined ? "" : JSON.stringify(p.tags));
+/**
+ * Most series in the packer's table (and so in the thread's). Past it both start over empty
+ * (a new epoch): the series of the next writes cross as text again. Bounded so that a stream of
+ * new series, accepted or refused by the series limit, cannot grow them without end.
+ */
+export const PACKED_SERIES_MAX = 100_000;
+
+/** The serving thread's side of the series table: packs writes for the store thread. */
+export class SeriesPacker {
+  private readonly index = new Map<string, number>();
+  private epoch = 0;
+
+  constructor(private readonly max = PACKED_SERIES_MAX) {}
+
+  /** Packs `points` (in order), adding their new series to the table. */
+  pack(points: readonly SeriesPoint[]): PackedPoints {
+    if (this.index.size + points.length > this.max) {
+      this.index.clear();
+      this.epoch++;
     }
-    packed.which[i] = k;
-    packed.values[i] = p.value;
-    packed.ts[i] = p.ts;
+    const index = this.index;
+    const packed: PackedPoints = {
+      epoch: this.epoch,
+      fresh: [],
+      which: new Uint32Array(points.length),
+      values: new Float64Array(points.length),
+      ts: new Float64Array(points.length),
+    };
+    for (let i = 0; i < points.length; i++) {
+      const p = points[i] as SeriesPoint;
+      let k = index.get(p.id);
+      if (k === undefined) {
+        k = index.size;
+        index.set(p.id, k);
+        packed.fresh.push(p.id, p.name, p.tags === undefined ? "" : JSON.stringify(p.tags));
+      }
+      packed.which[i] = k;
+      packed.values[i] = p.value;
+      packed.ts[i] = p.ts;
+    }
+    return packed;
   }
-  if (lineBreak) packed.parts = parts;
-  else packed.series = parts.join("\n");
-  return packed;
 }
 
-/** The points of `packed`, in order. */
-export function unpackPoints(packed: PackedPoints): SeriesPoint[] {
-  const parts = packed.parts ?? (packed.series as string).split("\n");
-  const tags = new Array<SeriesPoint["tags"]>(parts.length / 3);
-  for (let k = 0; k < tags.length; k++) {
-    const t = parts[3 * k + 2] as string;
-    tags[k] = t === "" ? undefined : (JSON.parse(t) as SeriesPoint["tags"]);
+/** The store thread's side of the series table: unpacks writes. */
+export class SeriesTable {
+  private epoch = 0;
+  private readonly series: Array<Pick<SeriesPoint, "id" | "name" | "tags">> = [];
+
+  /** The points of `packed`, in order (after adding its new series to the table). */
+  unpack(packed: PackedPoints): SeriesPoint[] {
+    if (packed.epoch !== this.epoch) {
+      this.series.length = 0;
+      this.epoch = packed.epoch;
+    }
+    const { fresh, which, values, ts } = packed;
+    for (let j = 0; j < fresh.length; j += 3) {
+      const tags = fresh[j + 2] as string;
+      this.series.push({
+        id: fresh[j] as string,
+        name: fresh[j + 1] as string,
+        tags: tags === "" ? undefined : (JSON.parse(tags) as SeriesPoint["tags"]),
+      });
+    }
+    const out: SeriesPoint[] = new Array(which.length);
+    for (let i = 0; i < which.length; i++) {
+      const s = this.series[which[i] as number] as (typeof this.series)[number];
+      out[i] = { id: s.id, name: s.name, tags: s.tags, value: values[i] as number, ts: ts[i] as number };
+    }
+    return out;
   }
-  const out: SeriesPoint[] = new Array(packed.which.length);
-  for (let i = 0; i < packed.which.length; i++) {
-    const k = packed.which[i] as number;
-    out[i] = {
-      id: parts[3 * k] as string,
-      name: parts[3 * k + 1] as string,
-      tags: tags[k],
-      value: packed.values[i] as number,
-      ts: packed.ts[i] as number,
-    };
-  }
-  return out;
 }
 
 /** `err` as it crosses threads. */
@@ -141,10 +163,14 @@ function serve(port: NonNullable<typeof parentPort>, options: SqliteStoreOptions
     return;
   }
   const methods = store as unknown as Record<ThreadOp, (...args: unknown[]) => unknown>;
+  const table = new SeriesTable();
   port.on("message", (call: ThreadCall) => {
-    // A throw or rejection answers its own call only; the thread goes on serving.
-    const args = call.op === "write" ? [unpackPoints(call.args[0] as PackedPoints), call.args[1]] : call.args;
-    new Promise((resolve) => resolve(methods[call.op].apply(store, args))).then(
+    // A throw or rejection answers its own call only; the thread goes on serving. A write's new
+    // series join the table whatever becomes of the write: the next writes refer to them.
+    new Promise((resolve) => {
+      const args = call.op === "write" ? [table.unpack(call.args[0] as PackedPoints), call.args[1]] : call.args;
+      resolve(methods[call.op].apply(store, args));
+    }).then(
       (value) => port.postMessage({ id: call.id, ok: true, value, stats: store.stats } satisfies ThreadReply),
       (err: unknown) =>
         port.postMessage({ id: call.id, ok: false, error: threadError(err), stats: store.stats } satisfies ThreadReply),
