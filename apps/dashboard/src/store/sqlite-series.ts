@@ -119,6 +119,16 @@ export class SqliteSeries {
   /** The sid of `id` (cached, else from the database). */
   sidOf(id: string): number | undefined {
     this.cache.sync(this.st.gen.get() as number);
+    return this.cachedSid(id);
+  }
+
+  /** The sids of `ids`, checking the index generation once (a preview asks for 1,000). */
+  sidsOf(ids: readonly string[]): Array<number | undefined> {
+    this.cache.sync(this.st.gen.get() as number);
+    return ids.map((id) => this.cachedSid(id));
+  }
+
+  private cachedSid(id: string): number | undefined {
     const cached = this.cache.get(id);
     if (cached !== undefined) return cached.sid;
     const row = this.st.sidOf.get(id);

@@ -236,22 +236,12 @@ export class SqliteStore implements Store {
   async queryText(ids: readonly string[], res: number, from: number, to: number, limit: number): Promise<string[]> {
     if (res !== 0)
       return Promise.all(ids.map(async (id) => JSON.stringify(await this.query(id, res, from, to, limit))));
-    return this.read(() =>
-      this.points.rangesText(
-        ids.map((id) => this.series.sidOf(id)),
-        from,
-        to,
-        limit,
-      ),
-    );
+    return this.read(() => this.points.rangesText(this.series.sidsOf(ids), from, to, limit));
   }
 
   async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
     return this.read(() => {
-      const cells = this.points.cells(
-        ids.map((id) => this.series.sidOf(id)),
-        t,
-      );
+      const cells = this.points.cells(this.series.sidsOf(ids), t);
       const out: Array<[string, BucketTuple]> = [];
       for (let i = 0; i < ids.length; i++) {
         const cell = cells[i];
