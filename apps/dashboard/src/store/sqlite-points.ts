@@ -37,6 +37,13 @@ import type { CellGroup } from "./write-plan.js";
  */
 export const FOLD_AFTER_ROWS = 20_000;
 
+/** Raw rows per INSERT statement of a write (a write's rows go in statements of this many: a
+ * statement's call costs as much as inserting a row, and 1,000 rows are common). */
+const RAW_PER_INSERT = 32;
+
+/** Values of one raw row. */
+const RAW_COLUMNS = 11;
+
 /** Prepared statements of the points tables. */
 function statements(db: Database.Database) {
   return {
@@ -50,6 +57,9 @@ function statements(db: Database.Database) {
       .prepare("SELECT (SELECT v FROM meta WHERE k = 'seq') - (SELECT v FROM meta WHERE k = 'folded')")
       .pluck(),
     putRaw: db.prepare("INSERT INTO raw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    putRaws: db.prepare(
+      `INSERT INTO raw VALUES ${Array(RAW_PER_INSERT).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+    ),
     pending: db.prepare<[number], PendingRow>(
       "SELECT seq, t, sid, count, sum, min, max, last, last_ts AS lastTs, first_ts AS firstTs FROM raw WHERE seq > ? ORDER BY seq",
     ),
@@ -117,11 +127,18 @@ export class SqlitePoints {
    * last row written; returns the new last). Nothing is read.
    */
   append(groups: readonly CellGroup[], seq: number): number {
+    const values: unknown[] = [];
     for (const g of groups) {
       const a = aggOf(g.pairs);
-      this.putRaw(++seq, g.sid, g.t, a, g.pairs);
-      this.journal.add(seq, g.sid, g.t, a, g.pairs[0] as number);
+      const first = g.pairs[0] as number;
+      values.push(++seq, g.t, g.sid, a.count, a.sum, a.min, a.max, a.last, a.lastTs, first, encodeRaw(g.pairs));
+      if (values.length === RAW_PER_INSERT * RAW_COLUMNS) {
+        this.st.putRaws.run(values);
+        values.length = 0;
+      }
+      this.journal.add(seq, g.sid, g.t, a, first);
     }
+    for (let i = 0; i < values.length; i += RAW_COLUMNS) this.st.putRaw.run(values.slice(i, i + RAW_COLUMNS));
     this.unfolded += groups.length;
     return seq;
   }
