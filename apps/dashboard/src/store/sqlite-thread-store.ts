@@ -25,6 +25,7 @@ import {
   type ThreadOp,
   type ThreadReply,
   threadError,
+  unpackCells,
 } from "./sqlite-thread.js";
 import type {
   BucketTuple,
@@ -206,8 +207,8 @@ export class SqliteThreadStore implements Store {
     return this.call("queryText", [ids, res, from, to, limit]);
   }
 
-  cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
-    return this.call("cells", [ids, t]);
+  async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
+    return unpackCells(ids, await this.call<Float64Array>("cells", [ids, t]));
   }
 
   deleteSeries(match: SeriesMatch): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SeriesPacker, SeriesTable } from "./sqlite-thread.js";
-import type { SeriesPoint } from "./store.js";
+import { packCells, SeriesPacker, SeriesTable, unpackCells } from "./sqlite-thread.js";
+import type { BucketTuple, SeriesPoint } from "./store.js";
 
 const point = (n: number, value: number): SeriesPoint => ({
   id: `p.s${n},host=h${n}`,
@@ -40,5 +40,22 @@ describe("the series table between the serving thread and the store thread", () 
       expect(out).toEqual(points);
       expect(packed.which.every((k) => k < 4)).toBe(true);
     }
+  });
+});
+
+describe("the answer to cells between the threads", () => {
+  it("keeps each cell with its id, leaves out those with none, and keeps repeated ids", () => {
+    const ids = ["a", "b", "c", "a", "d"];
+    const cell = (v: number): BucketTuple => [1000, v, v, v, v, v];
+    const found: Array<[string, BucketTuple]> = [
+      ["a", cell(1)],
+      ["c", cell(3)],
+      ["a", cell(1)],
+      ["d", cell(-0.5)],
+    ];
+    const packed = structuredClone(packCells(ids, found));
+    expect(packed).toBeInstanceOf(Float64Array);
+    expect(unpackCells(ids, packed)).toEqual(found);
+    expect(unpackCells(["x"], packCells(["x"], []))).toEqual([]);
   });
 });
