@@ -109,6 +109,26 @@ describe("LiveRollups", () => {
     expect(published.find(([id]) => id === "later")?.[1].slice(1)).toEqual([2, 7, 2, 5, 5]);
     live.stop();
   });
+
+  it("publishes a watched series' write that lands after its second closed at once, and its close does not repeat it", async () => {
+    const second = Math.floor(Date.now() / 1000) * 1000 - 1000;
+    // The second closed and its close ran before the write committed (sent at .990, late).
+    let clock = second + 1010;
+    const { live, writer, published } = setup(
+      (id) => id === "late",
+      () => clock,
+    );
+    await live.closeSeconds();
+    await writer.write([{ name: "late", tags: {}, value: 7, ts: second + 990 }], true);
+    await writer.write([{ name: "other", tags: {}, value: 8, ts: second + 990 }], true);
+    // No tick: the watched one is published by itself; the other waits for the next close.
+    await until(() => published.length > 0, 1000);
+    expect(published).toEqual([["late", [second, 1, 7, 7, 7, 7]]]);
+    clock = second + 2005;
+    await live.closeSeconds();
+    expect(published.map(([id]) => id)).toEqual(["late", "other"]);
+    live.stop();
+  });
 });
 
 describe("WatchedTopics", () => {

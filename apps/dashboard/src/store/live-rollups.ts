@@ -11,8 +11,10 @@
  * so a POSTed point shows before its second ends; a series someone watches (`watched`: a client
  * subscribed to its topic here lately) is previewed as soon as its write commits instead, at most
  * every `PROMPT_PREVIEW_GAP_MS` (a burst of writes is one read), so the point reaches a panel in
- * tens of milliseconds. Previews are read back from the store like closed seconds: what a panel
- * shows is what the database holds.
+ * tens of milliseconds. So is a watched series' write that commits after its second closed (a
+ * point sent in the last milliseconds of a second): it used to wait for the next tick, up to a
+ * second, and 1-2 % of a client's points are sent that late. Previews are read back from the
+ * store like closed seconds: what a panel shows is what the database holds.
  *
  * A closed second whose bucket is the same as its last preview is not published again: every
  * subscriber has it already, and under `latest` conflation (`maxRate`) a needless publication
@@ -46,8 +48,8 @@ export class LiveRollups {
   private readonly pending = new Map<number, Set<string>>();
   /** Series written by clients in the open second, since the last preview. */
   private previewIds = new Set<string>();
-  /** Watched series written in the open second, waiting for their prompt preview. */
-  private promptIds = new Set<string>();
+  /** Watched series written by clients, by second (the open one or a closed one), waiting for their prompt read. */
+  private promptIds = new Map<number, Set<string>>();
   private promptTimer: ReturnType<typeof setTimeout> | undefined;
   private lastPrompt = Number.NEGATIVE_INFINITY;
   private stopped = false;
@@ -76,11 +78,14 @@ export class LiveRollups {
       let set = this.pending.get(second);
       if (set === undefined) this.pending.set(second, (set = new Set()));
       for (const id of ids) set.add(id);
-      if (preview && second === current)
-        for (const id of ids) {
-          this.previewIds.add(id);
-          if (this.watched(id)) this.promptIds.add(id);
-        }
+      if (!preview || second > current) continue;
+      for (const id of ids) {
+        if (second === current) this.previewIds.add(id);
+        if (!this.watched(id)) continue;
+        let prompt = this.promptIds.get(second);
+        if (prompt === undefined) this.promptIds.set(second, (prompt = new Set()));
+        prompt.add(id);
+      }
     }
     if (this.promptIds.size > 0 && this.promptTimer === undefined && !this.stopped)
       this.promptTimer = setTimeout(
@@ -89,23 +94,26 @@ export class LiveRollups {
       );
   };
 
-  /** Previews the watched series written since the last prompt preview. */
+  /** Publishes the seconds of the watched series written since the last prompt read. */
   private readonly prompt = (): void => {
     this.promptTimer = undefined;
     this.lastPrompt = performance.now();
-    const ids = [...this.promptIds];
-    this.promptIds = new Set();
-    for (const id of ids) this.previewIds.delete(id);
+    const bySecond = this.promptIds;
+    this.promptIds = new Map();
     const current = Math.floor(this.now() / 1000) * 1000;
-    this.store.cells(ids, current).then(
-      (cells) => {
-        for (const [id, bucket] of cells) this.sendPreview(current, id, bucket);
-      },
-      // A failed read (database busy) leaves them to the next tick's preview or close.
-      () => {
-        for (const id of ids) this.previewIds.add(id);
-      },
-    );
+    for (const [second, set] of bySecond) {
+      const ids = [...set];
+      if (second === current) for (const id of ids) this.previewIds.delete(id);
+      this.store.cells(ids, second).then(
+        (cells) => {
+          for (const [id, bucket] of cells) this.sendPreview(second, id, bucket);
+        },
+        // A failed read (database busy) leaves them to the next tick's preview or close.
+        () => {
+          if (second === current) for (const id of ids) this.previewIds.add(id);
+        },
+      );
+    }
   };
 
   /** Stops prompt previews (the app is closing). */
@@ -149,14 +157,15 @@ export class LiveRollups {
     for (const [id, bucket] of await this.store.cells(ids, current)) this.sendPreview(current, id, bucket);
   }
 
-  /** Publishes a preview of `second` and, once the broker took it, remembers it for the close. */
+  /** Publishes `second` (open, or closed and written late) and, once the broker took it, remembers it for the close. */
   private sendPreview(second: number, id: string, bucket: BucketTuple): void {
     void this.sink(id, bucket).then((sent) => {
       if (!sent) return;
       let m = this.previewed.get(second);
       if (m === undefined) {
-        // Too late: the second closed meanwhile (its close published it again anyway).
-        if (second < Math.floor(this.now() / 1000) * 1000) return;
+        // A closed second is looked up only by a close still to come (a late write's); with
+        // none, it closed meanwhile and its close published it again anyway.
+        if (second < Math.floor(this.now() / 1000) * 1000 && !this.pending.has(second)) return;
         this.previewed.set(second, (m = new Map()));
       }
       m.set(id, bucket);
