@@ -81,6 +81,24 @@ describe("the store thread", () => {
     expect(most).toBeLessThan(5 * one);
   });
 
+  it("writes leases, alert rules and dashboards on the store thread: this one never waits for the write lock", async () => {
+    // A second store on the same file, with a short busy timeout: its store thread holds
+    // SQLite's write lock (an open transaction), as a long commit or fold does under ingest.
+    const other = await SqliteThreadStore.open({ dataDir, busyTimeoutMs: 300 });
+    try {
+      await other.exec("BEGIN IMMEDIATE");
+      // Written on this thread's own connection, each would wait for the lock, then fail busy.
+      const grant = await other.leases.acquire("alerts", "me", 60_000);
+      expect(grant).toMatchObject({ name: "alerts", holder: "me", token: 1 });
+      expect(await other.putDashboard("d1", "{}", { kind: "any" }, 10)).toMatchObject({ ok: true });
+      expect(await other.alerts.rules.put("r1", "{}", { kind: "any" }, 10)).toMatchObject({ ok: true });
+      await other.exec("COMMIT");
+      expect((await store.getDashboard("d1"))?.body).toBe("{}");
+    } finally {
+      await other.close();
+    }
+  });
+
   it("fails every call with a coded StoreError once the thread is gone", async () => {
     await (store as unknown as { thread: Worker }).thread.terminate();
     await expect(store.cells(["x"], 0)).rejects.toMatchObject({ name: "StoreError", kind: "unavailable" });

@@ -5,17 +5,22 @@
  * body over 1,000 series: ~7 ms, p99 ~40 ms with its fsync), so a POSTed point waited behind
  * other clients' bodies on its way to a panel. Here they run on a store thread
  * (`sqlite-thread.ts`) with its own connection to the same file, which answers the points calls
- * (write, the reads that fold or read the rows it wrote, delete, prune); this thread keeps a
- * connection for the rest (dashboards, alerts, leases, annotations, listing series), whose
- * writes are few and short. SQLite serializes the two connections' write transactions, as it
- * does those of several workers. An acknowledged write is committed exactly as before: the
- * thread answers after its commit. A second thread checkpoints the WAL, so that neither
- * writing connection does (`sqlite-thread.ts`).
+ * (write, the reads that fold or read the rows it wrote, delete, prune) and every other write
+ * (dashboards, alerts, leases, annotations); this thread keeps a connection that only reads
+ * (dashboards, listing series). A write of this thread's own blocked it while the store
+ * thread held SQLite's write lock: the alert evaluator renews its lease every 2 s, and under
+ * ingest the renewal waited in SQLite's busy handler for the thread's commits and folds (the
+ * serving thread stalled 100-200 ms). An acknowledged write is committed exactly as before: the
+ * thread answers after its commit. A second thread checkpoints the WAL, so that no writing
+ * connection does (`sqlite-thread.ts`).
  *
  * If the store thread stops (it should not: every call's error is answered to that call), every
  * waiting call and every later one fails with `StoreError` `unavailable` (503).
  */
 import { type TransferListItem, Worker } from "node:worker_threads";
+import type { AlertStore } from "./alert-store.js";
+import type { AnnotationStore } from "./annotation-store.js";
+import type { Leases } from "./lease.js";
 import { SqliteStore, type SqliteStoreOptions, sqliteStoreDefaults } from "./sqlite-store.js";
 import {
   SeriesPacker,
@@ -24,6 +29,7 @@ import {
   type ThreadError,
   type ThreadOp,
   type ThreadReply,
+  type SubStore,
   threadError,
   unpackCells,
 } from "./sqlite-thread.js";
@@ -80,9 +86,9 @@ export class SqliteThreadStore implements Store {
   readonly options: SqliteStoreOptions;
   readonly resolutions: readonly Resolution[];
   readonly file: string;
-  readonly leases;
-  readonly alerts;
-  readonly annotations;
+  readonly leases: Leases;
+  readonly alerts: AlertStore;
+  readonly annotations: AnnotationStore;
   private readonly calls = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private next = 0;
   /** The series table of writes posted to the thread (`sqlite-thread.ts`). */
@@ -101,9 +107,9 @@ export class SqliteThreadStore implements Store {
     this.options = local.options;
     this.resolutions = local.resolutions;
     this.file = local.file;
-    this.leases = local.leases;
-    this.alerts = local.alerts;
-    this.annotations = local.annotations;
+    this.leases = this.onThread<Leases>("leases");
+    this.alerts = this.onThread<AlertStore>("alerts");
+    this.annotations = this.onThread<AnnotationStore>("annotations");
     thread.on("message", this.answer);
     thread.on("error", (err) => this.stop(`the store thread failed: ${err.message}`));
     thread.on("exit", () => this.stop("the store thread stopped"));
@@ -177,6 +183,20 @@ export class SqliteThreadStore implements Store {
     this.calls.clear();
   }
 
+  /**
+   * `part` of the store with each of its (async) methods run on the store thread, its nested
+   * parts too (`alerts.rules.put`): each property is a function that calls the thread with its
+   * path, and has properties of its own.
+   */
+  private onThread<T extends object>(part: SubStore, path: string[] = [part]): T {
+    return new Proxy(() => {}, {
+      apply: (_, __, args: unknown[]) => this.call("sub", [path, args]),
+      get: (_, key) =>
+        // Not a thenable (an `await` of a part must not call the thread).
+        typeof key !== "string" || key === "then" ? undefined : this.onThread(part, [...path, key]),
+    }) as unknown as T;
+  }
+
   /** Posts a call to the store thread; resolves with its answer. */
   private call<T>(op: ThreadOp, args: unknown[], transfer: readonly TransferListItem[] = []): Promise<T> {
     if (this.stopped !== undefined) return Promise.reject(this.stopped);
@@ -245,11 +265,11 @@ export class SqliteThreadStore implements Store {
   }
 
   putDashboard(id: string, body: string, expect: Expect, max: number): Promise<DashboardWrite> {
-    return this.local.putDashboard(id, body, expect, max);
+    return this.call("putDashboard", [id, body, expect, max]);
   }
 
   deleteDashboard(id: string, expect: Expect): Promise<DashboardWrite> {
-    return this.local.deleteDashboard(id, expect);
+    return this.call("deleteDashboard", [id, expect]);
   }
 
   close(): Promise<void> {

@@ -19,7 +19,21 @@ import type { BucketTuple, SeriesPoint, StoreStats } from "./store.js";
 import { StoreError, type StoreErrorKind } from "./store-error.js";
 
 /** The calls the thread answers: `SqliteStore` methods of the same name. */
-export type ThreadOp = "write" | "query" | "queryText" | "cells" | "deleteSeries" | "prune" | "exec" | "close";
+export type ThreadOp =
+  | "write"
+  | "query"
+  | "queryText"
+  | "cells"
+  | "deleteSeries"
+  | "prune"
+  | "exec"
+  | "putDashboard"
+  | "deleteDashboard"
+  | "sub"
+  | "close";
+
+/** The parts of the store whose methods run on the thread through `sub` calls. */
+export type SubStore = "leases" | "alerts" | "annotations";
 
 /** How often the checkpoint thread checkpoints, ms. */
 export const CHECKPOINT_EVERY_MS = 250;
@@ -206,6 +220,16 @@ function serve(port: NonNullable<typeof parentPort>, options: SqliteStoreOptions
     // A throw or rejection answers its own call only; the thread goes on serving. A write's new
     // series join the table whatever becomes of the write: the next writes refer to them.
     new Promise((resolve) => {
+      if (call.op === "sub") {
+        // `[path, args]`: a method of the store's leases, alerts or annotations, by its path
+        // from the store (`["alerts", "rules", "put"]`).
+        const [path, args] = call.args as [[SubStore, ...string[]], unknown[]];
+        let target = store as unknown as Record<string, unknown>;
+        for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>;
+        const method = target[path.at(-1) as string] as (...a: unknown[]) => unknown;
+        resolve(method.apply(target, args));
+        return;
+      }
       const args = call.op === "write" ? [table.unpack(call.args[0] as PackedPoints), call.args[1]] : call.args;
       resolve(methods[call.op].apply(store, args));
     }).then(
