@@ -8,7 +8,7 @@
  * 2. POST → stat panel latency with no other load, then while a load generator on the load CPUs
  *    sends `ingestRate` points a second (`load-process.ts`).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -176,9 +176,25 @@ interface LoadCounts {
   points: number;
 }
 
+/**
+ * Moves this process (the driver: probe POSTs, the feeder, page reads) to the load CPUs, so the
+ * server's CPUs run the server only; it ran wherever the scheduler put it, often beside the
+ * server. Returns a function that puts it back.
+ */
+function pinDriver(cpus: string): () => void {
+  if (!cpus) return () => {};
+  const was = spawnSync("taskset", ["-p", "-c", String(process.pid)], { encoding: "utf8" });
+  const before = /:\s*(\S+)\s*$/.exec(was.stdout ?? "")?.[1];
+  if (was.status !== 0 || before === undefined) return () => {};
+  // Every thread of the process, so the runtime's helpers move too.
+  spawnSync("taskset", ["-a", "-p", "-c", cpus, String(process.pid)]);
+  return () => void spawnSync("taskset", ["-a", "-p", "-c", before, String(process.pid)]);
+}
+
 /** Runs the scenario once. */
 export async function runUi(o: UiRunOptions, progress: UiProgress): Promise<UiFigures> {
   const dir = makeTempDir("dashwire-bench-ui-");
+  const unpin = pinDriver(o.loadCpus);
   let server: RunningStore | undefined;
   let browser: Browser | undefined;
   let feeder: ReturnType<typeof setInterval> | undefined;
@@ -270,6 +286,7 @@ export async function runUi(o: UiRunOptions, progress: UiProgress): Promise<UiFi
       serverSelf: server.self,
     };
   } finally {
+    unpin();
     if (feeder) clearInterval(feeder);
     await browser?.close().catch(() => {});
     await server?.stop(10_000).catch(() => {});

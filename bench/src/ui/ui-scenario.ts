@@ -92,7 +92,7 @@ export async function runUiScenario(
     bar.done();
   }
   notes.push(
-    "Chromium runs pinned to the load CPUs (with the ingest load generator in the loaded latency phase); the server to the server CPUs.",
+    "Chromium and the bench's own process (probe POSTs, the feeder, page reads) run pinned to the load CPUs (with the ingest load generator in the loaded latency phase); the server to the server CPUs.",
     "Frame interval: time between two animation frames (a rAF loop of the probe's own); work: the time the app's own rAF callbacks took in a frame.",
     "The heap is read after a forced garbage collection once a minute (CDP HeapProfiler.collectGarbage, Runtime.getHeapUsage); that pause lands in the next minute's frames.",
     "Latency: each probe point's value is its send time (ms); the page subtracts it from its own clock (the same machine's) when the stat panel's value changes.",
