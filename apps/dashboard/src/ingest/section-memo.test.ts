@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { memo, parseLineProtocol, SECTION_MEMO_MAX, SectionMemo, type Section } from "./line-protocol.js";
+import { parseLineProtocol } from "./line-protocol.js";
+import { memo, SECTION_MEMO_MAX, SectionMemo, type Section } from "./section-memo.js";
 
 const saved = { ...SECTION_MEMO_MAX };
 afterEach(() => Object.assign(SECTION_MEMO_MAX, saved));
