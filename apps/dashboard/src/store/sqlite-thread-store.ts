@@ -115,15 +115,10 @@ export class SqliteThreadStore implements Store {
     thread.on("exit", () => this.stop("the store thread stopped"));
     thread.unref();
     checkpointer.unref();
-    // Without it the writers checkpoint again, as SQLite does by default (at 1,000 WAL pages).
+    // Without it the writer (the store thread; this connection only reads) checkpoints again,
+    // as SQLite does by default (at 1,000 WAL pages).
     checkpointer.on("exit", () => {
-      if (this.closing) return;
-      try {
-        this.local.exec("PRAGMA wal_autocheckpoint = 1000");
-      } catch {
-        // Closed meanwhile.
-      }
-      this.call("exec", ["PRAGMA wal_autocheckpoint = 1000"]).catch(() => {});
+      if (!this.closing) this.call("exec", ["PRAGMA wal_autocheckpoint = 1000"]).catch(() => {});
     });
   }
 
@@ -160,7 +155,6 @@ export class SqliteThreadStore implements Store {
       await local.close();
       throw err;
     }
-    local.exec("PRAGMA wal_autocheckpoint = 0");
     return new SqliteThreadStore(local, thread, checkpointer);
   }
 
