@@ -128,6 +128,7 @@ export async function createDashboardApp(
     store,
     { maxSeries: options.maxSeries, futureSkewMs: options.futureSkewMs, now: Date.now },
     live.stored,
+    live.readBack,
   );
   let dashboards: Dashboards;
   try {

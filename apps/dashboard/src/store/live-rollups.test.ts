@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
 import { WatchedTopics } from "../series/watched-topics.js";
-import { LiveRollups, PROMPT_PREVIEW_GAP_MS } from "./live-rollups.js";
+import { LiveRollups, PROMPT_PREVIEW_GAP_MS, READ_BACK_POINTS } from "./live-rollups.js";
 import { MetricsWriter } from "./metrics-writer.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { BucketTuple } from "./store.js";
@@ -30,7 +30,12 @@ async function earlyInASecond(): Promise<void> {
   await until(() => Date.now() % 1000 < 300, 2000);
 }
 
-function setup(watched: (id: string) => boolean, now: () => number = Date.now, takes = (_id: string) => true) {
+function setup(
+  watched: (id: string) => boolean,
+  now: () => number = Date.now,
+  takes = (_id: string) => true,
+  readBack = false,
+) {
   const published: [string, BucketTuple][] = [];
   let reads = 0;
   const counting = new Proxy(store, {
@@ -45,7 +50,12 @@ function setup(watched: (id: string) => boolean, now: () => number = Date.now, t
     return Promise.resolve(takes(id));
   };
   const live = new LiveRollups(counting, sink, now, watched);
-  const writer = new MetricsWriter(store, { maxSeries: 100, futureSkewMs: 5000, now: Date.now }, live.stored);
+  const writer = new MetricsWriter(
+    store,
+    { maxSeries: 100, futureSkewMs: 5000, now: Date.now },
+    live.stored,
+    readBack ? live.readBack : undefined,
+  );
   return { live, writer, published, reads: () => reads };
 }
 
@@ -127,6 +137,72 @@ describe("LiveRollups", () => {
     clock = second + 2005;
     await live.closeSeconds();
     expect(published.map(([id]) => id)).toEqual(["late", "other"]);
+    live.stop();
+  });
+});
+
+describe("LiveRollups with read-back writes", () => {
+  /** `setup` with the writer reading watched series back with small writes. */
+  const readingBack = (watched: (id: string) => boolean) => setup(watched, Date.now, () => true, true);
+
+  it("publishes the cells a small write of watched series read back, without a read of its own", async () => {
+    const { live, writer, published, reads } = readingBack((id) => id !== "u");
+    await earlyInASecond();
+    const now = Date.now();
+    await writer.write([{ name: "w", tags: {}, value: 1, ts: now - 1 }], true);
+    // Published before write() resolved: the cells came with the write's answer.
+    expect(published).toEqual([["w", [Math.floor(now / 1000) * 1000, 1, 1, 1, 1, 1]]]);
+    await writer.write(
+      [
+        { name: "w", tags: {}, value: 3, ts: now },
+        { name: "u", tags: {}, value: 4, ts: now },
+      ],
+      true,
+    );
+    // What the database holds after both writes; the unwatched one waits for the tick.
+    expect(published.map(([id, b]) => [id, b.slice(1)])).toEqual([
+      ["w", [1, 1, 1, 1, 1]],
+      ["w", [2, 4, 1, 3, 3]],
+    ]);
+    await new Promise((r) => setTimeout(r, PROMPT_PREVIEW_GAP_MS * 3));
+    expect(reads()).toBe(0);
+    await live.preview();
+    expect(published.map(([id]) => id)).toEqual(["w", "w", "u"]);
+    live.stop();
+  });
+
+  it("leaves writes of more than READ_BACK_POINTS points to the prompt read", async () => {
+    const { live, writer, published, reads } = readingBack(() => true);
+    await earlyInASecond();
+    const now = Date.now();
+    const points = Array.from({ length: READ_BACK_POINTS + 1 }, (_, i) => ({
+      name: `big${i}`,
+      tags: {},
+      value: i,
+      ts: now,
+    }));
+    await writer.write(points, true);
+    expect(published).toEqual([]);
+    await until(() => published.length > 0, 1000);
+    expect(reads()).toBe(1);
+    live.stop();
+  });
+
+  it("leaves out a point the store refused, and a write not from a client", async () => {
+    const { live, writer, published } = readingBack(() => true);
+    await earlyInASecond();
+    const now = Date.now();
+    await writer.write([{ name: "feed", tags: {}, value: 1, ts: now }], false);
+    expect(published).toEqual([]);
+    const many = new MetricsWriter(
+      store,
+      { maxSeries: 1, futureSkewMs: 5000, now: Date.now },
+      live.stored,
+      live.readBack,
+    );
+    const refused = await many.write([{ name: "over", tags: {}, value: 2, ts: now }], true);
+    expect(refused.map((r) => r.index)).toEqual([0]);
+    expect(published).toEqual([]);
     live.stop();
   });
 });

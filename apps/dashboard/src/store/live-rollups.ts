@@ -9,9 +9,9 @@
  *
  * Series written by clients also have their open second previewed (`preview`, every 200 ms),
  * so a POSTed point shows before its second ends; a series someone watches (`watched`: a client
- * subscribed to its topic here lately) is previewed as soon as its write commits instead, at most
- * every `PROMPT_PREVIEW_GAP_MS` (a burst of writes is one read), so the point reaches a panel in
- * tens of milliseconds. So is a watched series' write that commits after its second closed (a
+ * subscribed to its topic here lately) is previewed as soon as its write commits instead: read
+ * back with a small write (`readBack`), else read at most every `PROMPT_PREVIEW_GAP_MS` (a burst
+ * of writes is one read), so the point reaches a panel in tens of milliseconds. So is a watched series' write that commits after its second closed (a
  * point sent in the last milliseconds of a second): it used to wait for the next tick, up to a
  * second, and 1-2 % of a client's points are sent that late. Previews are read back from the
  * store like closed seconds: what a panel shows is what the database holds.
@@ -22,13 +22,16 @@
  * for the next conflation window (up to 100 ms at maxRate 10). A preview counts as sent once
  * the sink confirms the broker took it; a skipped or failed one leaves the close to publish.
  */
-import type { BucketTuple, Store } from "./store.js";
+import type { BucketTuple, SeriesPoint, Store } from "./store.js";
 
 /** How far back a late write still re-publishes its second (s); older ones are only stored. */
 export const MAX_LATE_SECONDS = 60;
 
 /** Shortest time between two prompt previews, ms. */
 export const PROMPT_PREVIEW_GAP_MS = 20;
+
+/** Most points of a write whose watched series are read back with it (`LiveRollups.readBack`). */
+export const READ_BACK_POINTS = 100;
 
 /**
  * Where buckets go (the app's publish, with its in-flight limit): resolves true once the broker
@@ -69,10 +72,30 @@ export class LiveRollups {
     private readonly watched: (id: string) => boolean = () => false,
   ) {}
 
-  /** The writer's listener: records what was stored. */
-  readonly stored = (bySecond: ReadonlyMap<number, ReadonlySet<string>>, preview: boolean): void => {
+  /**
+   * The writer's pick of series to read back with a client's write (`Store.writeAndRead`): the
+   * watched ones, when the write is small (at most `READ_BACK_POINTS` points). Their cells come
+   * with the write's answer and are published at once, without the prompt read, which waited
+   * behind whatever the store did meanwhile (other clients' bodies, a fold). Larger writes (an
+   * agent's batch) go through the prompt read, which reads a burst of them once.
+   */
+  readonly readBack = (points: readonly SeriesPoint[]): string[] => {
+    if (points.length > READ_BACK_POINTS) return [];
+    const ids = new Set<string>();
+    for (const p of points) if (!ids.has(p.id) && this.watched(p.id)) ids.add(p.id);
+    return [...ids];
+  };
+
+  /** The writer's listener: records what was stored, and publishes the cells read back with it. */
+  readonly stored = (
+    bySecond: ReadonlyMap<number, ReadonlySet<string>>,
+    preview: boolean,
+    cells: ReadonlyArray<readonly [string, BucketTuple]> = [],
+  ): void => {
     const current = Math.floor(this.now() / 1000) * 1000;
     const oldest = current - MAX_LATE_SECONDS * 1000;
+    const readBack = new Map<string, BucketTuple>();
+    for (const [id, bucket] of cells) readBack.set(`${bucket[0]} ${id}`, bucket);
     for (const [second, ids] of bySecond) {
       if (second < oldest) continue;
       let set = this.pending.get(second);
@@ -80,6 +103,11 @@ export class LiveRollups {
       for (const id of ids) set.add(id);
       if (!preview || second > current) continue;
       for (const id of ids) {
+        const bucket = readBack.get(`${second} ${id}`);
+        if (bucket !== undefined) {
+          this.sendPreview(second, id, bucket);
+          continue;
+        }
         if (second === current) this.previewIds.add(id);
         if (!this.watched(id)) continue;
         let prompt = this.promptIds.get(second);

@@ -6,7 +6,7 @@
  */
 import { ApiErrorCode } from "../errors.js";
 import { formatSeriesId, type Tags } from "../series/series-id.js";
-import type { PointRefusal, SeriesPoint, Store } from "./store.js";
+import type { BucketTuple, PointRefusal, SeriesPoint, Store } from "./store.js";
 
 /** A point before validation against the clock: `ts` undefined means now. */
 export interface IncomingPoint {
@@ -28,8 +28,18 @@ export interface MetricsWriterOptions {
   now: () => number;
 }
 
-/** Where the writer reports what was stored (the live publisher). */
-export type StoredListener = (bySecond: ReadonlyMap<number, ReadonlySet<string>>, preview: boolean) => void;
+/**
+ * Where the writer reports what was stored (the live publisher): the series written, by second,
+ * and the cells the store read back with the write (`Store.writeAndRead`; empty without).
+ */
+export type StoredListener = (
+  bySecond: ReadonlyMap<number, ReadonlySet<string>>,
+  preview: boolean,
+  cells: ReadonlyArray<readonly [string, BucketTuple]>,
+) => void;
+
+/** Which series of a client's write to read back with it (the live publisher's pick). */
+export type ReadBackPicker = (points: readonly SeriesPoint[]) => readonly string[];
 
 /** Validates and writes points; see the file comment. */
 export class MetricsWriter {
@@ -37,6 +47,7 @@ export class MetricsWriter {
     private readonly store: Store,
     readonly options: MetricsWriterOptions,
     private readonly onStored: StoredListener = () => {},
+    private readonly readBack: ReadBackPicker = () => [],
   ) {}
 
   /** Length of the raw-point window, s. */
@@ -83,7 +94,16 @@ export class MetricsWriter {
       batch.push({ id: p.id ?? formatSeriesId(p.name, p.tags), name: p.name, tags: p.tags, value: p.value, ts });
       indexOf.push(i);
     }
-    const refused = batch.length === 0 ? [] : await this.store.write(batch, this.options.maxSeries);
+    const readBack = preview && batch.length > 0 && this.store.writeAndRead !== undefined ? this.readBack(batch) : [];
+    let refused: PointRefusal[] = [];
+    let cells: ReadonlyArray<readonly [string, BucketTuple]> = [];
+    if (readBack.length > 0)
+      ({ refusals: refused, cells } = await (this.store as Required<Store>).writeAndRead(
+        batch,
+        this.options.maxSeries,
+        readBack,
+      ));
+    else if (batch.length > 0) refused = await this.store.write(batch, this.options.maxSeries);
     const skip = new Set<number>();
     for (const r of refused) {
       skip.add(r.index);
@@ -99,7 +119,7 @@ export class MetricsWriter {
         if (ids === undefined) bySecond.set(second, (ids = new Set()));
         ids.add(p.id);
       }
-      this.onStored(bySecond, preview);
+      this.onStored(bySecond, preview, cells);
     }
     if (refused.length > 0) refusals.sort((a, b) => a.index - b.index);
     return refusals;

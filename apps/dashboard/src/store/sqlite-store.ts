@@ -25,6 +25,7 @@ import {
   type Store,
   type StoredDashboard,
   type StoreStats,
+  type WriteAndRead,
 } from "./store.js";
 import { StoreError } from "./store-error.js";
 import { SqliteAlerts } from "./sqlite-alerts.js";
@@ -61,7 +62,9 @@ export const sqliteStoreDefaults: SqliteStoreOptions = {
 interface QueuedWrite {
   points: readonly SeriesPoint[];
   maxSeries: number;
-  resolve: (refusals: PointRefusal[]) => void;
+  /** Series whose cells it wrote are read back once it commits (`writeAndRead`). */
+  readBack: readonly string[];
+  resolve: (result: WriteAndRead) => void;
   reject: (err: unknown) => void;
 }
 
@@ -136,10 +139,16 @@ export class SqliteStore implements Store {
    * a transaction of their own (`smallAhead`). The queue holds at most one turn's requests
    * (bounded by the open connections and the body limit).
    */
-  write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
-    if (points.length === 0) return Promise.resolve([]);
+  async write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
+    if (points.length === 0) return [];
+    return (await this.writeAndRead(points, maxSeries, [])).refusals;
+  }
+
+  /** `write`, answered with the cells it wrote of the `readBack` series, read in its commit's turn. */
+  writeAndRead(points: readonly SeriesPoint[], maxSeries: number, readBack: readonly string[]): Promise<WriteAndRead> {
+    if (points.length === 0) return Promise.resolve({ refusals: [], cells: [] });
     return new Promise((resolve, reject) => {
-      this.queue.push({ points, maxSeries, resolve, reject });
+      this.queue.push({ points, maxSeries, readBack, resolve, reject });
       if (this.queue.length === 1) setImmediate(this.flush);
     });
   }
@@ -204,7 +213,11 @@ export class SqliteStore implements Store {
       const result = results[i] as SeriesWrite;
       // Committed: only now does the cache learn the new ids and seconds.
       this.series.committed(result);
-      (batch[i] as QueuedWrite).resolve(result.refusals);
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i] as QueuedWrite;
+      const refusals = (results[i] as SeriesWrite).refusals;
+      w.resolve({ refusals, cells: w.readBack.length === 0 ? [] : this.readBack(w, refusals) });
     }
     if (this.points.dueForFold) setImmediate(this.foldQuietly);
   }
@@ -217,6 +230,31 @@ export class SqliteStore implements Store {
   private readonly foldQuietly = (): void => {
     if (this.db.open) this.points.tryFold();
   };
+
+  /**
+   * The cells `w` wrote of its `readBack` series, as `cells` reads them; none when the read
+   * fails (the write committed all the same: its caller reads them later).
+   */
+  private readBack(w: QueuedWrite, refusals: readonly PointRefusal[]): Array<[string, BucketTuple]> {
+    const wanted = new Set(w.readBack);
+    const refused = new Set(refusals.map((r) => r.index));
+    const bySecond = new Map<number, Set<string>>();
+    for (let i = 0; i < w.points.length; i++) {
+      const p = w.points[i] as SeriesPoint;
+      if (!wanted.has(p.id) || refused.has(i)) continue;
+      const t = Math.floor(p.ts / 1000) * 1000;
+      let ids = bySecond.get(t);
+      if (ids === undefined) bySecond.set(t, (ids = new Set()));
+      ids.add(p.id);
+    }
+    const out: Array<[string, BucketTuple]> = [];
+    try {
+      for (const [t, ids] of bySecond) out.push(...this.cellsNow([...ids], t));
+    } catch {
+      return [];
+    }
+    return out;
+  }
 
   /** Runs a read of points, mapping a failure of the database to a `StoreError`. */
   private read<T>(read: () => T): T {
@@ -240,6 +278,10 @@ export class SqliteStore implements Store {
   }
 
   async cells(ids: readonly string[], t: number): Promise<Array<[string, BucketTuple]>> {
+    return this.cellsNow(ids, t);
+  }
+
+  private cellsNow(ids: readonly string[], t: number): Array<[string, BucketTuple]> {
     return this.read(() => {
       const cells = this.points.cells(this.series.sidsOf(ids), t);
       const out: Array<[string, BucketTuple]> = [];

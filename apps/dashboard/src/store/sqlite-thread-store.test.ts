@@ -56,6 +56,23 @@ describe("the store thread", () => {
     expect(await store.cells(["t.s0"], t)).toEqual([["t.s0", [t, 200, 99_500 * 200, 0, 199_000, 199_000]]]);
   });
 
+  it("answers a write with the cells it wrote of the series asked, as committed", async () => {
+    const t = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    const pt = (id: string, value: number, ts: number) => ({ id, name: id, tags: undefined, value, ts });
+    await store.write([pt("rb.a", 1, t + 10)], 2);
+    const result = await store.writeAndRead(
+      [pt("rb.a", 5, t + 20), pt("rb.a", 7, t + 1020), pt("rb.b", 2, t + 30), pt("rb.over", 9, t + 40)],
+      2,
+      ["rb.a", "rb.over"],
+    );
+    // rb.over is past the series limit: refused, so nothing of it is read back.
+    expect(result.refusals.map((r) => r.index)).toEqual([3]);
+    expect(result.cells).toEqual([
+      ["rb.a", [t, 2, 6, 1, 5, 5]],
+      ["rb.a", [t + 1000, 1, 7, 7, 7, 7]],
+    ]);
+  });
+
   it("keeps the WAL small with a checkpoint thread: no writing connection checkpoints", async () => {
     const wal = join(dataDir, `${SQLITE_FILE}-wal`);
     const t = Math.floor(Date.now() / 1000) * 1000 - 60_000;

@@ -46,6 +46,7 @@ import type {
   Store,
   StoredDashboard,
   StoreStats,
+  WriteAndRead,
 } from "./store.js";
 import { StoreError } from "./store-error.js";
 
@@ -205,10 +206,20 @@ export class SqliteThreadStore implements Store {
 
   write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]> {
     if (points.length === 0) return Promise.resolve([]);
+    return this.callPacked("write", points, [maxSeries]);
+  }
+
+  writeAndRead(points: readonly SeriesPoint[], maxSeries: number, readBack: readonly string[]): Promise<WriteAndRead> {
+    if (points.length === 0) return Promise.resolve({ refusals: [], cells: [] });
+    return this.callPacked("writeAndRead", points, [maxSeries, readBack]);
+  }
+
+  /** Posts a write of `points`, packed (`SeriesPacker`), followed by `rest`. */
+  private callPacked<T>(op: "write" | "writeAndRead", points: readonly SeriesPoint[], rest: unknown[]): Promise<T> {
     const packed = this.packer.pack(points);
     return this.call(
-      "write",
-      [packed, maxSeries],
+      op,
+      [packed, ...rest],
       [packed.which.buffer as ArrayBuffer, packed.values.buffer as ArrayBuffer, packed.ts.buffer as ArrayBuffer],
     );
   }

@@ -21,6 +21,7 @@ import { StoreError, type StoreErrorKind } from "./store-error.js";
 /** The calls the thread answers: `SqliteStore` methods of the same name. */
 export type ThreadOp =
   | "write"
+  | "writeAndRead"
   | "query"
   | "queryText"
   | "cells"
@@ -230,7 +231,10 @@ function serve(port: NonNullable<typeof parentPort>, options: SqliteStoreOptions
         resolve(method.apply(target, args));
         return;
       }
-      const args = call.op === "write" ? [table.unpack(call.args[0] as PackedPoints), call.args[1]] : call.args;
+      const args =
+        call.op === "write" || call.op === "writeAndRead"
+          ? [table.unpack(call.args[0] as PackedPoints), ...call.args.slice(1)]
+          : call.args;
       resolve(methods[call.op].apply(store, args));
     }).then(
       (value) => {

@@ -94,6 +94,12 @@ export interface PruneResult {
   series: number;
 }
 
+/** What `writeAndRead` answers: the write's refusals, and the cells it read back. */
+export interface WriteAndRead {
+  refusals: PointRefusal[];
+  cells: Array<[id: string, bucket: BucketTuple]>;
+}
+
 /** The durable store of one dashboard app (every node and worker opens its own). */
 export interface Store {
   /** `sqlite` or `postgres`. */
@@ -107,6 +113,13 @@ export interface Store {
    * Rejects with a `StoreError` when the database cannot take the write (nothing of it is kept).
    */
   write(points: readonly SeriesPoint[], maxSeries: number): Promise<PointRefusal[]>;
+  /**
+   * Optional: `write`, answered also with the cells (as `cells` reads them) it wrote of the
+   * series in `readBack`, read right after its commit. The live previews of watched series use
+   * it (`LiveRollups`), so a point goes out without a second call waiting behind other work; a
+   * store without it is read with `cells` afterwards.
+   */
+  writeAndRead?(points: readonly SeriesPoint[], maxSeries: number, readBack: readonly string[]): Promise<WriteAndRead>;
   /** Buckets of series `id` at resolution `res` (index) with start in [from, to), ascending, at most `limit`. */
   query(id: string, res: number, from: number, to: number, limit: number): Promise<BucketTuple[]>;
   /**
