@@ -11,6 +11,7 @@ export type {
 } from "./broker/broker.js";
 export { HistoryRing } from "./broker/history-ring.js";
 export { MemoryBroker, type MemoryBrokerOptions, memoryBrokerDefaults, newEpoch } from "./broker/memory-broker.js";
+export type { AppNodeHandler, AppNodes } from "./app-nodes.js";
 export type { Client, UserIdentity } from "./client.js";
 export { ConnectContext, type ConnectMiddleware, type HandshakeInfo } from "./connect-context.js";
 export { hostAllowed, hostName, normalizeAllowedHosts, originAllowed } from "./edge.js";

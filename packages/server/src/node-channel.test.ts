@@ -3,26 +3,30 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ClusterBroker } from "./broker/cluster-broker.js";
 import { ClusterBrokerHost } from "./cluster/cluster-broker-host.js";
 import { messagePortPair } from "./cluster/cluster-port.js";
+import { AppNodes } from "./app-nodes.js";
 import { ALL_NODES, NodeChannel } from "./node-channel.js";
 import { waitFor } from "./testing/broker-contract.js";
 
 const logger = pino({ level: "silent" });
 const open: NodeChannel[] = [];
 
+/** Node `id` on `host`, its channel started. */
+async function node(host: ClusterBrokerHost, id: string): Promise<NodeChannel> {
+  const [workerSide, hostSide] = messagePortPair();
+  host.attach(hostSide);
+  const broker = new ClusterBroker({ port: workerSide });
+  const channel = new NodeChannel(broker, id, logger);
+  await broker.start({ onPublication() {}, onMessage: (t, d) => channel.receive(t, d), onStatus() {} });
+  await channel.start();
+  open.push(channel);
+  return channel;
+}
+
 /** `n` nodes on one in-process cluster broker host, each with its channel started. */
 async function nodes(n: number): Promise<NodeChannel[]> {
   const host = new ClusterBrokerHost();
   const channels: NodeChannel[] = [];
-  for (let i = 0; i < n; i++) {
-    const [workerSide, hostSide] = messagePortPair();
-    host.attach(hostSide);
-    const broker = new ClusterBroker({ port: workerSide });
-    const channel = new NodeChannel(broker, `node${i}`, logger);
-    await broker.start({ onPublication() {}, onMessage: (t, d) => channel.receive(t, d), onStatus() {} });
-    await channel.start();
-    channels.push(channel);
-  }
-  open.push(...channels);
+  for (let i = 0; i < n; i++) channels.push(await node(host, `node${i}`));
   // Every node knows every other (hello, and hello back to a newcomer).
   await waitFor(() => channels.every((c) => [...c.peers()].length === n - 1));
   return channels;
@@ -94,6 +98,43 @@ describe("NodeChannel", () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(gone).toEqual(["node1"]);
     expect([...a.peers()]).toEqual([]);
+  });
+
+  it("tells join listeners of each node heard from for the first time, and of one back after it went away", async () => {
+    const host = new ClusterBrokerHost();
+    const a = await node(host, "node0");
+    const joined: string[] = [];
+    a.onJoin((n) => joined.push(n));
+    a.onJoin(() => {
+      throw new Error("a failing listener does not stop the others");
+    });
+    const b = await node(host, "node1");
+    await waitFor(() => joined.length === 1);
+    await b.close();
+    await waitFor(() => [...a.peers()].length === 0);
+    await node(host, "node1");
+    await waitFor(() => joined.length === 2);
+    // Heartbeats of a known node are not joins.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(joined).toEqual(["node1", "node1"]);
+  });
+
+  it("carries the application's messages (AppNodes) apart from the server's own kinds", async () => {
+    const [a, b, c] = (await nodes(3)) as [NodeChannel, NodeChannel, NodeChannel];
+    const [appA, appB, appC] = [a, b, c].map((ch) => new AppNodes(ch)) as [AppNodes, AppNodes, AppNodes];
+    const got: string[] = [];
+    for (const app of [appA, appB, appC])
+      app.on("relay.send", (body, from) => got.push(`${app.nodeId}<${from}:${body}`));
+    // The server's handler of the same name hears nothing of the application's.
+    b.on("relay.send", (body) => got.push(`server:${body}`));
+    await appA.send("relay.send", "all");
+    await waitFor(() => got.length === 2);
+    await appC.sendTo("node1", "relay.send", "one");
+    await waitFor(() => got.length === 3);
+    await new Promise((r) => setTimeout(r, 50));
+    // Every other node, never the sender itself.
+    expect(got.sort()).toEqual(["node1<node0:all", "node1<node2:one", "node2<node0:all"]);
+    expect(appA.peers().sort()).toEqual(["node1", "node2"]);
   });
 
   it("a group message reaches the other nodes listening to the group, not the sender", async () => {

@@ -78,6 +78,7 @@ export class NodeChannel {
   /** Requests of other nodes handled here, by `<node>:<id>`, for their cancel. */
   private readonly handling = new Map<string, AbortController>();
   private readonly goneListeners: ((node: string) => void)[] = [];
+  private readonly joinListeners: ((node: string) => void)[] = [];
   /** Sends handed to the broker and not yet taken by it. */
   private readonly posting = new Set<Promise<void>>();
   /** Requests of other nodes still being answered here. */
@@ -113,6 +114,11 @@ export class NodeChannel {
   /** Calls `listener` with each node that went away (silent for three periods, or said goodbye). */
   onGone(listener: (node: string) => void): void {
     this.goneListeners.push(listener);
+  }
+
+  /** Calls `listener` with each node heard from for the first time (or again after it went away). */
+  onJoin(listener: (node: string) => void): void {
+    this.joinListeners.push(listener);
   }
 
   /** The other live nodes. */
@@ -316,8 +322,10 @@ export class NodeChannel {
     }
     const known = this.members.has(m.f);
     this.members.set(m.f, Date.now());
-    if (!known && m.k === ".hello" && m.d === undefined && !this.closed)
+    if (known) return;
+    if (m.k === ".hello" && m.d === undefined && !this.closed)
       this.fire(NODE_TOPIC_PREFIX + m.f, { k: ".hello", f: this.nodeId, d: 1 });
+    this.tell(this.joinListeners, m.f, "node joined listener failed");
   }
 
   private gone(node: string): void {
@@ -325,11 +333,16 @@ export class NodeChannel {
       if (p.node === node) this.settle(id, p, unavailable(`node ${node} went away`));
       else if (p.owed?.delete(node) && p.owed.size === 0) this.settle(id, p, undefined, p.answers);
     }
-    for (const listener of this.goneListeners) {
+    this.tell(this.goneListeners, node, "node gone listener failed");
+  }
+
+  /** Calls each of `listeners` with `node`; a throw is logged, and the others still run. */
+  private tell(listeners: ReadonlyArray<(node: string) => void>, node: string, failure: string): void {
+    for (const listener of listeners) {
       try {
         listener(node);
       } catch (err) {
-        this.logger.error({ err, node }, "node gone listener failed");
+        this.logger.error({ err, node }, failure);
       }
     }
   }

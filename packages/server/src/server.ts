@@ -17,6 +17,7 @@ import {
 } from "@dashwire/protocol";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
+import { AppNodes } from "./app-nodes.js";
 import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory-broker.js";
 import type { Client } from "./client.js";
@@ -63,6 +64,8 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
   readonly logger: Logger;
   /** This node's id (random per process unless set): names its HTTP transports for routing. */
   readonly nodeId: string;
+  /** The application's messages to the other nodes of the cluster (`app-nodes.ts`). */
+  readonly nodes: AppNodes;
   private readonly core: ServerCore;
   /** The transports opened by an HTTP upgrade (WebSocket), from the transport registry. */
   private readonly upgrades: UpgradeAcceptor[];
@@ -93,6 +96,7 @@ export class DashwireServer<S extends SchemaLike = AppSchema> {
     this.events = core.events as unknown as EventEmitter<ServerEvents<S>>;
     ({ options: this.options, stats: this.stats, broker: this.broker, nodeId: this.nodeId } = core);
     this.logger = logger;
+    this.nodes = new AppNodes(core.channel);
     this.api = ServerApi.create(
       {
         options: resolved,
