@@ -116,8 +116,9 @@ export async function createDashboardApp(
     nodeId,
   });
   const log = server.logger;
-  // Series someone subscribed to here are previewed as soon as they are written (LiveRollups).
+  // Series someone subscribed to (on any node) are previewed as soon as they are written (LiveRollups).
   const watched = new WatchedTopics();
+  watched.share(server.nodes);
   declareDashboardTopics(server, { readable, watched, maxAlertRules: options.maxAlertRules });
 
   const store = deps.store ?? (await openStore(options));

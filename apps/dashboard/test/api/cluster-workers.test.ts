@@ -96,6 +96,39 @@ describe("dashwire start --workers 3 (cluster broker through the primary)", () =
     expect(after.map((g) => g.status)).toEqual([404, 404, 404, 404, 404, 404]);
   });
 
+  it("previews a series watched through one worker when the others write it: each write goes out before its second ends", async () => {
+    const client = connect(`${base.replace("http", "ws")}/dashwire`);
+    const got: Array<{ t: number; count: number; at: number }> = [];
+    const sub = client.subscribe("metrics:cw.watched", (d) =>
+      got.push({ ...(d as { t: number; count: number }), at: Date.now() }),
+    );
+    await sub.ready;
+    try {
+      // Three points early in a second, on fresh connections: the round robin puts them on the
+      // three workers, two of them not the subscriber's. Each worker previews its write as soon
+      // as it commits (the others told it the series is watched); a worker that did not know
+      // would publish it only when the second closes. A round the machine made too slow (the
+      // second ended first) is tried again.
+      let previews = 0;
+      for (let round = 0; round < 5 && previews < 3; round++) {
+        await until(() => (Date.now() % 1000 < 150 ? true : undefined), 3000);
+        const second = Math.floor(Date.now() / 1000) * 1000;
+        const nodes = new Set<string>();
+        for (let i = 1; i <= 3; i++) {
+          const res = await request("POST", `${base}/api/v1/metrics`, { name: "cw.watched", value: i, ts: second + i });
+          expect(res.status).toBe(200);
+          nodes.add(res.node);
+        }
+        if (nodes.size < 3) continue;
+        await sleep(Math.max(0, second + 1000 - Date.now()));
+        previews = new Set(got.filter((g) => g.t === second && g.at < second + 1000).map((g) => g.count)).size;
+      }
+      expect(previews).toBe(3);
+    } finally {
+      client.close();
+    }
+  });
+
   it("kill a worker while points flow: clients reconnect and resume with no lost publication, no acknowledged point lost", async () => {
     const primary = child.pid as number;
     const before = workerPids(primary);
