@@ -153,6 +153,7 @@ describe("LiveRollups with read-back writes", () => {
     await writer.write([{ name: "w", tags: {}, value: 1, ts: now - 1 }], true);
     // Published before write() resolved: the cells came with the write's answer.
     expect(published).toEqual([["w", [Math.floor(now / 1000) * 1000, 1, 1, 1, 1, 1]]]);
+    await new Promise((r) => setTimeout(r, PROMPT_PREVIEW_GAP_MS + 5));
     await writer.write(
       [
         { name: "w", tags: {}, value: 3, ts: now },
@@ -169,6 +170,29 @@ describe("LiveRollups with read-back writes", () => {
     await live.preview();
     expect(reads()).toBe(0);
     expect(published.map(([id]) => id)).toEqual(["w", "w"]);
+    live.stop();
+  });
+
+  it("reads a series back at most every PROMPT_PREVIEW_GAP_MS: writes in between go to the prompt read", async () => {
+    await earlyInASecond();
+    const now = Date.now();
+    // The rollups' clock stands still: however slowly the machine writes, the three are within the gap.
+    const { live, writer, published, reads } = setup(
+      () => true,
+      () => now,
+      () => true,
+      true,
+    );
+    await writer.write([{ name: "often", tags: {}, value: 1, ts: now }], true);
+    await Promise.all([
+      writer.write([{ name: "often", tags: {}, value: 2, ts: now + 1 }], true),
+      writer.write([{ name: "often", tags: {}, value: 3, ts: now + 2 }], true),
+    ]);
+    // The first came with its write; the next two are one prompt read, one publication.
+    expect(published.map(([, b]) => b[1])).toEqual([1]);
+    await until(() => published.length === 2, 1000);
+    await new Promise((r) => setTimeout(r, PROMPT_PREVIEW_GAP_MS * 3));
+    expect([reads(), published.map(([, b]) => b[1])]).toEqual([1, [1, 3]]);
     live.stop();
   });
 

@@ -36,6 +36,9 @@ export const PROMPT_PREVIEW_GAP_MS = 20;
 /** Most points of a write whose watched series are read back with it (`LiveRollups.readBack`). */
 export const READ_BACK_POINTS = 100;
 
+/** Series whose last read-back time is remembered; past it the times are forgotten (all at once). */
+const READ_BACK_REMEMBERED = 10_000;
+
 /**
  * Where buckets go (the app's publish, with its in-flight limit): resolves true once the broker
  * took the bucket, false when it was skipped or failed (never rejects).
@@ -57,6 +60,8 @@ export class LiveRollups {
   /** Watched series written by clients, by second (the open one or a closed one), waiting for their prompt read. */
   private promptIds = new Map<number, Set<string>>();
   private promptTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Series read back with a write → when (ms), for `readBack`'s gap. */
+  private readonly readBackAt = new Map<string, number>();
   private lastPrompt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private ticking = false;
@@ -77,15 +82,25 @@ export class LiveRollups {
 
   /**
    * The writer's pick of series to read back with a client's write (`Store.writeAndRead`): the
-   * watched ones, when the write is small (at most `READ_BACK_POINTS` points). Their cells come
+   * watched ones, when the write is small (at most `READ_BACK_POINTS` points), each at most
+   * every `PROMPT_PREVIEW_GAP_MS`. Their cells come
    * with the write's answer and are published at once, without the prompt read, which waited
    * behind whatever the store did meanwhile (other clients' bodies, a fold). Larger writes (an
    * agent's batch) go through the prompt read, which reads a burst of them once.
    */
   readonly readBack = (points: readonly SeriesPoint[]): string[] => {
     if (points.length > READ_BACK_POINTS) return [];
+    const now = this.now();
     const ids = new Set<string>();
-    for (const p of points) if (!ids.has(p.id) && this.watched(p.id)) ids.add(p.id);
+    for (const p of points) {
+      if (ids.has(p.id) || !this.watched(p.id)) continue;
+      // Read back with a write at most every PROMPT_PREVIEW_GAP_MS: a series written more often
+      // goes to the prompt read, which takes a burst once (one publication, not one a write).
+      if (now - (this.readBackAt.get(p.id) ?? Number.NEGATIVE_INFINITY) < PROMPT_PREVIEW_GAP_MS) continue;
+      ids.add(p.id);
+    }
+    if (this.readBackAt.size + ids.size > READ_BACK_REMEMBERED) this.readBackAt.clear();
+    for (const id of ids) this.readBackAt.set(id, now);
     return [...ids];
   };
 
