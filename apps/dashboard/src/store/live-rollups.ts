@@ -83,10 +83,10 @@ export class LiveRollups {
   /**
    * The writer's pick of series to read back with a client's write (`Store.writeAndRead`): the
    * watched ones, when the write is small (at most `READ_BACK_POINTS` points), each at most
-   * every `PROMPT_PREVIEW_GAP_MS`. Their cells come
-   * with the write's answer and are published at once, without the prompt read, which waited
-   * behind whatever the store did meanwhile (other clients' bodies, a fold). Larger writes (an
-   * agent's batch) go through the prompt read, which reads a burst of them once.
+   * every `PROMPT_PREVIEW_GAP_MS`. Their cells come with the write's answer and are published at
+   * once, without the prompt read, which waited behind whatever the store did meanwhile (other
+   * clients' bodies, a fold). Larger writes (an agent's batch) and a series written more often go
+   * through the prompt read, which reads a burst of them once.
    */
   readonly readBack = (points: readonly SeriesPoint[]): string[] => {
     if (points.length > READ_BACK_POINTS) return [];
