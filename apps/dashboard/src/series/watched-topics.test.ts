@@ -72,6 +72,32 @@ describe("WatchedTopics", () => {
     return { nodes, sent };
   }
 
+  it("tells a topic the broker did not take again at the next subscribe, and to a node that comes up", async () => {
+    const w = new WatchedTopics();
+    const sent: unknown[] = [];
+    let joined: (node: string) => void = () => {};
+    let down = true;
+    const nodes = {
+      send: async (_kind: string, body: unknown) => {
+        if (down) throw new Error("broker down");
+        sent.push(body);
+      },
+      sendTo: async (_node: string, _kind: string, body: unknown) => void sent.push(body),
+      on: () => {},
+      onJoin: (listener: (node: string) => void) => (joined = listener),
+    } as unknown as AppNodes;
+    w.share(nodes);
+    w.add("a");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toEqual([]);
+    joined("n2");
+    expect(sent).toEqual([["a"]]);
+    down = false;
+    w.add("a");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toEqual([["a"], ["a"]]);
+  });
+
   it("tells a topic again only after a sixth of the TTL, in one message per turn", async () => {
     let now = 0;
     const w = new WatchedTopics({ ttlMs: 6000, maxTopics: 10, now: () => now });

@@ -81,9 +81,10 @@ export class WatchedTopics {
     this.toTell = [];
     for (let i = 0; i < topics.length; i += WATCHED_PER_MESSAGE) {
       const part = topics.slice(i, i + WATCHED_PER_MESSAGE);
-      // Not taken by the broker: told at the next subscribe instead.
+      // Not taken by the broker (it is down): told again at the next subscribe, and still in
+      // the list a node that comes up (or back) is told.
       this.nodes?.send(WATCHED_KIND, part).catch(() => {
-        for (const topic of part) this.told.delete(topic);
+        for (const topic of part) if (this.told.has(topic)) this.told.set(topic, Number.NEGATIVE_INFINITY);
       });
     }
   };
