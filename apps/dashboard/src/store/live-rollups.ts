@@ -112,16 +112,22 @@ export class LiveRollups {
   ): void => {
     const current = Math.floor(this.now() / 1000) * 1000;
     const oldest = current - MAX_LATE_SECONDS * 1000;
-    const readBack = new Map<string, BucketTuple>();
-    for (const [id, bucket] of cells) readBack.set(`${bucket[0]} ${id}`, bucket);
+    // Second → series → its cell read back with the write (none for most writes).
+    const readBack = new Map<number, Map<string, BucketTuple>>();
+    for (const [id, bucket] of cells) {
+      let byId = readBack.get(bucket[0]);
+      if (byId === undefined) readBack.set(bucket[0], (byId = new Map()));
+      byId.set(id, bucket);
+    }
     for (const [second, ids] of bySecond) {
       if (second < oldest) continue;
       let set = this.pending.get(second);
       if (set === undefined) this.pending.set(second, (set = new Set()));
       for (const id of ids) set.add(id);
       if (!preview || second > current) continue;
+      const readBackOf = readBack.get(second);
       for (const id of ids) {
-        const bucket = readBack.get(`${second} ${id}`);
+        const bucket = readBackOf?.get(id);
         if (bucket !== undefined) {
           this.sendPreview(second, id, bucket);
           continue;
