@@ -27,6 +27,11 @@ export const WATCHED_KIND = "watched";
 /** Most topics in one message (a node's whole list goes to a newcomer in messages of this many). */
 export const WATCHED_PER_MESSAGE = 1000;
 
+/** `topics` in messages of at most `WATCHED_PER_MESSAGE`. */
+function* messages(topics: readonly string[]): Generator<string[]> {
+  for (let i = 0; i < topics.length; i += WATCHED_PER_MESSAGE) yield topics.slice(i, i + WATCHED_PER_MESSAGE);
+}
+
 /** Topics subscribed to lately; see the file comment. */
 export class WatchedTopics {
   /** Topic → when it was last subscribed to (here, or on a node that told): what `has` reads. */
@@ -55,8 +60,7 @@ export class WatchedTopics {
     nodes.onJoin((node) => {
       const now = this.o.now();
       const mine = [...this.told.keys()].filter((t) => this.has(t, now));
-      for (let i = 0; i < mine.length; i += WATCHED_PER_MESSAGE)
-        nodes.sendTo(node, WATCHED_KIND, mine.slice(i, i + WATCHED_PER_MESSAGE)).catch(() => {});
+      for (const part of messages(mine)) nodes.sendTo(node, WATCHED_KIND, part).catch(() => {});
     });
   }
 
@@ -79,8 +83,7 @@ export class WatchedTopics {
   private readonly tell = (): void => {
     const topics = this.toTell;
     this.toTell = [];
-    for (let i = 0; i < topics.length; i += WATCHED_PER_MESSAGE) {
-      const part = topics.slice(i, i + WATCHED_PER_MESSAGE);
+    for (const part of messages(topics)) {
       // Not taken by the broker (it is down): told again at the next subscribe, and still in
       // the list a node that comes up (or back) is told.
       this.nodes?.send(WATCHED_KIND, part).catch(() => {
