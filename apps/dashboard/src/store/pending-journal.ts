@@ -66,6 +66,11 @@ export class PendingJournal {
 
   constructor(private readonly maxCells = JOURNAL_MAX_CELLS) {}
 
+  /** Cells of the committed rows held; undefined when the journal forgot itself (rows are read back). */
+  get cellCount(): number | undefined {
+    return this.bySecond === undefined ? undefined : this.cells;
+  }
+
   /** Notes a row appended in the transaction in progress: its seq, cell, rollup and first timestamp. */
   add(
     seq: number,

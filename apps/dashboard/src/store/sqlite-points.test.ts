@@ -10,7 +10,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
-import { FOLD_AFTER_ROWS } from "./sqlite-points.js";
+import { FOLD_AFTER_CELLS, FOLD_AFTER_ROWS } from "./sqlite-points.js";
 import { SMALL_WRITE_POINTS, SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
 import type { SeriesPoint } from "./store.js";
 
@@ -32,6 +32,8 @@ const base = Math.floor(Date.now() / 60_000) * 60_000 - 120_000;
 const p = (id: string, ts: number, value: number): SeriesPoint => ({ id, name: id, tags: undefined, value, ts });
 const meta = (k: string) => (db.prepare("SELECT v FROM meta WHERE k = ?").pluck().get(k) as number) ?? 0;
 const count = (sql: string) => db.prepare(sql).pluck().get() as number;
+/** Lets a fold the last write scheduled (`setImmediate`) run, if it did. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 it("a write appends raw rows only; a read folds them into the cells first", async () => {
   await store.write([p("f.a", base + 1, 1), p("f.a", base + 1500, 2), p("f.b", base + 2, 3)], 10);
@@ -46,15 +48,36 @@ it("a write appends raw rows only; a read folds them into the cells first", asyn
   expect(meta("seq")).toBe(meta("folded"));
 });
 
-it("folds by itself once FOLD_AFTER_ROWS rows wait, with no read", async () => {
-  // One row per series and second: FOLD_AFTER_ROWS rows in two writes.
+it("folds by itself once FOLD_AFTER_CELLS cells wait, with no read", async () => {
+  // One row per series and second: FOLD_AFTER_CELLS cells in two writes.
   const rows = (from: number) =>
-    Array.from({ length: FOLD_AFTER_ROWS / 2 }, (_, i) =>
+    Array.from({ length: FOLD_AFTER_CELLS / 2 }, (_, i) =>
       p(`f.s${i % 100}`, base + Math.floor(i / 100) * 1000 + from, 1),
     );
   await store.write(rows(0), 1000);
-  await store.write(rows(500), 1000);
+  await settle();
+  expect(meta("seq") - meta("folded")).toBe(FOLD_AFTER_CELLS / 2);
+  await store.write(rows(-100_000), 1000);
   await until(() => meta("seq") === meta("folded"), 5000, "the rows folded");
+  expect(count("SELECT count(*) FROM cells")).toBe(FOLD_AFTER_CELLS);
+});
+
+it("rows that land in the same cells wait until FOLD_AFTER_ROWS, whatever their number of cells", async () => {
+  // 1,000 cells (100 series, 10 seconds); each write adds a row to every one of them.
+  const cells = 1000;
+  const write = (k: number) =>
+    store.write(
+      Array.from({ length: cells }, (_, i) => p(`f.s${i % 100}`, base + Math.floor(i / 100) * 1000 + k, 1)),
+      1000,
+    );
+  const writes = FOLD_AFTER_ROWS / cells;
+  for (let k = 0; k < writes - 1; k++) await write(k);
+  await settle();
+  // Far more rows than FOLD_AFTER_CELLS, in 1,000 cells: nothing folded yet.
+  expect(meta("seq") - meta("folded")).toBe(FOLD_AFTER_ROWS - cells);
+  await write(writes - 1);
+  await until(() => meta("seq") === meta("folded"), 5000, "the rows folded");
+  expect(count("SELECT count(*) FROM cells")).toBe(cells);
   expect(count("SELECT sum(count) FROM cells")).toBe(FOLD_AFTER_ROWS);
 });
 

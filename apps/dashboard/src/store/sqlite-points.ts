@@ -7,7 +7,7 @@
  * cell and buckets were updated in place), and nothing is read. Folding (`fold`) then brings
  * `cells` and `buckets` up to date with every row above the `folded` mark, in one transaction
  * for many writes (`fold-plan.ts` has the rules). Reads fold first, so they see every committed
- * write; the writer folds once enough rows wait (`FOLD_AFTER_ROWS`), so the rows waiting stay
+ * write; the writer folds once enough rows wait (`FOLD_AFTER_CELLS`), so the rows waiting stay
  * few. A replaced point is a later row with the same timestamp; folding compacts a cell whose
  * rows repeat a timestamp into one row, so retries do not pile up.
  */
@@ -29,13 +29,20 @@ import type { BucketTuple, Resolution, StoreStats } from "./store.js";
 import type { CellGroup } from "./write-plan.js";
 
 /**
- * Rows written since the last fold after which the writer folds. A fold's cost is per cell it
- * changes, not per row (the journal holds each cell's rows merged, `pending-journal.ts`), so
- * the more rows per cell a fold takes the less it costs a point: 20,000 rows are 10 s of 100
- * series at 20 points/s, or 10 writes of 2,000 points over 1,000 series. A read of ranges folds
- * first, and a fold of that many takes tens of ms.
+ * When the writer folds by itself: once the rows this connection wrote since its last fold make
+ * `FOLD_AFTER_CELLS` cells, or `FOLD_AFTER_ROWS` rows whatever their cells. A fold costs per
+ * cell it changes and per page those cells and their buckets sit on, not per row (the journal
+ * holds each cell's rows merged, `pending-journal.ts`): once a series' history fills a page, its
+ * newest cell and buckets sit on pages of their own, and every fold rewrites them all. So rows
+ * that keep landing in the same cells fold best rarely. Under the ui bench's ingest (2,000-point
+ * bodies over 1,000 series, 50 a second: 1,000 rows each, 1,000 cells a second), folding every
+ * 20,000 rows (0.4 s) held the store thread 7 % of the time, 28 ms a fold; every 100,000 rows
+ * (2 s), 1.8 %, 37 ms a fold. A series-heavy ingest (a cell per row) folds every 20,000 rows as
+ * before: a fold of that many cells takes tens of ms, and a read of ranges folds first.
  */
-export const FOLD_AFTER_ROWS = 20_000;
+export const FOLD_AFTER_CELLS = 20_000;
+/** Rows after which the writer folds whatever their cells (see `FOLD_AFTER_CELLS`). */
+export const FOLD_AFTER_ROWS = 100_000;
 
 /** Raw rows per INSERT statement of a write (a write's rows go in statements of this many: a
  * statement's call costs as much as inserting a row, and 1,000 rows are common). */
@@ -164,9 +171,11 @@ export class SqlitePoints {
     this.st.setSeq.run(seq);
   }
 
-  /** Whether this connection wrote enough rows since its last fold to fold again. */
+  /** Whether this connection wrote enough since its last fold to fold again (`FOLD_AFTER_CELLS`). */
   get dueForFold(): boolean {
-    return this.unfolded >= FOLD_AFTER_ROWS;
+    // A journal that forgot itself counts a cell per row.
+    const cells = this.journal.cellCount ?? this.unfolded;
+    return cells >= FOLD_AFTER_CELLS || this.unfolded >= FOLD_AFTER_ROWS;
   }
 
   /** Whether rows wait to be folded (written by any connection). */

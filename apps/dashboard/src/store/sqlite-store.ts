@@ -223,8 +223,8 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Folds written rows into the rollups outside any request (after `FOLD_AFTER_ROWS` rows), so
-   * few wait for the next read. When it cannot now (another worker writes, disk full), they
+   * Folds written rows into the rollups outside any request, once enough wait
+   * (`FOLD_AFTER_CELLS`), so few wait for the next read. When it cannot now (another worker writes, disk full), they
    * wait for the next read or fold.
    */
   private readonly foldQuietly = (): void => {
