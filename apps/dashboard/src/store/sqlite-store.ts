@@ -224,8 +224,8 @@ export class SqliteStore implements Store {
 
   /**
    * Folds written rows into the rollups outside any request, once enough wait
-   * (`FOLD_AFTER_CELLS`), so few wait for the next read. When it cannot now (another worker writes, disk full), they
-   * wait for the next read or fold.
+   * (`FOLD_AFTER_CELLS`), so few wait for the next read. When it cannot now (another worker
+   * writes, disk full), they wait for the next read or fold.
    */
   private readonly foldQuietly = (): void => {
     if (this.db.open) this.points.tryFold();
