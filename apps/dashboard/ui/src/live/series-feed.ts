@@ -3,6 +3,7 @@ import { STORE_MAX_STEP } from "../time/resolution.js";
 import type { PanelSpan } from "../time/time-range.js";
 import { BucketRollup } from "./bucket-rollup.js";
 import type { LiveClient, LiveSubscription } from "./live-client.js";
+import { taskNow } from "../time/task-now.js";
 import { batchedQuery } from "./query-batch.js";
 import { bucketsOf, queryRange } from "./range-query.js";
 import { type Bucket, SeriesWindow, toBucket } from "./series-window.js";
@@ -127,7 +128,7 @@ export class SeriesFeed {
 
   private goLive(): void {
     this.state = "live";
-    void this.backfill(this.catchUpFrom(), Date.now());
+    void this.backfill(this.catchUpFrom(), taskNow());
     let sub: LiveSubscription;
     try {
       sub = this.client.subscribe(seriesTopic(this.options.series), this.onData, {
@@ -152,7 +153,7 @@ export class SeriesFeed {
         this.liveError = null;
         this.onChange();
       }
-      void this.backfill(this.catchUpFrom(), Date.now());
+      void this.backfill(this.catchUpFrom(), taskNow());
     });
     // A refusal the SDK retries, or a subscribe left unanswered (Timeout): shown on the panel
     // until the server confirms, never a silent "live" that gets nothing.
@@ -171,7 +172,7 @@ export class SeriesFeed {
   /** From the newest bucket held (inclusive: it may have grown), or the span's start. */
   private catchUpFrom(): number {
     const span = this.options.span;
-    const start = Date.now() - (span.live ? span.spanMs : 0);
+    const start = taskNow() - (span.live ? span.spanMs : 0);
     return Math.max(Math.floor(start / this.step) * this.step, this.window.lastT);
   }
 
