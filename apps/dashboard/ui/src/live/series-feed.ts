@@ -1,9 +1,9 @@
 import { isForSeries, seriesTopic } from "../../../src/series/series-topic.js";
 import { STORE_MAX_STEP } from "../time/resolution.js";
+import { taskNow } from "../time/task-now.js";
 import type { PanelSpan } from "../time/time-range.js";
 import { BucketRollup } from "./bucket-rollup.js";
 import type { LiveClient, LiveSubscription } from "./live-client.js";
-import { taskNow } from "../time/task-now.js";
 import { batchedQuery } from "./query-batch.js";
 import { bucketsOf, queryRange } from "./range-query.js";
 import { type Bucket, SeriesWindow, toBucket } from "./series-window.js";
