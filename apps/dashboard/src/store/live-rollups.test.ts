@@ -13,7 +13,6 @@ import { LiveRollups, PROMPT_PREVIEW_GAP_MS, READ_BACK_POINTS } from "./live-rol
 import { MetricsWriter } from "./metrics-writer.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { BucketTuple } from "./store.js";
-import { StoreError } from "./store-error.js";
 
 let dir: string;
 let store: SqliteStore;
@@ -229,53 +228,6 @@ describe("LiveRollups with read-back writes", () => {
     const refused = await many.write([{ name: "over", tags: {}, value: 2, ts: now }], true);
     expect(refused.map((r) => r.index)).toEqual([0]);
     expect(published).toEqual([]);
-    live.stop();
-  });
-
-  it("publishes a write's cells at its commit and answers the write only once it is durable", async () => {
-    // The store thread under --sync full answers writeAndRead at the commit, with `durable`.
-    let settle: (err?: Error) => void = () => {};
-    const committing = new Proxy(store, {
-      get(target, prop, receiver) {
-        if (prop === "writeAndRead")
-          return async (...args: Parameters<SqliteStore["writeAndRead"]>) => ({
-            ...(await target.writeAndRead(...args)),
-            durable: new Promise<void>((resolve, reject) => {
-              settle = (err) => (err === undefined ? resolve() : reject(err));
-            }),
-          });
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    const published: [string, BucketTuple][] = [];
-    const live = new LiveRollups(
-      store,
-      (id, b) => Promise.resolve(published.push([id, b]) > 0),
-      Date.now,
-      () => true,
-    );
-    const writer = new MetricsWriter(
-      committing,
-      { maxSeries: 100, futureSkewMs: 5000, now: Date.now },
-      live.stored,
-      live.readBack,
-    );
-    await earlyInASecond();
-    const now = Date.now();
-    let answered = false;
-    const first = writer.write([{ name: "d", tags: {}, value: 1, ts: now }], true).then(() => (answered = true));
-    await until(() => published.length === 1, 1000);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(answered).toBe(false);
-    settle();
-    await first;
-    await new Promise((r) => setTimeout(r, PROMPT_PREVIEW_GAP_MS + 5));
-    // Not made durable: published (the database shows it), and the write fails with its code.
-    const second = writer.write([{ name: "d", tags: {}, value: 2, ts: now + 1 }], true);
-    await until(() => published.length === 2, 1000);
-    settle(new StoreError("full", "the WAL could not be synced"));
-    await expect(second).rejects.toMatchObject({ kind: "full" });
     live.stop();
   });
 });

@@ -64,9 +64,7 @@ export class MetricsWriter {
   /**
    * Writes `points` (refusing some, by index, with a reason). `preview` marks points from
    * clients, whose open second is published before it closes. Rejects with a `StoreError` when
-   * the store cannot write: then nothing of the batch was kept (or, when the write committed but
-   * could not be synced to disk, `WriteAndRead.durable`, it may be kept: sending it again is
-   * harmless). Resolves only once the write is durable.
+   * the store cannot write: then nothing of the batch was kept.
    */
   async write(points: readonly IncomingPoint[], preview = false): Promise<PointRefusal[]> {
     const now = this.options.now();
@@ -99,40 +97,31 @@ export class MetricsWriter {
     const readBack = preview && batch.length > 0 && this.store.writeAndRead !== undefined ? this.readBack(batch) : [];
     let refused: PointRefusal[] = [];
     let cells: ReadonlyArray<readonly [string, BucketTuple]> = [];
-    let durable: Promise<void> | undefined;
     if (readBack.length > 0)
-      ({
-        refusals: refused,
-        cells,
-        durable,
-      } = await (this.store as Required<Store>).writeAndRead(batch, this.options.maxSeries, readBack));
+      ({ refusals: refused, cells } = await (this.store as Required<Store>).writeAndRead(
+        batch,
+        this.options.maxSeries,
+        readBack,
+      ));
     else if (batch.length > 0) refused = await this.store.write(batch, this.options.maxSeries);
-    try {
-      const skip = new Set<number>();
-      for (const r of refused) {
-        skip.add(r.index);
-        refusals.push({ ...r, index: indexOf[r.index] as number });
+    const skip = new Set<number>();
+    for (const r of refused) {
+      skip.add(r.index);
+      refusals.push({ ...r, index: indexOf[r.index] as number });
+    }
+    if (batch.length > refused.length) {
+      const bySecond = new Map<number, Set<string>>();
+      for (let j = 0; j < batch.length; j++) {
+        if (skip.has(j)) continue;
+        const p = batch[j] as SeriesPoint;
+        const second = Math.floor(p.ts / 1000) * 1000;
+        let ids = bySecond.get(second);
+        if (ids === undefined) bySecond.set(second, (ids = new Set()));
+        ids.add(p.id);
       }
-      if (batch.length > refused.length) this.onStored(this.bySecond(batch, skip), preview, cells);
-    } finally {
-      // Published as committed (every reader sees it); acknowledged only once durable.
-      await durable;
+      this.onStored(bySecond, preview, cells);
     }
     if (refused.length > 0) refusals.sort((a, b) => a.index - b.index);
     return refusals;
-  }
-
-  /** The series of `batch` (but those at indexes in `skip`) by the second they were written in. */
-  private bySecond(batch: readonly SeriesPoint[], skip: ReadonlySet<number>): Map<number, Set<string>> {
-    const bySecond = new Map<number, Set<string>>();
-    for (let j = 0; j < batch.length; j++) {
-      if (skip.has(j)) continue;
-      const p = batch[j] as SeriesPoint;
-      const second = Math.floor(p.ts / 1000) * 1000;
-      let ids = bySecond.get(second);
-      if (ids === undefined) bySecond.set(second, (ids = new Set()));
-      ids.add(p.id);
-    }
-    return bySecond;
   }
 }

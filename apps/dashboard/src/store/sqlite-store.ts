@@ -5,8 +5,6 @@
  * `synchronous=FULL` (the default) the WAL is fsynced at every commit, so an acknowledged point
  * survives a process kill, an OS crash and a power cut; with `normal` it survives a process
  * kill (the WAL write is in the kernel before the ack), and an OS crash may lose the last commits.
- * (The app's store thread commits with `NORMAL` and fsyncs the WAL before answering instead,
- * the same durability: `wal-sync.ts`.)
  * How points are laid out (written in order, folded into rollups later): `sqlite-points.ts`.
  */
 import { mkdirSync, statSync } from "node:fs";

@@ -10,10 +10,8 @@
  * (dashboards, listing series). A write of this thread's own blocked it while the store
  * thread held SQLite's write lock: the alert evaluator renews its lease every 2 s, and under
  * ingest the renewal waited in SQLite's busy handler for the thread's commits and folds (the
- * serving thread stalled 100-200 ms). An acknowledged write is committed and durable exactly as
- * before: the thread answers after its commit (under `--sync full`, after the WAL's fsync that
- * followed it, `wal-sync.ts`; a `writeAndRead`'s cells come at the commit, with a `durable`
- * promise for the rest). A second thread checkpoints the WAL, so that no writing
+ * serving thread stalled 100-200 ms). An acknowledged write is committed exactly as before: the
+ * thread answers after its commit. A second thread checkpoints the WAL, so that no writing
  * connection does (`sqlite-thread.ts`).
  *
  * If the store thread stops (it should not: every call's error is answered to that call), every
@@ -165,20 +163,10 @@ export class SqliteThreadStore implements Store {
     if (typeof reply.id !== "number" || !("ok" in reply)) return;
     const call = this.calls.get(reply.id);
     if (call === undefined) return;
-    this.stats.writes = reply.stats.writes;
-    this.stats.cellsRecomputed = reply.stats.cellsRecomputed;
-    if (reply.ok && reply.committed === true) {
-      // A `writeAndRead` committed, not yet durable: its end comes as a second reply.
-      const durable = new Promise<void>((resolve, reject) => {
-        this.calls.set(reply.id as number, { resolve: () => resolve(), reject });
-      });
-      // Handled by whoever awaits it; a caller that drops it must not crash the process.
-      durable.catch(() => {});
-      call.resolve({ ...(reply.value as WriteAndRead), durable });
-      return;
-    }
     this.calls.delete(reply.id);
     if (this.calls.size === 0) this.thread.unref();
+    this.stats.writes = reply.stats.writes;
+    this.stats.cellsRecomputed = reply.stats.cellsRecomputed;
     if (reply.ok) call.resolve(reply.value);
     else call.reject(errorOf(reply.error));
   };

@@ -5,12 +5,6 @@
  * group commit), so the thread batches more the busier it is. Its fsyncs and folds block this
  * thread, not the one that serves requests.
  *
- * Under `--sync full` the thread's connection commits without an fsync (`synchronous=NORMAL`)
- * and each answer of a call that may have written waits for an fsync of the WAL that began
- * after it (`wal-sync.ts`): a write's commit no longer holds the thread for the disk, and a
- * write that reads cells back (`writeAndRead`) is answered twice: its cells as soon as it
- * committed (for the live panels: what every reader sees from then on), its end once durable.
- *
  * The same file runs the checkpoint thread (`role` "checkpoint"): every `CHECKPOINT_EVERY_MS`
  * it copies the committed WAL frames into the database file (a PASSIVE checkpoint, which waits
  * for no reader or writer), so that no connection that writes (this thread, the serving one)
@@ -18,12 +12,11 @@
  * and that commit then took 50-200 ms instead of 5-15 (4 MB copied and fsynced).
  */
 import { join } from "node:path";
-import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { SQLITE_FILE, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 import type { BucketTuple, SeriesPoint, StoreStats } from "./store.js";
 import { StoreError, type StoreErrorKind } from "./store-error.js";
-import { WalSync } from "./wal-sync.js";
 
 /** The calls the thread answers: `SqliteStore` methods of the same name. */
 export type ThreadOp =
@@ -66,19 +59,12 @@ export interface ThreadError {
   code: string | undefined;
 }
 
-/**
- * What the thread posts: its start, or the answer to a call (with the store's counters). A
- * `writeAndRead` under `--sync full` is answered twice: `committed` (its value; not durable yet),
- * then its end (durable, or the sync's error).
- */
+/** What the thread posts: its start, or the answer to a call (with the store's counters). */
 export type ThreadReply =
   | { id: "ready" }
   | { id: "failed"; error: ThreadError }
-  | { id: number; ok: true; value: unknown; stats: StoreStats; committed?: true }
+  | { id: number; ok: true; value: unknown; stats: StoreStats }
   | { id: number; ok: false; error: ThreadError; stats: StoreStats };
-
-/** Calls that only read: answered without waiting for the WAL's sync. */
-const READS: ReadonlySet<ThreadOp> = new Set<ThreadOp>(["query", "queryText", "cells"]);
 
 /**
  * A write's points as they cross to the store thread: numbers in typed arrays that are
@@ -219,49 +205,16 @@ export function threadError(err: unknown): ThreadError {
   };
 }
 
-/**
- * Serves the store calls posted on `port` (the store thread's work; exported for tests, which
- * run it on a `MessageChannel` with their own `WalSync`).
- */
-export function serveStore(
-  port: MessagePort,
-  options: SqliteStoreOptions,
-  walSync: (file: string) => WalSync = (file) => new WalSync(file),
-): void {
+function serve(port: NonNullable<typeof parentPort>, options: SqliteStoreOptions): void {
   let store: SqliteStore;
-  let sync: WalSync | undefined;
   try {
     store = new SqliteStore(options);
     // The checkpoint thread checkpoints.
     store.exec("PRAGMA wal_autocheckpoint = 0");
-    if (options.sync === "full") {
-      store.exec("PRAGMA synchronous = NORMAL");
-      sync = walSync(`${store.file}-wal`);
-    }
   } catch (err) {
     port.postMessage({ id: "failed", error: threadError(err) } satisfies ThreadReply);
     return;
   }
-  /** Posts `reply` once what `call` wrote is durable (at once for a read, or without `--sync full`). */
-  const durably = (call: ThreadCall, reply: () => ThreadReply): void => {
-    if (sync === undefined || READS.has(call.op)) {
-      port.postMessage(reply());
-      return;
-    }
-    sync.after((err) => {
-      if (err === null) port.postMessage(reply());
-      else {
-        const error = new StoreError("full", `the database's WAL could not be synced (${err.message})`);
-        port.postMessage({
-          id: call.id,
-          ok: false,
-          error: threadError(error),
-          stats: store.stats,
-        } satisfies ThreadReply);
-      }
-    });
-    if (call.op === "close") sync.close();
-  };
   const methods = store as unknown as Record<ThreadOp, (...args: unknown[]) => unknown>;
   const table = new SeriesTable();
   port.on("message", (call: ThreadCall) => {
@@ -285,29 +238,24 @@ export function serveStore(
       resolve(methods[call.op].apply(store, args));
     }).then(
       (value) => {
-        if (call.op === "cells") {
-          const packed = packCells(call.args[0] as string[], value as Array<[string, BucketTuple]>);
-          port.postMessage({ id: call.id, ok: true, value: packed, stats: store.stats } satisfies ThreadReply, [
-            packed.buffer as ArrayBuffer,
-          ]);
+        if (call.op !== "cells") {
+          port.postMessage({ id: call.id, ok: true, value, stats: store.stats } satisfies ThreadReply);
           return;
         }
-        if (call.op === "writeAndRead" && sync !== undefined) {
-          // Its cells at once (the panels' preview), its end once durable.
-          port.postMessage({ id: call.id, ok: true, value, stats: store.stats, committed: true } satisfies ThreadReply);
-          durably(call, () => ({ id: call.id, ok: true, value: undefined, stats: store.stats }));
-          return;
-        }
-        durably(call, () => ({ id: call.id, ok: true, value, stats: store.stats }));
+        const packed = packCells(call.args[0] as string[], value as Array<[string, BucketTuple]>);
+        port.postMessage({ id: call.id, ok: true, value: packed, stats: store.stats } satisfies ThreadReply, [
+          packed.buffer as ArrayBuffer,
+        ]);
       },
-      (err: unknown) => durably(call, () => ({ id: call.id, ok: false, error: threadError(err), stats: store.stats })),
+      (err: unknown) =>
+        port.postMessage({ id: call.id, ok: false, error: threadError(err), stats: store.stats } satisfies ThreadReply),
     );
   });
   port.postMessage({ id: "ready" } satisfies ThreadReply);
 }
 
 /** The checkpoint thread: see the file comment. It runs until terminated. */
-function checkpoint(port: MessagePort, options: SqliteStoreOptions): void {
+function checkpoint(port: NonNullable<typeof parentPort>, options: SqliteStoreOptions): void {
   let db: Database.Database;
   try {
     db = new Database(join(options.dataDir, SQLITE_FILE), { timeout: 0 });
@@ -328,5 +276,5 @@ function checkpoint(port: MessagePort, options: SqliteStoreOptions): void {
 if (parentPort !== null) {
   const data = workerData as ThreadData;
   if (data.role === "checkpoint") checkpoint(parentPort, data.options);
-  else serveStore(parentPort, data.options);
+  else serve(parentPort, data.options);
 }

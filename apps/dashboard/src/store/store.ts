@@ -98,12 +98,6 @@ export interface PruneResult {
 export interface WriteAndRead {
   refusals: PointRefusal[];
   cells: Array<[id: string, bucket: BucketTuple]>;
-  /**
-   * Set when the answer came at the commit, before the write was durable (the SQLite store
-   * thread under `--sync full`): resolves once it is, rejects with a `StoreError` if it cannot
-   * be made so. The cells may be published at once; the write is acknowledged only after this.
-   */
-  durable?: Promise<void>;
 }
 
 /** The durable store of one dashboard app (every node and worker opens its own). */
