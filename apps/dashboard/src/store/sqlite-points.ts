@@ -20,6 +20,7 @@ import {
   type CellRow,
   type FoldedCell,
   foldedBuckets,
+  foldFromRows,
   type PendingRow,
   planFold,
   planFoldCells,
@@ -51,6 +52,9 @@ const RAW_PER_INSERT = 32;
 /** Values of one raw row. */
 const RAW_COLUMNS = 11;
 
+/** What the coarse buckets need of a folded cell (`CellFold.added`). */
+type CoarseFold = Pick<CellFold, "sid" | "t" | "added">;
+
 /** Prepared statements of the points tables. */
 function statements(db: Database.Database) {
   return {
@@ -78,6 +82,15 @@ function statements(db: Database.Database) {
       "SELECT count, sum, min, max, last, last_ts, first_ts FROM cells WHERE sid = ? AND t = ?",
     ),
     putCell: db.prepare("INSERT OR REPLACE INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    // Merges new points into a cell, unless their time span overlaps its points' (no change).
+    mergeCell: db.prepare(
+      `INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sid, t) DO UPDATE SET
+         count = count + excluded.count, sum = sum + excluded.sum,
+         min = min(min, excluded.min), max = max(max, excluded.max),
+         last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
+         last_ts = max(last_ts, excluded.last_ts), first_ts = min(first_ts, excluded.first_ts)
+       WHERE excluded.first_ts > last_ts OR excluded.last_ts < first_ts`,
+    ),
     cellRange: db
       .prepare("SELECT t, count, sum, min, max, last FROM cells WHERE sid = ? AND t >= ? AND t < ? ORDER BY t LIMIT ?")
       .raw(),
@@ -229,22 +242,45 @@ export class SqlitePoints {
     return this.db.transaction(() => read(this.plan(this.st.folded.get() as number)))();
   }
 
-  /** The fold, in the caller's transaction. */
+  /**
+   * The fold, in the caller's transaction. A cell of the journal whose rows do not overlap is
+   * merged into its stored rollup by one statement that also checks they do not overlap its
+   * points (`mergeCell`), instead of reading the stored rollup first: those reads were ~40 % of
+   * a fold, and a fold holds the store thread (the writes queued behind it wait). The others are
+   * planned (`planFold`, `foldFromRows`) and written whole.
+   */
   private applyFold(): number {
     const folded = this.st.folded.get() as number;
-    let seq = this.st.seq.get() as number;
-    const plan = this.plan(folded);
-    for (const c of plan) {
-      const a = c.cell;
-      this.st.putCell.run(c.sid, c.t, a.count, a.sum, a.min, a.max, a.last, a.lastTs, a.firstTs);
-      if (c.compacted === undefined) continue;
+    const seq = { last: this.st.seq.get() as number };
+    const mine = this.journalCells(folded);
+    const folds: CoarseFold[] = [];
+    if (mine === undefined)
+      for (const c of planFold(this.st.pending.all(folded), folded, this.storedCell, this.rowsOfCell))
+        folds.push(this.putFold(c, seq));
+    else
+      for (const c of everyCell(mine)) {
+        if (
+          c.disjoint &&
+          this.st.mergeCell.run(c.sid, c.t, c.count, c.sum, c.min, c.max, c.last, c.lastTs, c.firstTs).changes > 0
+        )
+          folds.push({ sid: c.sid, t: c.t, added: c });
+        else folds.push(this.putFold(foldFromRows(c.sid, c.t, this.rowsOfCell(c.sid, c.t), folded), seq));
+      }
+    this.foldCoarse(folds);
+    this.st.setSeq.run(seq.last);
+    this.st.setFolded.run(seq.last);
+    return folds.length;
+  }
+
+  /** Writes a planned cell (and its compacted raw row, numbered after `seq.last`). */
+  private putFold(c: CellFold, seq: { last: number }): CellFold {
+    const a = c.cell;
+    this.st.putCell.run(c.sid, c.t, a.count, a.sum, a.min, a.max, a.last, a.lastTs, a.firstTs);
+    if (c.compacted !== undefined) {
       this.st.dropCellRows.run(c.t, c.sid);
-      this.putRaw(++seq, c.sid, c.t, a, c.compacted);
+      this.putRaw(++seq.last, c.sid, c.t, a, c.compacted);
     }
-    this.foldCoarse(plan);
-    this.st.setSeq.run(seq);
-    this.st.setFolded.run(seq);
-    return plan.length;
+    return c;
   }
 
   /** The fold of the rows above `folded`, from the journal or read back (nothing written). */
@@ -270,7 +306,7 @@ export class SqlitePoints {
     this.st.cellRows.all(t, sid).map((r): CellRow => ({ seq: r.seq, points: decodeRaw(r.pts) ?? new Float64Array(0) }));
 
   /** Merges what the fold added into the coarse buckets, or recomputes those a replaced point touched. */
-  private foldCoarse(plan: readonly CellFold[]): void {
+  private foldCoarse(plan: readonly CoarseFold[]): void {
     for (const res of this.coarseMs) {
       const changes = new Map<string, { sid: number; t: number; add: Agg | undefined }>();
       for (const c of plan) {
