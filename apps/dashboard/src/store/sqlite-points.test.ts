@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
 import { FOLD_AFTER_CELLS, FOLD_AFTER_ROWS } from "./sqlite-points.js";
-import { SMALL_WRITE_POINTS, SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
+import { PRUNE_ROWS, SMALL_WRITE_POINTS, SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
 import type { SeriesPoint } from "./store.js";
 
 let dir = "";
@@ -200,4 +200,25 @@ it("commits a small write queued with large ones first, unless they share a seri
   expect(order).toEqual(["large", "small"]);
   // o.s1: ts base + 101 (1, then 99) and base + 151 (51); the other order would leave 1.
   expect(await store.cells(["o.s1"], base)).toEqual([["o.s1", [base, 2, 150, 51, 99, 51]]]);
+});
+
+it("prunes PRUNE_ROWS rows a transaction: a write made meanwhile commits before the prune ends", async () => {
+  // 2.5 × PRUNE_ROWS raw rows older than the cells' window (15 min and one coarsest bucket).
+  const old = base - 20 * 60_000;
+  const seconds = Math.ceil((2.5 * PRUNE_ROWS) / 100);
+  for (let s = 0; s < seconds; s += 50) {
+    const points: SeriesPoint[] = [];
+    for (let k = s; k < Math.min(s + 50, seconds); k++)
+      for (let i = 0; i < 100; i++) points.push(p(`r.s${i}`, old + k * 1000, k));
+    await store.write(points, 1000);
+  }
+  const oldRows = () => count(`SELECT count(*) FROM raw WHERE t < ${base - 15 * 60_000}`);
+  expect(oldRows()).toBe(100 * seconds);
+  let leftWhenWritten = -1;
+  const pruning = store.prune(Date.now());
+  await store.write([p("r.probe", Date.now(), 1)], 1000);
+  leftWhenWritten = oldRows();
+  await pruning;
+  expect(leftWhenWritten).toBeGreaterThan(0);
+  expect(oldRows()).toBe(0);
 });
