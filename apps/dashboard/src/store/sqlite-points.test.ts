@@ -214,10 +214,9 @@ it("prunes PRUNE_ROWS rows a transaction: a write made meanwhile commits before 
   }
   const oldRows = () => count(`SELECT count(*) FROM raw WHERE t < ${base - 15 * 60_000}`);
   expect(oldRows()).toBe(100 * seconds);
-  let leftWhenWritten = -1;
   const pruning = store.prune(Date.now());
   await store.write([p("r.probe", Date.now(), 1)], 1000);
-  leftWhenWritten = oldRows();
+  const leftWhenWritten = oldRows();
   await pruning;
   expect(leftWhenWritten).toBeGreaterThan(0);
   expect(oldRows()).toBe(0);
