@@ -11,7 +11,8 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { until } from "../../../../packages/server/test/until.js";
 import { FOLD_AFTER_CELLS, FOLD_AFTER_ROWS } from "./sqlite-points.js";
-import { PRUNE_ROWS, SMALL_WRITE_POINTS, SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
+import { PRUNE_ROWS } from "./sqlite-prune.js";
+import { SMALL_WRITE_POINTS, SQLITE_FILE, SqliteStore } from "./sqlite-store.js";
 import type { SeriesPoint } from "./store.js";
 
 let dir = "";

@@ -115,9 +115,6 @@ function statements(db: Database.Database) {
       .raw(),
     deleteCells: db.prepare("DELETE FROM cells WHERE sid = ? AND t < ?"),
     deleteBuckets: db.prepare("DELETE FROM buckets WHERE res = ? AND sid = ? AND t < ?"),
-    deleteRawBefore: db.prepare("DELETE FROM raw WHERE t < ?"),
-    rawCellAt: db.prepare("SELECT t, sid FROM raw WHERE t < ? ORDER BY t, sid LIMIT 1 OFFSET ?").raw(),
-    deleteRawCellsTo: db.prepare("DELETE FROM raw WHERE (t, sid) <= (?, ?)"),
     deleteRawOf: db.prepare("DELETE FROM raw WHERE sid IN (SELECT value FROM json_each(?))"),
   };
 }
@@ -439,16 +436,6 @@ export class SqlitePoints {
       this.st.deleteCells.run(sid, Number.MAX_SAFE_INTEGER);
       for (const res of this.coarseMs) this.st.deleteBuckets.run(res, sid, Number.MAX_SAFE_INTEGER);
     }
-  }
-
-  /**
-   * Deletes raw rows of seconds before `t`, about `limit` of them: those up to the cell of the
-   * `limit`-th oldest (in the caller's transaction, after a fold). `more` when some may be left.
-   */
-  pruneRaw(t: number, limit: number): { rows: number; more: boolean } {
-    const at = this.st.rawCellAt.get(t, limit - 1) as [number, number] | undefined;
-    if (at === undefined) return { rows: this.st.deleteRawBefore.run(t).changes, more: false };
-    return { rows: this.st.deleteRawCellsTo.run(at[0], at[1]).changes, more: true };
   }
 
   /** Deletes a series' cells before `cellsBefore` and its buckets past their retention (caller's transaction). */

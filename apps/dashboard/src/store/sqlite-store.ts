@@ -34,6 +34,7 @@ import { SqliteDocs } from "./sqlite-docs.js";
 import { sqliteFailure } from "./sqlite-failure.js";
 import { SqliteLeases } from "./sqlite-leases.js";
 import { SqlitePoints } from "./sqlite-points.js";
+import { SqlitePrune } from "./sqlite-prune.js";
 import { type SeriesWrite, SqliteSeries } from "./sqlite-series.js";
 
 /** Name of the database file in the data dir. */
@@ -89,20 +90,6 @@ function smallAhead(batch: readonly QueuedWrite[]): QueuedWrite[] | undefined {
   return small;
 }
 
-/**
- * Rows one prune transaction deletes, about (the rest in the next, after a turn of the event
- * loop, so the writes queued meanwhile commit in between). The raw rows of a minute of a
- * 100,000 points/s ingest are 3,000,000; deleted in one transaction they held the store thread
- * for seconds, and every write with it.
- */
-export const PRUNE_ROWS = 10_000;
-
-/** Series one prune transaction looks at, at most (it stops at `PRUNE_ROWS` rows deleted). */
-const PRUNE_SERIES = 500;
-
-/** A turn of the event loop. */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
-
 /** The SQLite `Store`. */
 export class SqliteStore implements Store {
   readonly kind = "sqlite";
@@ -114,6 +101,7 @@ export class SqliteStore implements Store {
   private readonly points: SqlitePoints;
   private queue: QueuedWrite[] = [];
   private readonly series: SqliteSeries;
+  private readonly pruner: SqlitePrune;
   private readonly dashboards: SqliteDocs;
   readonly leases: SqliteLeases;
   readonly alerts: SqliteAlerts;
@@ -137,6 +125,7 @@ export class SqliteStore implements Store {
     }
     this.points = new SqlitePoints(db, this.resolutions, this.stats);
     this.series = new SqliteSeries(db, this.points);
+    this.pruner = new SqlitePrune(db, this.points, this.series, this.resolutions);
     this.dashboards = new SqliteDocs(db, "dashboards");
     this.leases = new SqliteLeases(db);
     this.alerts = new SqliteAlerts(db, this.leases);
@@ -338,48 +327,13 @@ export class SqliteStore implements Store {
   }
 
   async prune(nowMs: number): Promise<PruneResult> {
-    const result: PruneResult = { rows: 0, series: 0 };
-    const coarsest = this.resolutions.at(-1) as Resolution;
-    // Cells outlive their window by one coarsest bucket: a replaced point can always recompute
-    // the coarse buckets around it from their cells.
-    const cellCutoff = nowMs - (this.resolutions[0] as Resolution).retentionMs - coarsest.ms;
+    let result: PruneResult = { rows: 0, series: 0 };
     try {
-      this.points.fold();
-      for (;;) {
-        const { rows, more } = this.db.transaction(() => this.points.pruneRaw(cellCutoff, PRUNE_ROWS)).immediate();
-        result.rows += rows;
-        if (!more) break;
-        await turn();
-      }
-      const bucketsBefore = this.resolutions.slice(1).map((r) => nowMs - r.retentionMs);
-      let after = 0;
-      for (;;) {
-        const sids = this.series.sidsAfter(after, PRUNE_SERIES);
-        if (sids.length === 0) break;
-        result.rows += this.db
-          .transaction(() => {
-            let rows = 0;
-            for (const sid of sids) {
-              rows += this.points.pruneSeries(sid, cellCutoff, bucketsBefore);
-              after = sid;
-              if (rows >= PRUNE_ROWS) break;
-            }
-            return rows;
-          })
-          .immediate();
-        await turn();
-      }
-      result.series = this.db
-        .transaction(() => {
-          const rows = this.series.expired(nowMs - coarsest.retentionMs - coarsest.ms);
-          this.series.drop(rows);
-          return rows.length;
-        })
-        .immediate();
+      result = await this.pruner.run(nowMs);
     } catch (err) {
       sqliteFailure(err);
     }
-    await this.annotations.prune(nowMs - coarsest.retentionMs);
+    await this.annotations.prune(nowMs - (this.resolutions.at(-1) as Resolution).retentionMs);
     return result;
   }
 
